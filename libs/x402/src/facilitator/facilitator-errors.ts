@@ -1,0 +1,26 @@
+import { FacilitatorResponseError, FacilitatorTimeoutError, SettleError, VerifyError } from '@x402/core/types';
+import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
+
+/**
+ * Maps anything a facilitator call threw to an HTTP answer with a stable code, so a failing
+ * dependency never becomes an anonymous 500: refusals are 402 with the facilitator's reason,
+ * timeouts 504, malformed answers 502, unreachable services and RPCs 503.
+ */
+export function facilitatorFailure(error: unknown, operation: 'verify' | 'settle', headers: Record<string, string> = {}): X402HttpException {
+  if (error instanceof X402HttpException) return error;
+  if (error instanceof VerifyError) {
+    const code = error.invalidReason ?? X402ErrorCode.VerificationFailed;
+    return new X402HttpException(402, code, error.invalidMessage ?? `payment was refused: ${code}`, {}, headers);
+  }
+  if (error instanceof SettleError) {
+    const code = error.errorReason ?? X402ErrorCode.SettlementFailed;
+    return new X402HttpException(402, code, error.errorMessage ?? `settlement was refused: ${code}`, {}, headers);
+  }
+  if (error instanceof FacilitatorTimeoutError) {
+    return new X402HttpException(504, X402ErrorCode.FacilitatorTimeout, `the payment facilitator did not answer ${operation} in time`, {}, headers);
+  }
+  if (error instanceof FacilitatorResponseError) {
+    return new X402HttpException(502, X402ErrorCode.FacilitatorError, `the payment facilitator gave an invalid ${operation} answer`, {}, headers);
+  }
+  return new X402HttpException(503, X402ErrorCode.FacilitatorUnavailable, `the payment facilitator is unavailable (${operation})`, {}, headers);
+}

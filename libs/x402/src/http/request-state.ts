@@ -1,0 +1,28 @@
+import type { PaymentPayload, PaymentRequirements, SettleResponse } from '@x402/core/types';
+import type { PaymentRecord } from '../ledger/payment-store.interface.js';
+import type { RouteOffer, RoutePlan } from '../pricing/route-pricing.service.js';
+
+/** Where the guard leaves a verified payment for the interceptor (a symbol key on the request). */
+export const X402_REQUEST_STATE = Symbol('x402:request');
+
+/** A verified, claimed payment travelling with its request. */
+export interface X402RequestState {
+  plan: RoutePlan;
+  offer: RouteOffer;
+  payload: PaymentPayload;
+  requirements: PaymentRequirements;
+  payer: string;
+  record: PaymentRecord;
+  /** Set once the interceptor took charge, so a second binding of it is a no-op. */
+  intercepted?: boolean;
+  settlement?: SettleResponse;
+}
+
+/** Reads the payment state of a request, if it carried a verified payment. */
+export function getRequestState(request: unknown): X402RequestState | undefined {
+  return (request as Record<symbol, X402RequestState | undefined>)?.[X402_REQUEST_STATE];
+}
+
+export function setRequestState(request: unknown, state: X402RequestState): void {
+  (request as Record<symbol, X402RequestState>)[X402_REQUEST_STATE] = state;
+}

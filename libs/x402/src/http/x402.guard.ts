@@ -1,0 +1,168 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { PAYMENT_REQUIRED_CACHE_CONTROL } from '@x402/core/server';
+import { encodePaymentRequiredHeader } from '@x402/core/http';
+import type { PaymentRequirements } from '@x402/core/types';
+import type { X402Config } from '../config/x402.config.js';
+import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
+import { PAYMENT_STORE, type PaymentClaim, type PaymentStore } from '../ledger/payment-store.interface.js';
+import { formatAtomic } from '../pricing/price.js';
+import { X402_PRICE_METADATA, type PriceMetadata } from '../pricing/priced.decorator.js';
+import { RoutePricingService, type RouteOffer, type RoutePlan } from '../pricing/route-pricing.service.js';
+import { PAYMENT_REQUIRED_HEADER } from '../x402.constants.js';
+import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
+import { X402ResourceServerHost } from '../x402.resource-server.js';
+import { X402_CONFIG } from '../x402.tokens.js';
+import { decodePaymentHeader, readPaymentHeader, type DecodedPayment } from './payment-header.codec.js';
+import { getRequestState, setRequestState } from './request-state.js';
+
+type HttpRequest = { headers: Record<string, string | string[] | undefined> };
+
+/**
+ * Gate of a priced route: answers 402 with the payment requirements when no payment is sent,
+ * and otherwise decodes, matches, claims and verifies the payment before the handler runs.
+ * Each step is a protected method, so an app can subclass the guard and change one of them.
+ * `@Priced` binds it (with {@link X402Interceptor}); binding it globally works too.
+ *
+ * @example
+ * providers: [{ provide: APP_GUARD, useClass: X402Guard }]
+ */
+@Injectable()
+export class X402Guard implements CanActivate {
+  constructor(
+    protected readonly reflector: Reflector,
+    protected readonly adapterHost: HttpAdapterHost,
+    protected readonly pricing: RoutePricingService,
+    protected readonly host: X402ResourceServerHost,
+    @Inject(X402_CONFIG) protected readonly config: X402Config,
+    @Inject(PAYMENT_STORE) protected readonly store: PaymentStore,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const http = context.switchToHttp();
+    const request = http.getRequest<HttpRequest>();
+    if (getRequestState(request)) return true; // bound twice (controller and method): already verified
+    const metadata = this.reflector.getAllAndOverride<PriceMetadata | undefined>(X402_PRICE_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!metadata || metadata.free) return true;
+
+    const response = http.getResponse();
+    try {
+      const plan = this.pricing.planFor(context.getClass(), context.getHandler(), metadata);
+      const offer = await this.pricing.offerFor(plan, request);
+      const header = readPaymentHeader(request.headers);
+      if (header === undefined) {
+        throw this.challenge(request, plan, offer, X402ErrorCode.PaymentRequired, this.describePrice(offer));
+      }
+      const decoded = decodePaymentHeader(header, this.config.maxPaymentHeaderBytes);
+      const server = await this.host.ready();
+      const requirements = server.findMatchingRequirements(offer.requirements, decoded.payload);
+      if (!requirements) {
+        throw this.challenge(
+          request,
+          plan,
+          offer,
+          X402ErrorCode.RequirementsMismatch,
+          'the payment does not match any of this route\'s requirements (scheme, network, amount, asset, payTo); sign one of "accepts" as given',
+        );
+      }
+      const record = await this.claim(request, plan, requirements, decoded);
+      try {
+        await this.verify(request, plan, offer, requirements, decoded);
+      } catch (error) {
+        await this.store.release(record.id);
+        throw error;
+      }
+      setRequestState(request, {
+        plan,
+        offer,
+        payload: decoded.payload,
+        requirements,
+        payer: decoded.authorization.from,
+        record,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof X402HttpException) this.applyHeaders(response, error.headers);
+      throw error;
+    }
+  }
+
+  /** Claims the authorization in the store so that it can be used by one request only. */
+  protected async claim(request: HttpRequest, plan: RoutePlan, requirements: PaymentRequirements, decoded: DecodedPayment) {
+    const { from, nonce } = decoded.authorization;
+    const claim: PaymentClaim = {
+      key: `${requirements.network}:${requirements.asset}:${from}:${nonce}`.toLowerCase(),
+      network: requirements.network,
+      asset: requirements.asset,
+      payer: from,
+      payTo: requirements.payTo,
+      amount: requirements.amount,
+      scheme: requirements.scheme,
+      route: plan.route,
+      resourceUrl: this.resourceUrl(request),
+    };
+    const result = await this.store.claim(claim);
+    if (result.claimed) return result.record;
+    if (result.existing.state === 'settled') {
+      throw new X402HttpException(402, X402ErrorCode.PaymentAlreadyUsed, 'this payment authorization was already used; sign a new one');
+    }
+    throw new X402HttpException(409, X402ErrorCode.PaymentInProgress, 'this payment authorization is being processed by another request', {}, { 'Retry-After': '1' });
+  }
+
+  /** Asks the facilitator to verify the payment; a refusal becomes a 402 with the facilitator's reason as code. */
+  protected async verify(request: HttpRequest, plan: RoutePlan, offer: RouteOffer, requirements: PaymentRequirements, decoded: DecodedPayment) {
+    const server = await this.host.ready();
+    let result;
+    try {
+      result = await server.verifyPayment(decoded.payload, requirements);
+    } catch (error) {
+      const failure = facilitatorFailure(error, 'verify');
+      if (failure.getStatus() !== 402) throw failure;
+      throw this.challenge(request, plan, offer, failure.code, (failure.getResponse() as { error: { message: string } }).error.message);
+    }
+    if (!result.isValid) {
+      const code = result.invalidReason ?? X402ErrorCode.VerificationFailed;
+      throw this.challenge(request, plan, offer, code, result.invalidMessage ?? `the payment was refused: ${code}`);
+    }
+  }
+
+  /** Builds the 402: `PAYMENT-REQUIRED` header (v2) and a JSON body with the same requirements and a readable error. */
+  protected challenge(request: HttpRequest, plan: RoutePlan, offer: RouteOffer, code: string, message: string): X402HttpException {
+    const paymentRequired = {
+      ...offer.challenge,
+      error: code === X402ErrorCode.PaymentRequired ? 'Payment required' : code,
+      resource: { ...offer.challenge.resource, url: this.resourceUrl(request) },
+    };
+    return new X402HttpException(
+      402,
+      code,
+      message,
+      { x402Version: 2, resource: paymentRequired.resource, accepts: paymentRequired.accepts, ...(paymentRequired.extensions ? { extensions: paymentRequired.extensions } : {}) },
+      { [PAYMENT_REQUIRED_HEADER]: encodePaymentRequiredHeader(paymentRequired), 'Cache-Control': PAYMENT_REQUIRED_CACHE_CONTROL },
+    );
+  }
+
+  /** The absolute URL of the requested resource: the configured public URL, else the request's own. */
+  protected resourceUrl(request: HttpRequest): string {
+    const adapter = this.adapterHost.httpAdapter;
+    const path = adapter.getRequestUrl(request) ?? '/';
+    if (this.config.publicUrl) return this.config.publicUrl + path;
+    const hostHeader = request.headers['x-forwarded-host'] ?? request.headers.host;
+    const hostname = (Array.isArray(hostHeader) ? hostHeader[0] : hostHeader) ?? 'localhost';
+    const proto = request.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+    return `${proto}://${hostname}${path}`;
+  }
+
+  protected describePrice(offer: RouteOffer): string {
+    const options = offer.quotes.map((q) => `${formatAtomic(q.amount, q.asset.decimals)} ${q.asset.symbol} on ${q.network}`);
+    return `payment required: ${options.join(' or ')}. Sign one of "accepts" and send it in the PAYMENT-SIGNATURE header.`;
+  }
+
+  protected applyHeaders(response: unknown, headers: Record<string, string>): void {
+    for (const [name, value] of Object.entries(headers)) this.adapterHost.httpAdapter.setHeader(response, name, value);
+  }
+}

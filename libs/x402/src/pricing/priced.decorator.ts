@@ -1,0 +1,50 @@
+import { applyDecorators, SetMetadata, UseGuards, UseInterceptors } from '@nestjs/common';
+import { X402Guard } from '../http/x402.guard.js';
+import { X402Interceptor } from '../http/x402.interceptor.js';
+import type { PriceInput } from './price.js';
+
+export const X402_PRICE_METADATA = 'x402:price';
+
+/** Options of {@link Priced}. */
+export interface PricedOptions {
+  /** What the payer buys; shown in the 402 `resource.description`. */
+  description?: string;
+  /** Media type of the paid response, e.g. `application/json`. */
+  mimeType?: string;
+  /** Recipient for this route instead of the module's `payTo`. */
+  payTo?: string;
+  /** Validity window of a payment for this route (seconds). */
+  maxTimeoutSeconds?: number;
+}
+
+/** What {@link Priced} and {@link Free} store on a handler or controller. */
+export type PriceMetadata = { free: true } | { free?: false; price: PriceInput; options: PricedOptions };
+
+/**
+ * Charges for a route (or every route of a controller; a method's own decorator wins).
+ * The price is a USD amount paid in each accepted network's USD token, an atomic
+ * `{ amount, asset }`, or a function of the request (sync or async) for dynamic pricing.
+ *
+ * @example
+ * @Get('forecast')
+ * @Priced('0.01', { description: 'Seven-day forecast' })
+ * forecast() { ... }
+ */
+export function Priced(price: PriceInput, options: PricedOptions = {}): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata<string, PriceMetadata>(X402_PRICE_METADATA, { price, options }),
+    UseGuards(X402Guard),
+    UseInterceptors(X402Interceptor),
+  );
+}
+
+/**
+ * Exempts one handler of a priced controller from payment.
+ *
+ * @example
+ * @Priced('0.05') @Controller('reports')
+ * class ReportsController { @Get('catalog') @Free() catalog() { ... } }
+ */
+export function Free(): MethodDecorator & ClassDecorator {
+  return SetMetadata<string, PriceMetadata>(X402_PRICE_METADATA, { free: true });
+}

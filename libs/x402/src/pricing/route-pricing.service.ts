@@ -1,0 +1,135 @@
+import { HttpException, Inject, Injectable, RequestMethod, type Type } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import type { PaymentRequired, PaymentRequirements } from '@x402/core/types';
+import { checkAddress, type X402Config } from '../config/x402.config.js';
+import { X402ConfigError, X402ErrorCode, X402HttpException } from '../x402.errors.js';
+import { X402ResourceServerHost } from '../x402.resource-server.js';
+import { X402_CONFIG } from '../x402.tokens.js';
+import { PriceError, quotePrice, type DynamicPrice, type Quote, type StaticPrice } from './price.js';
+import type { PricedOptions, PriceMetadata } from './priced.decorator.js';
+
+/** Everything needed to charge for one route, computed once. */
+export interface RoutePlan {
+  /** `GET /weather/:city`: the route template, for receipts and logs. */
+  route: string;
+  options: PricedOptions;
+  payTo: `0x${string}`;
+  maxTimeoutSeconds: number;
+  /** The price function of a dynamically priced route. */
+  dynamic?: DynamicPrice;
+  /** Quotes of a statically priced route (validated at startup). */
+  quotes?: Quote[];
+  /** Built on first use once the facilitator is ready, then reused by every request. */
+  offer?: Promise<RouteOffer>;
+}
+
+/** The payment requirements of a request and the 402 challenge built from them (resource filled per request). */
+export interface RouteOffer {
+  quotes: Quote[];
+  requirements: PaymentRequirements[];
+  challenge: PaymentRequired;
+}
+
+function joinPath(...parts: unknown[]): string {
+  const segments = parts
+    .flatMap((p) => (Array.isArray(p) ? [p[0]] : [p]))
+    .filter((p): p is string => typeof p === 'string')
+    .map((p) => p.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean);
+  return `/${segments.join('/')}`;
+}
+
+/**
+ * Turns `@Priced` metadata into payment requirements. Static prices are validated when the plan
+ * is made (so a bad price fails the boot) and their requirements are built once per route.
+ */
+@Injectable()
+export class RoutePricingService {
+  private readonly plans = new WeakMap<Function, RoutePlan>();
+
+  constructor(
+    @Inject(X402_CONFIG) private readonly config: X402Config,
+    private readonly host: X402ResourceServerHost,
+  ) {}
+
+  /** The plan of a handler; made on first call and cached. Throws {@link X402ConfigError} on a bad price. */
+  planFor(controller: Type<unknown>, handler: Function, metadata: Exclude<PriceMetadata, { free: true }>): RoutePlan {
+    let plan = this.plans.get(handler);
+    if (plan) return plan;
+    const where = `@Priced on ${controller.name}.${handler.name}`;
+    const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) ?? RequestMethod.GET] ?? 'GET';
+    const route = `${method} ${joinPath(Reflect.getMetadata(PATH_METADATA, controller), Reflect.getMetadata(PATH_METADATA, handler))}`;
+    const { price, options } = metadata;
+    const payTo = options.payTo ? checkAddress(`${where}: payTo`, options.payTo) : this.config.payTo;
+    const maxTimeoutSeconds = options.maxTimeoutSeconds ?? this.config.maxTimeoutSeconds;
+    if (!Number.isSafeInteger(maxTimeoutSeconds) || maxTimeoutSeconds <= 0) {
+      throw new X402ConfigError(`${where}: maxTimeoutSeconds`, 'must be a positive integer');
+    }
+    plan = { route, options, payTo, maxTimeoutSeconds };
+    if (typeof price === 'function') {
+      plan.dynamic = price;
+    } else {
+      try {
+        plan.quotes = quotePrice(price, this.config.accepted);
+      } catch (error) {
+        throw new X402ConfigError(where, (error as Error).message);
+      }
+    }
+    this.plans.set(handler, plan);
+    return plan;
+  }
+
+  /** The requirements and challenge for this request: cached for static prices, computed for dynamic ones. */
+  async offerFor(plan: RoutePlan, request: unknown): Promise<RouteOffer> {
+    if (plan.quotes) {
+      plan.offer ??= this.buildOffer(plan, plan.quotes);
+      // A failed build (facilitator down) is retried by the next request.
+      return plan.offer.catch((error) => {
+        plan.offer = undefined;
+        throw error;
+      });
+    }
+    return this.buildOffer(plan, await this.dynamicQuotes(plan, request));
+  }
+
+  private async dynamicQuotes(plan: RoutePlan, request: unknown): Promise<Quote[]> {
+    let price: StaticPrice;
+    try {
+      price = await plan.dynamic!(request);
+    } catch (error) {
+      if (error instanceof HttpException) throw error;
+      throw new X402HttpException(500, X402ErrorCode.PriceResolutionFailed, `the price of ${plan.route} could not be computed`);
+    }
+    try {
+      return quotePrice(price, this.config.accepted);
+    } catch (error) {
+      const detail = error instanceof PriceError ? `: ${error.message}` : '';
+      throw new X402HttpException(500, X402ErrorCode.PriceResolutionFailed, `the price of ${plan.route} is invalid${detail}`);
+    }
+  }
+
+  private async buildOffer(plan: RoutePlan, quotes: Quote[]): Promise<RouteOffer> {
+    const server = await this.host.ready();
+    const requirements: PaymentRequirements[] = [];
+    for (const quote of quotes) {
+      const built = await server.buildPaymentRequirements({
+        scheme: 'exact',
+        network: quote.network,
+        payTo: plan.payTo,
+        maxTimeoutSeconds: plan.maxTimeoutSeconds,
+        price: {
+          amount: quote.amount.toString(),
+          asset: quote.asset.address,
+          extra: { name: quote.asset.name, version: quote.asset.version },
+        },
+      });
+      requirements.push(...built);
+    }
+    const challenge = await server.createPaymentRequiredResponse(requirements, {
+      url: '',
+      description: plan.options.description ?? '',
+      mimeType: plan.options.mimeType ?? '',
+    });
+    return { quotes, requirements, challenge };
+  }
+}

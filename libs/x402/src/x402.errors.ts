@@ -1,0 +1,68 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+
+/**
+ * Stable machine-readable codes of the errors this module answers with.
+ * Facilitator reasons (e.g. `invalid_exact_evm_payload_signature`) are passed through as codes too.
+ */
+export const X402ErrorCode = {
+  PaymentRequired: 'payment_required',
+  InvalidPaymentHeader: 'invalid_payment_header',
+  PaymentHeaderTooLarge: 'payment_header_too_large',
+  InvalidPaymentPayload: 'invalid_payment_payload',
+  UnsupportedVersion: 'unsupported_x402_version',
+  RequirementsMismatch: 'payment_requirements_mismatch',
+  PaymentInProgress: 'payment_in_progress',
+  PaymentAlreadyUsed: 'payment_already_used',
+  VerificationFailed: 'payment_verification_failed',
+  SettlementFailed: 'settlement_failed',
+  FacilitatorUnavailable: 'facilitator_unavailable',
+  FacilitatorTimeout: 'facilitator_timeout',
+  FacilitatorError: 'facilitator_error',
+  PriceResolutionFailed: 'price_resolution_failed',
+} as const;
+
+export type X402ErrorCodeValue = (typeof X402ErrorCode)[keyof typeof X402ErrorCode];
+
+/** The `{ error: { code, message } }` part of every error body this module sends. */
+export interface X402ErrorBody {
+  code: string;
+  message: string;
+}
+
+/**
+ * An HTTP error with a stable code. The body is `{ error: { code, message }, ...extra }`;
+ * `headers` are set on the response before it is sent.
+ *
+ * @example
+ * throw new X402HttpException(400, 'invalid_payment_header', 'PAYMENT-SIGNATURE is not base64 JSON');
+ */
+export class X402HttpException extends HttpException {
+  constructor(
+    status: number,
+    readonly code: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super({ ...extra, error: { code, message } satisfies X402ErrorBody }, status);
+  }
+}
+
+/**
+ * Raised while validating module options or route prices at startup. The message names the bad option.
+ *
+ * @example
+ * throw new X402ConfigError('payTo', 'must be a 0x-prefixed 20-byte address');
+ */
+export class X402ConfigError extends Error {
+  constructor(
+    readonly option: string,
+    detail: string,
+  ) {
+    super(`x402: invalid option "${option}": ${detail}`);
+    this.name = 'X402ConfigError';
+  }
+}
+
+/** 402 with a code and readable message; the caller adds the challenge headers and body. */
+export const paymentRequiredStatus = HttpStatus.PAYMENT_REQUIRED;

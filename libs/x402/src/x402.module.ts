@@ -1,0 +1,48 @@
+import { Module, type Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { resolveX402Config, type X402Config } from './config/x402.config.js';
+import { createFacilitatorClient } from './facilitator/facilitator.factory.js';
+import { X402Guard } from './http/x402.guard.js';
+import { X402Interceptor } from './http/x402.interceptor.js';
+import { InMemoryPaymentStore } from './ledger/in-memory-payment.store.js';
+import { PAYMENT_STORE } from './ledger/payment-store.interface.js';
+import { RoutePricingService } from './pricing/route-pricing.service.js';
+import { X402RouteValidator } from './pricing/route-validator.js';
+import { X402ConfigurableModule, X402_MODULE_OPTIONS } from './x402.module-definition.js';
+import type { X402ModuleOptions } from './x402.options.js';
+import { X402ResourceServerHost } from './x402.resource-server.js';
+import { X402_CONFIG, X402_FACILITATOR } from './x402.tokens.js';
+
+const providers: Provider[] = [
+  { provide: X402_CONFIG, useFactory: (options: X402ModuleOptions) => resolveX402Config(options), inject: [X402_MODULE_OPTIONS] },
+  { provide: X402_FACILITATOR, useFactory: (config: X402Config) => createFacilitatorClient(config), inject: [X402_CONFIG] },
+  { provide: PAYMENT_STORE, useFactory: (options: X402ModuleOptions) => options.store ?? new InMemoryPaymentStore(), inject: [X402_MODULE_OPTIONS] },
+  X402ResourceServerHost,
+  RoutePricingService,
+  X402RouteValidator,
+  X402Guard,
+  X402Interceptor,
+];
+
+/**
+ * Makes `@Priced` routes payable with x402. Global by default (`isGlobal: false` to opt out),
+ * so priced controllers in any module find the guard's dependencies.
+ *
+ * @example
+ * @Module({
+ *   imports: [
+ *     X402Module.forRoot({
+ *       networks: ['eip155:8453'],
+ *       payTo: process.env.X402_PAY_TO!,
+ *       facilitator: { type: 'remote', url: process.env.X402_FACILITATOR_URL! },
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers,
+  exports: [X402_CONFIG, X402_FACILITATOR, PAYMENT_STORE, X402ResourceServerHost, RoutePricingService, X402Guard, X402Interceptor],
+})
+export class X402Module extends X402ConfigurableModule {}

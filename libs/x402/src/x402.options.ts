@@ -1,0 +1,81 @@
+import type { FacilitatorClient, FacilitatorConfig } from '@x402/core/server';
+import type { PaymentStore } from './ledger/payment-store.interface.js';
+
+/** A CAIP-2 network id such as `eip155:8453` (Base) or `eip155:84532` (Base Sepolia). */
+export type Network = `${string}:${string}`;
+
+/** The token a network is paid in: its address, EIP-712 domain and decimals. */
+export interface X402AssetOptions {
+  /** Token contract address. */
+  address: string;
+  /** EIP-712 domain `name` of the token (e.g. `USD Coin` on Base). */
+  name: string;
+  /** EIP-712 domain `version` of the token (e.g. `2`). */
+  version: string;
+  /** Decimals of the token (6 for USDC). */
+  decimals: number;
+  /** Display symbol, default `USDC`. */
+  symbol?: string;
+}
+
+/** Verify and settle through a facilitator service over HTTP (`/verify`, `/settle`, `/supported`). */
+export interface X402RemoteFacilitatorOptions {
+  type: 'remote';
+  /** Base URL of the facilitator, e.g. `https://facilitator.example.com`. */
+  url: string;
+  /** Per-request timeout in milliseconds (default 30 000). */
+  timeoutMs?: number;
+  /** Authentication headers per facilitator path, e.g. for hosted facilitators that need an API key. */
+  createAuthHeaders?: FacilitatorConfig['createAuthHeaders'];
+}
+
+/** Verify and settle in-process with a wallet that pays the gas (`@x402/evm` facilitator scheme). */
+export interface X402LocalFacilitatorOptions {
+  type: 'local';
+  /** Private key of the gas-paying signer. Read it from the environment; it is never logged. */
+  privateKey: string;
+  /** JSON-RPC URL per accepted network. */
+  rpcUrls: Record<string, string>;
+  /** Bound on each wait for a transaction receipt (default 60 000 ms). */
+  confirmationTimeoutMs?: number;
+}
+
+/** Any object that speaks the facilitator interface of `@x402/core`. */
+export interface X402CustomFacilitatorOptions {
+  type: 'client';
+  client: FacilitatorClient;
+}
+
+export type X402FacilitatorOptions =
+  | X402RemoteFacilitatorOptions
+  | X402LocalFacilitatorOptions
+  | X402CustomFacilitatorOptions;
+
+/**
+ * Options of {@link X402Module}. Validated at startup; a bad value fails the boot with a message naming it.
+ *
+ * @example
+ * X402Module.forRoot({
+ *   networks: ['eip155:84532'],
+ *   payTo: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
+ *   facilitator: { type: 'remote', url: 'https://facilitator.example.com' },
+ * })
+ */
+export interface X402ModuleOptions {
+  /** Networks a payer may use (CAIP-2). Each becomes one entry of `accepts`. */
+  networks: string[];
+  /** Token per network; defaults to the known USDC of the network (Base, Base Sepolia, ...). */
+  assets?: Record<string, X402AssetOptions>;
+  /** Address that receives payments; a route may override it. */
+  payTo: string;
+  /** Where payments are verified and settled. */
+  facilitator: X402FacilitatorOptions;
+  /** Public base URL of the API (e.g. `https://api.example.com`), used for `resource.url`. Default: from the request. */
+  publicUrl?: string;
+  /** Seconds a signed payment stays valid for settlement (default 300). */
+  maxTimeoutSeconds?: number;
+  /** Largest accepted payment header, in bytes (default 16 KiB). */
+  maxPaymentHeaderBytes?: number;
+  /** Where claims and receipts are kept; default an in-memory store (one process only). */
+  store?: PaymentStore;
+}
