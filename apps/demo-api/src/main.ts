@@ -1,13 +1,54 @@
 import 'reflect-metadata';
-import { Controller, Get, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { HELLO } from '#x402';
+import { Logger } from '@nestjs/common';
+import { createDemoApp } from './app.factory.js';
+import { DemoConfigError, loadDemoConfig, type DemoConfig } from './demo.config.js';
+import { toX402Options, type DevnetFacts } from './x402-options.js';
 
-@Controller()
-class AppController { @Get() hi() { return HELLO; } }
-@Module({ controllers: [AppController] })
-class AppModule {}
-const app = await NestFactory.create(AppModule, { logger: false });
-await app.listen(0);
-console.log('up', HELLO, await app.getUrl());
-await app.close();
+const logger = new Logger('Demo');
+
+async function startEmbeddedDevnet(): Promise<DevnetFacts & { buyer: string; stop(): Promise<void> }> {
+  const { startDevnet } = await import('#devnet');
+  const devnet = await startDevnet({ port: Number(process.env.DEVNET_PORT ?? 8545) });
+  return {
+    rpcUrl: devnet.rpcUrl,
+    network: devnet.network,
+    usdc: devnet.usdc,
+    payTo: devnet.accounts.payTo.address,
+    facilitatorPrivateKey: devnet.accounts.deployer.privateKey,
+    buyer: devnet.accounts.buyer.address,
+    stop: () => devnet.stop(),
+  };
+}
+
+async function main(): Promise<void> {
+  let config: DemoConfig;
+  try {
+    config = loadDemoConfig(process.env);
+  } catch (error) {
+    if (error instanceof DemoConfigError) {
+      console.error(`Configuration error: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const devnet = config.embeddedDevnet ? await startEmbeddedDevnet() : undefined;
+  const app = await createDemoApp(toX402Options(config, devnet));
+  await app.listen(config.port);
+  const url = `http://localhost:${config.port}`;
+  logger.log(`x402 demo API on ${url} (Swagger UI: ${url}/docs)`);
+  if (devnet) {
+    logger.log(`embedded devnet ${devnet.network} at ${devnet.rpcUrl}; test USDC ${devnet.usdc.address}`);
+    logger.log(`demo buyer ${devnet.buyer} holds test USDC; merchant (payTo) ${devnet.payTo}`);
+  }
+  logger.log(`try: curl -i ${url}/weather/forecast/lisbon   (402 with the price)`);
+  logger.log(`pay: npx x402 pay ${url}/weather/forecast/lisbon`);
+  const stop = async () => {
+    await app.close();
+    await devnet?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+await main();

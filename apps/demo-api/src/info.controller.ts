@@ -1,0 +1,25 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+
+@ApiTags('info')
+@Controller()
+export class InfoController {
+  @Get()
+  @ApiOperation({ summary: 'What this API offers and how to pay (free)' })
+  info() {
+    return {
+      name: 'x402 weather demo',
+      payment: 'Priced routes answer 402 with a PAYMENT-REQUIRED header; pay with any x402 client, e.g. `npx x402 pay <url>`.',
+      docs: '/docs',
+      routes: [
+        { method: 'GET', path: '/weather/cities', price: 'free' },
+        { method: 'GET', path: '/weather/forecast/:city', price: '$0.01' },
+        { method: 'GET', path: '/weather/history/:city?days=N', price: '$0.001 per day' },
+        { method: 'POST', path: '/search', price: '$0.02' },
+        { method: 'GET', path: '/reports', price: 'free' },
+        { method: 'GET', path: '/reports/summary', price: '$0.05' },
+        { method: 'GET', path: '/reports/:id', price: '$0.05' },
+      ],
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import { BadRequestException, Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Priced } from '#x402';
+import { CITIES, dayWeather } from '../weather/weather.data.js';
+
+interface SearchBody {
+  query?: unknown;
+  limit?: unknown;
+}
+
+@ApiTags('search')
+@Controller('search')
+export class SearchController {
+  /** A priced POST: the body is validated after payment verification and before settlement, so bad input is never charged. */
+  @Post()
+  @HttpCode(200)
+  @Priced('0.02', { description: 'Search today\'s weather across cities', mimeType: 'application/json' })
+  @ApiOperation({ summary: 'Search today\'s weather by condition or city' })
+  @ApiBody({ schema: { type: 'object', required: ['query'], properties: { query: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 50 } } } })
+  search(@Body() body: SearchBody) {
+    if (typeof body?.query !== 'string' || body.query.trim() === '') throw new BadRequestException('query must be a non-empty string');
+    const limit = body.limit === undefined ? 10 : Number(body.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw new BadRequestException('limit must be an integer from 1 to 50');
+    const q = body.query.trim().toLowerCase();
+    const today = new Date();
+    const results = CITIES.map((city) => ({ city, ...dayWeather(city, today) }))
+      .filter((row) => row.city.includes(q) || row.condition.includes(q))
+      .slice(0, limit);
+    return { query: body.query, count: results.length, results };
+  }
+}

@@ -1,0 +1,50 @@
+import { BadRequestException, Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Priced } from '#x402';
+import { CITIES, days, type City } from './weather.data.js';
+
+function checkCity(city: string): City {
+  if (!(CITIES as readonly string[]).includes(city)) throw new NotFoundException(`unknown city "${city}"; see GET /weather/cities`);
+  return city as City;
+}
+
+function historyDays(request: { query?: Record<string, unknown> }): number {
+  const text = String(request.query?.days ?? '7');
+  const count = Number(text);
+  if (!/^[0-9]+$/.test(text) || count < 1 || count > 365) throw new BadRequestException('days must be an integer from 1 to 365');
+  return count;
+}
+
+@ApiTags('weather')
+@Controller('weather')
+export class WeatherController {
+  @Get('cities')
+  @ApiOperation({ summary: 'Cities with forecasts (free)' })
+  cities() {
+    return { cities: CITIES };
+  }
+
+  @Get('forecast/:city')
+  @Priced('0.01', { description: 'Seven-day forecast for one city', mimeType: 'application/json' })
+  @ApiOperation({ summary: 'Seven-day forecast' })
+  @ApiOkResponse({ description: 'The forecast' })
+  forecast(@Param('city') city: string) {
+    return { city: checkCity(city), days: days(city, new Date(), 7, 1) };
+  }
+
+  /** Priced by the number of days asked for: $0.001 a day. */
+  @Get('history/:city')
+  @Priced(
+    (request: { query?: Record<string, unknown> }) => {
+      const count = historyDays(request); // thousandths of a dollar
+      return `${Math.floor(count / 1000)}.${String(count % 1000).padStart(3, '0')}`;
+    },
+    { description: 'Daily history, $0.001 per day', mimeType: 'application/json' },
+  )
+  @ApiOperation({ summary: 'Daily history ($0.001 per day)' })
+  @ApiQuery({ name: 'days', required: false, description: 'Days back, 1 to 365 (default 7)' })
+  history(@Param('city') city: string, @Query('days') daysText?: string) {
+    const count = historyDays({ query: { days: daysText ?? '7' } });
+    return { city: checkCity(city), days: days(city, new Date(Date.now() - 86_400_000), count, -1) };
+  }
+}

@@ -1,0 +1,243 @@
+import { BadRequestException, Controller, Get, HttpCode, Post, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { jest } from '@jest/globals';
+import { decodePaymentRequiredHeader, decodePaymentResponseHeader, encodePaymentSignatureHeader } from '@x402/core/http';
+import type { FacilitatorClient } from '@x402/core/server';
+import { FacilitatorTimeoutError, type PaymentPayload, type PaymentRequirements, type SettleResponse, type VerifyResponse } from '@x402/core/types';
+import request from 'supertest';
+import { X402Module } from '../x402.module.js';
+import { X402ResourceServerHost } from '../x402.resource-server.js';
+import { Free, Priced } from '../pricing/priced.decorator.js';
+
+const NETWORK = 'eip155:8453';
+const USDC = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913';
+const PAY_TO = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
+const PAYER = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+
+let handlerRuns = 0;
+
+@Controller('paid')
+class PaidController {
+  @Get('fixed') @Priced('0.01', { description: 'fixed' }) fixed() {
+    handlerRuns++;
+    return { ok: true };
+  }
+  @Get('dynamic') @Priced((req: { query: { n?: string } }) => `0.0${req.query.n ?? '1'}`) dynamic() {
+    return { ok: 'dynamic' };
+  }
+  @Get('broken-price') @Priced(() => { throw new Error('db down'); }) brokenPrice() {}
+  @Get('rejecting-price') @Priced(() => { throw new BadRequestException('n must be small'); }) rejectingPrice() {}
+  @Post('fails') @Priced('0.01') fails() {
+    throw new BadRequestException('bad input');
+  }
+  @Get('teapot') @HttpCode(418) @Priced('0.01') teapot() {
+    return { short: 'and stout' };
+  }
+}
+
+@Controller('bundle')
+@Priced('0.05')
+class BundleController {
+  @Get('free') @Free() free() {
+    return { free: true };
+  }
+  @Get('paid') paid() {
+    return { paid: true };
+  }
+}
+
+class FakeFacilitator implements FacilitatorClient {
+  verify = jest.fn(async (_p: PaymentPayload, _r: PaymentRequirements): Promise<VerifyResponse> => ({ isValid: true, payer: PAYER }));
+  settle = jest.fn(async (_p: PaymentPayload, r: PaymentRequirements): Promise<SettleResponse> => ({ success: true, transaction: '0xabc', network: r.network as `${string}:${string}`, payer: PAYER }));
+  getSupported = jest.fn(async () => ({ kinds: [{ x402Version: 2, scheme: 'exact', network: NETWORK as `${string}:${string}` }], extensions: [], signers: {} }));
+}
+
+function paymentFor(accepted: PaymentRequirements, nonceByte = 1, overrides: Partial<PaymentPayload> = {}): string {
+  const payload: PaymentPayload = {
+    x402Version: 2,
+    accepted,
+    payload: {
+      signature: `0x${'11'.repeat(65)}`,
+      authorization: { from: PAYER, to: accepted.payTo, value: accepted.amount, validAfter: '0', validBefore: '9999999999', nonce: `0x${nonceByte.toString(16).padStart(64, '0')}` },
+    },
+    ...overrides,
+  };
+  return encodePaymentSignatureHeader(payload);
+}
+
+describe('X402Guard and X402Interceptor', () => {
+  let app: INestApplication;
+  let facilitator: FakeFacilitator;
+  let accepted: PaymentRequirements;
+
+  beforeEach(async () => {
+    handlerRuns = 0;
+    facilitator = new FakeFacilitator();
+    const moduleRef = await Test.createTestingModule({
+      imports: [X402Module.forRoot({ networks: [NETWORK], payTo: PAY_TO, facilitator: { type: 'client', client: facilitator }, publicUrl: 'https://api.example.com', maxPaymentHeaderBytes: 4096 })],
+      controllers: [PaidController, BundleController],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    const challenge = await request(app.getHttpServer()).get('/paid/fixed');
+    accepted = challenge.body.accepts[0];
+  });
+
+  afterEach(() => app.close());
+
+  it('answers 402 with PAYMENT-REQUIRED and a readable body when no payment is sent', async () => {
+    const res = await request(app.getHttpServer()).get('/paid/fixed?x=1').expect(402);
+    const header = decodePaymentRequiredHeader(res.headers['payment-required']);
+    expect(header).toMatchObject({ x402Version: 2, resource: { url: 'https://api.example.com/paid/fixed?x=1', description: 'fixed' } });
+    expect(header.accepts).toEqual([
+      expect.objectContaining({ scheme: 'exact', network: NETWORK, amount: '10000', asset: USDC, payTo: PAY_TO, maxTimeoutSeconds: 300, extra: expect.objectContaining({ name: 'USD Coin', version: '2' }) }),
+    ]);
+    expect(res.body.error).toEqual({ code: 'payment_required', message: expect.stringContaining('0.01 USDC on eip155:8453') });
+    expect(res.body.accepts).toEqual(header.accepts);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(handlerRuns).toBe(0);
+  });
+
+  it('verifies, runs the handler, settles and releases the response with PAYMENT-RESPONSE', async () => {
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(200);
+    expect(res.body).toEqual({ ok: true });
+    expect(decodePaymentResponseHeader(res.headers['payment-response'])).toMatchObject({ success: true, transaction: '0xabc', network: NETWORK });
+    expect(facilitator.verify).toHaveBeenCalledTimes(1);
+    expect(facilitator.settle).toHaveBeenCalledTimes(1);
+    expect(handlerRuns).toBe(1);
+  });
+
+  it('builds the requirements of a static route once, not per request', async () => {
+    const build = jest.spyOn(app.get(X402ResourceServerHost).server, 'buildPaymentRequirements');
+    for (let i = 0; i < 3; i++) await request(app.getHttpServer()).get('/paid/fixed').expect(402);
+    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 3)).expect(200);
+    expect(build).not.toHaveBeenCalled();
+    await request(app.getHttpServer()).get('/paid/dynamic?n=2').expect(402);
+    expect(build).toHaveBeenCalledTimes(1);
+  });
+
+  it.each([
+    ['not base64 at all!!', 400, 'invalid_payment_header'],
+    [Buffer.from('not json').toString('base64'), 400, 'invalid_payment_header'],
+    [Buffer.from('[1,2]').toString('base64'), 400, 'invalid_payment_header'],
+    [Buffer.from(JSON.stringify({ x402Version: 1 })).toString('base64'), 400, 'unsupported_x402_version'],
+    [Buffer.from(JSON.stringify({ x402Version: 2, payload: {} })).toString('base64'), 400, 'invalid_payment_payload'],
+    ['A'.repeat(6_000), 431, 'payment_header_too_large'],
+  ])('rejects a malformed header (%#) with %i %s and never calls the facilitator', async (header, status, code) => {
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', header).expect(status);
+    expect(res.body.error.code).toBe(code);
+    expect(facilitator.verify).not.toHaveBeenCalled();
+    expect(handlerRuns).toBe(0);
+  });
+
+  it('rejects an EIP-3009 payload with a bad field shape', async () => {
+    const header = Buffer.from(JSON.stringify({ x402Version: 2, accepted: {}, payload: {} })).toString('base64');
+    const bad = JSON.parse(Buffer.from(paymentFor(accepted), 'base64').toString());
+    bad.payload.authorization.nonce = '0x12';
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', Buffer.from(JSON.stringify(bad)).toString('base64')).expect(400);
+    expect(res.body.error).toEqual({ code: 'invalid_payment_payload', message: expect.stringContaining('payload.authorization.nonce') });
+    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', header).expect(400);
+  });
+
+  it('answers 402 payment_requirements_mismatch when the accepted requirement was altered', async () => {
+    const res = await request(app.getHttpServer())
+      .get('/paid/fixed')
+      .set('PAYMENT-SIGNATURE', paymentFor({ ...accepted, amount: '1' }))
+      .expect(402);
+    expect(res.body.error.code).toBe('payment_requirements_mismatch');
+    expect(res.headers['payment-required']).toBeDefined();
+    expect(facilitator.verify).not.toHaveBeenCalled();
+  });
+
+  it("answers 402 with the facilitator's reason when verification fails", async () => {
+    facilitator.verify.mockResolvedValueOnce({ isValid: false, invalidReason: 'invalid_exact_evm_payload_signature', invalidMessage: 'bad signature' });
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(402);
+    expect(res.body.error).toEqual({ code: 'invalid_exact_evm_payload_signature', message: 'bad signature' });
+    expect(decodePaymentRequiredHeader(res.headers['payment-required']).error).toBe('invalid_exact_evm_payload_signature');
+    expect(handlerRuns).toBe(0);
+    // the claim was released: the same authorization may be tried again
+    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(200);
+  });
+
+  it('fails closed with 503 when the facilitator is unreachable and 504 when it times out', async () => {
+    facilitator.verify.mockRejectedValueOnce(new TypeError('fetch failed'));
+    const down = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(503);
+    expect(down.body.error.code).toBe('facilitator_unavailable');
+    facilitator.verify.mockRejectedValueOnce(new FacilitatorTimeoutError('verify', 10));
+    const slow = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(504);
+    expect(slow.body.error.code).toBe('facilitator_timeout');
+    expect(handlerRuns).toBe(0);
+  });
+
+  it('withholds the response with 402 and PAYMENT-RESPONSE success:false when settlement is refused', async () => {
+    facilitator.settle.mockResolvedValueOnce({ success: false, errorReason: 'insufficient_funds', transaction: '', network: NETWORK });
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(402);
+    expect(res.body).not.toHaveProperty('ok');
+    expect(res.body.error.code).toBe('insufficient_funds');
+    expect(decodePaymentResponseHeader(res.headers['payment-response'])).toMatchObject({ success: false, errorReason: 'insufficient_funds' });
+  });
+
+  it('withholds the response with 503 when settlement throws', async () => {
+    facilitator.settle.mockRejectedValueOnce(new Error('connect ECONNREFUSED'));
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(503);
+    expect(res.body).not.toHaveProperty('ok');
+    expect(decodePaymentResponseHeader(res.headers['payment-response'])).toMatchObject({ success: false, errorReason: 'facilitator_unavailable' });
+  });
+
+  it('does not settle when the handler fails, and frees the authorization', async () => {
+    const challenge = await request(app.getHttpServer()).post('/paid/fails').expect(402);
+    const payment = paymentFor(challenge.body.accepts[0]);
+    const res = await request(app.getHttpServer()).post('/paid/fails').set('PAYMENT-SIGNATURE', payment).expect(400);
+    expect(res.body.message).toBe('bad input');
+    expect(res.headers['payment-response']).toBeUndefined();
+    expect(facilitator.settle).not.toHaveBeenCalled();
+    await request(app.getHttpServer()).post('/paid/fails').set('PAYMENT-SIGNATURE', payment).expect(400);
+  });
+
+  it('does not settle a handler whose declared status is an error', async () => {
+    const challenge = await request(app.getHttpServer()).get('/paid/teapot').expect(402);
+    await request(app.getHttpServer()).get('/paid/teapot').set('PAYMENT-SIGNATURE', paymentFor(challenge.body.accepts[0])).expect(418);
+    expect(facilitator.settle).not.toHaveBeenCalled();
+  });
+
+  it('refuses a second use of a settled authorization with 402 payment_already_used', async () => {
+    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 7)).expect(200);
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 7)).expect(402);
+    expect(res.body.error.code).toBe('payment_already_used');
+    expect(handlerRuns).toBe(1);
+    expect(facilitator.settle).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers 409 payment_in_progress to a concurrent use of the same authorization', async () => {
+    let release!: () => void;
+    facilitator.verify.mockImplementationOnce(() => new Promise((resolve) => (release = () => resolve({ isValid: true, payer: PAYER }))));
+    const first = request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 9)).then((r) => r);
+    await new Promise((r) => setTimeout(r, 50));
+    const second = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 9));
+    release();
+    expect(second.status).toBe(409);
+    expect(second.body.error.code).toBe('payment_in_progress');
+    expect((await first).status).toBe(200);
+    expect(handlerRuns).toBe(1);
+  });
+
+  it('prices a dynamic route per request', async () => {
+    const one = await request(app.getHttpServer()).get('/paid/dynamic?n=3').expect(402);
+    expect(one.body.accepts[0].amount).toBe('30000');
+    const two = await request(app.getHttpServer()).get('/paid/dynamic?n=5').expect(402);
+    expect(two.body.accepts[0].amount).toBe('50000');
+  });
+
+  it('answers 500 price_resolution_failed when a price function throws, and passes HTTP errors through', async () => {
+    const broken = await request(app.getHttpServer()).get('/paid/broken-price').expect(500);
+    expect(broken.body.error.code).toBe('price_resolution_failed');
+    const rejecting = await request(app.getHttpServer()).get('/paid/rejecting-price').expect(400);
+    expect(rejecting.body.message).toBe('n must be small');
+  });
+
+  it('charges every route of a priced controller except @Free ones', async () => {
+    await request(app.getHttpServer()).get('/bundle/free').expect(200, { free: true });
+    const res = await request(app.getHttpServer()).get('/bundle/paid').expect(402);
+    expect(res.body.accepts[0].amount).toBe('50000');
+  });
+});
