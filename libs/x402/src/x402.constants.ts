@@ -15,6 +15,6 @@ export const X402_EXPOSED_HEADERS = [PAYMENT_REQUIRED_HEADER, PAYMENT_RESPONSE_H
 export const X402_ALLOWED_HEADERS = ['PAYMENT-SIGNATURE', 'X-PAYMENT'];
 
 /** Default upper bound for the encoded payment header, in bytes. */
-export const DEFAULT_MAX_PAYMENT_HEADER_BYTES = 16 * 1024;
+export const DEFAULT_MAX_PAYMENT_HEADER_BYTES = 8 * 1024;
 /** Default validity window offered to clients (seconds), as the reference server. */
 export const DEFAULT_MAX_TIMEOUT_SECONDS = 300;

@@ -74,7 +74,7 @@ export interface X402ModuleOptions {
   publicUrl?: string;
   /** Seconds a signed payment stays valid for settlement (default 300). */
   maxTimeoutSeconds?: number;
-  /** Largest accepted payment header, in bytes (default 16 KiB). */
+  /** Largest accepted payment header, in bytes (default 8 KiB; Node itself refuses headers over 16 KiB in all). */
   maxPaymentHeaderBytes?: number;
   /** Where claims and receipts are kept; default an in-memory store (one process only). */
   store?: PaymentStore;

@@ -1,0 +1,35 @@
+/**
+ * `#devnet` — a local EVM chain (anvil) with a USDC-like token for x402 demos and tests.
+ *
+ * @example
+ * ```ts
+ * import { startDevnet, DEVNET_ACCOUNTS } from '#devnet';
+ *
+ * const devnet = await startDevnet();
+ * console.log(devnet.rpcUrl, devnet.network, devnet.usdc.address);
+ * await devnet.stop();
+ * ```
+ */
+export { startDevnet, DEVNET_DEFAULTS, type Devnet, type DevnetOptions, type DevnetToken } from './devnet.js';
+export {
+  DEVNET_ACCOUNTS,
+  DEVNET_MNEMONIC,
+  FIRST_EXTRA_BUYER_INDEX,
+  deriveBuyerAccounts,
+  deriveDevnetAccount,
+  type DevnetAccount,
+  type DevnetAccounts,
+} from './accounts.js';
+export { spawnAnvil, resolveAnvilBinary, type AnvilOptions, type AnvilProcess } from './anvil.js';
+export {
+  DEFAULT_TOKEN,
+  DEVNET_USDC_ADDRESS,
+  deployTestUsdc,
+  installMulticall3,
+  mintUsdc,
+  type DeployContext,
+  type TokenConfig,
+} from './deploy.js';
+export { MULTICALL3_ADDRESS, devnetChain } from './chain.js';
+export { loadArtifacts, type DevnetArtifacts } from './artifacts.js';
+export { testUsdcAbi, multicall3Abi } from './abi.js';

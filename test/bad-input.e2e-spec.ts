@@ -1,0 +1,110 @@
+import { decodePaymentRequiredHeader } from '@x402/core/http';
+import type { PaymentRequirements } from '@x402/core/types';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { challengeOf, payingFetch, signPayment, startDemo, type DemoHarness } from './support/demo.harness.js';
+
+/**
+ * Every refusal branch against the real facilitator and chain: a stable code, a fitting status,
+ * never a 5xx for client input, never a charge, never the paid content.
+ */
+describe('bad payments (anvil, local facilitator)', () => {
+  let demo: DemoHarness;
+  let accepted: PaymentRequirements;
+  let route: string;
+  const buyer = () => demo.devnet.accounts.buyer.account;
+
+  beforeAll(async () => {
+    demo = await startDemo();
+    route = `${demo.url}/weather/forecast/lisbon`;
+    accepted = await challengeOf(route);
+  });
+  afterAll(() => demo?.close());
+
+  const payTo = () => demo.devnet.balanceOf(demo.devnet.accounts.payTo.address);
+  const send = (header: string) => fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+
+  async function expectRefused(header: string, status: number, code: string) {
+    const before = await payTo();
+    const res = await send(header);
+    const body = await res.json();
+    if (process.env.X402_TEST_VERBOSE) console.log(status, body.error);
+    expect(res.status).toBe(status);
+    expect(body.error.code).toBe(code);
+    expect(typeof body.error.message).toBe('string');
+    expect(body).not.toHaveProperty('days');
+    expect(await payTo()).toBe(before);
+    return { res, body };
+  }
+
+  it('402 with the facilitator reason for an amount lower than signed-for (signature over the lower value)', async () => {
+    const header = await signPayment(buyer(), accepted, demo.devnet.chainId, { value: '9999' });
+    const { res } = await expectRefused(header, 402, 'invalid_exact_evm_payload_authorization_value_mismatch');
+    expect(decodePaymentRequiredHeader(res.headers.get('payment-required')!).accepts[0].amount).toBe('10000');
+  });
+
+  it('402 with the facilitator reason for a payment to another recipient', async () => {
+    const header = await signPayment(buyer(), accepted, demo.devnet.chainId, { to: demo.devnet.accounts.deployer.address });
+    await expectRefused(header, 402, 'invalid_exact_evm_recipient_mismatch');
+  });
+
+  it('402 for an expired authorization', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const header = await signPayment(buyer(), accepted, demo.devnet.chainId, { validAfter: String(now - 900), validBefore: String(now - 60) });
+    await expectRefused(header, 402, 'invalid_exact_evm_payload_authorization_valid_before');
+  });
+
+  it('402 for an authorization not yet valid', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const header = await signPayment(buyer(), accepted, demo.devnet.chainId, { validAfter: String(now + 3600) });
+    await expectRefused(header, 402, 'invalid_exact_evm_payload_authorization_valid_after');
+  });
+
+  it('402 for a bad signature (signed by someone else for the buyer)', async () => {
+    const forged = JSON.parse(Buffer.from(await signPayment(privateKeyToAccount(generatePrivateKey()), accepted, demo.devnet.chainId), 'base64').toString());
+    forged.payload.authorization.from = demo.devnet.accounts.buyer.address;
+    await expectRefused(Buffer.from(JSON.stringify(forged)).toString('base64'), 402, 'invalid_exact_evm_signature');
+  });
+
+  it('402 invalid_exact_evm_insufficient_balance for a payer without USDC', async () => {
+    const header = await signPayment(privateKeyToAccount(generatePrivateKey()), accepted, demo.devnet.chainId);
+    await expectRefused(header, 402, 'invalid_exact_evm_insufficient_balance');
+  });
+
+  it('402 payment_requirements_mismatch for another network, asset or payTo in accepted', async () => {
+    for (const change of [{ network: 'eip155:8453' }, { asset: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913' }, { payTo: demo.devnet.accounts.buyer.address }]) {
+      const header = await signPayment(buyer(), { ...accepted, ...change } as PaymentRequirements, demo.devnet.chainId);
+      await expectRefused(header, 402, 'payment_requirements_mismatch');
+    }
+  });
+
+  it('400 for malformed headers, 431 for an oversized one', async () => {
+    await expectRefused('%%%', 400, 'invalid_payment_header');
+    await expectRefused(Buffer.from('{"x402Version":2}').toString('base64'), 400, 'invalid_payment_payload');
+    await expectRefused(Buffer.from('{"x402Version":3}').toString('base64'), 400, 'unsupported_x402_version');
+    await expectRefused('A'.repeat(10 * 1024), 431, 'payment_header_too_large');
+  });
+
+  it('a settled payment cannot be used again: 402 payment_already_used, charged once', async () => {
+    const header = await signPayment(buyer(), accepted, demo.devnet.chainId);
+    const before = await payTo();
+    expect((await send(header)).status).toBe(200);
+    const again = await send(header);
+    expect(again.status).toBe(402);
+    expect((await again.json()).error.code).toBe('payment_already_used');
+    expect((await payTo()) - before).toBe(10_000n);
+  });
+
+  it('the same authorization sent 10 times at once is served and charged once, with no 5xx', async () => {
+    const header = await signPayment(buyer(), accepted, demo.devnet.chainId);
+    const before = await payTo();
+    const statuses = (await Promise.all(Array.from({ length: 10 }, () => send(header)))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.every((s) => s === 200 || s === 402 || s === 409)).toBe(true);
+    expect((await payTo()) - before).toBe(10_000n);
+  });
+
+  it('the official client still pays after all of this', async () => {
+    const res = await payingFetch(buyer())(route);
+    expect(res.status).toBe(200);
+  });
+});
