@@ -26,8 +26,8 @@ export function dayWeather(city: string, date: Date): DayWeather {
     date: day,
     condition: CONDITIONS[s % CONDITIONS.length],
     highC: high,
-    lowC: high - 4 - ((s >> 5) % 6),
-    precipitationMm: ((s >> 9) % 12) / 2,
+    lowC: high - 4 - ((s >>> 5) % 6),
+    precipitationMm: ((s >>> 9) % 12) / 2,
   };
 }
 
