@@ -182,7 +182,7 @@ contract TestUSDC is ERC20, IERC20Permit, EIP712, Nonces, Ownable {
 
     function _executeAuthorization(bytes32 typehash, Authorization memory auth, bytes memory signature) private {
         require(block.timestamp > auth.validAfter, "EIP3009: authorization is not yet valid");
-        
+        require(block.timestamp < auth.validBefore, "EIP3009: authorization is expired");
         require(!_authorizationStates[auth.from][auth.nonce], "EIP3009: authorization is used or canceled");
 
         bytes32 structHash = keccak256(

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { jest } from '@jest/globals';
 import {
   createWalletClient,
+  encodeAbiParameters,
+  encodeFunctionData,
   getAddress,
   http,
   parseSignature,
@@ -355,12 +357,24 @@ describe('startDevnet (real anvil)', () => {
     );
 
     // tryAggregate (what the x402 facilitator uses) reports a failing call instead of reverting…
+    // (payable functions, so they go through simulateContract, i.e. eth_call)
     const failing = { target: devnet.usdc.address, callData: '0xdeadbeef' as Hex };
-    const results = await devnet.publicClient.readContract({ ...mc, functionName: 'tryAggregate', args: [false, [failing]] });
-    expect(results).toEqual([{ success: false, returnData: '0x' }]);
+    const passing = {
+      target: devnet.usdc.address,
+      callData: encodeFunctionData({ abi: testUsdcAbi, functionName: 'balanceOf', args: [buyer.address] }),
+    };
+    const { result } = await devnet.publicClient.simulateContract({
+      ...mc,
+      functionName: 'tryAggregate',
+      args: [false, [passing, failing]],
+    });
+    expect(result).toEqual([
+      { success: true, returnData: encodeAbiParameters([{ type: 'uint256' }], [await devnet.balanceOf(buyer.address)]) },
+      { success: false, returnData: '0x' },
+    ]);
     // …while a required failure reverts the batch.
     await expect(
-      devnet.publicClient.readContract({
+      devnet.publicClient.simulateContract({
         ...mc,
         functionName: 'aggregate3',
         args: [[{ target: failing.target, allowFailure: false, callData: failing.callData }]],

@@ -1,0 +1,63 @@
+import { DEVNET_NETWORK, DemoConfigError, loadDemoConfig } from './demo.config.js';
+
+function variableOf(env: Record<string, string>): string {
+  try {
+    loadDemoConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(DemoConfigError);
+    return (error as DemoConfigError).variable;
+  }
+  throw new Error('expected a configuration error');
+}
+
+const KEY = `0x${'ab'.repeat(32)}`;
+const PAY_TO = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
+
+describe('loadDemoConfig', () => {
+  it('starts the embedded devnet when nothing is configured', () => {
+    expect(loadDemoConfig({})).toEqual(expect.objectContaining({ port: 3000, network: DEVNET_NETWORK, embeddedDevnet: true }));
+  });
+
+  it('uses a remote facilitator on Base Sepolia with the known USDC', () => {
+    const config = loadDemoConfig({ X402_NETWORK: 'eip155:84532', X402_PAY_TO: PAY_TO, X402_FACILITATOR_URL: 'https://facilitator.example.com', PORT: '8080' });
+    expect(config).toEqual(expect.objectContaining({ port: 8080, embeddedDevnet: false, facilitatorUrl: 'https://facilitator.example.com', asset: undefined }));
+  });
+
+  it('uses a local facilitator with a key and an RPC', () => {
+    const config = loadDemoConfig({ X402_NETWORK: 'eip155:84532', X402_PAY_TO: PAY_TO, X402_FACILITATOR_PRIVATE_KEY: KEY, X402_RPC_URL: 'http://127.0.0.1:8545' });
+    expect(config).toEqual(expect.objectContaining({ facilitatorPrivateKey: KEY, rpcUrl: 'http://127.0.0.1:8545' }));
+  });
+
+  it('takes a custom asset', () => {
+    const config = loadDemoConfig({ X402_ASSET: PAY_TO, X402_ASSET_NAME: 'Test', X402_ASSET_VERSION: '1', X402_ASSET_DECIMALS: '18' });
+    expect(config.asset).toEqual({ address: PAY_TO, name: 'Test', version: '1', decimals: 18 });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ X402_NETWORK: 'base-sepolia' }, 'X402_NETWORK'],
+    [{ X402_RPC_URL: 'localhost:8545' }, 'X402_RPC_URL'],
+    [{ X402_NETWORK: 'eip155:84532' }, 'X402_PAY_TO'],
+    [{ X402_NETWORK: 'eip155:84532', X402_PAY_TO: PAY_TO }, 'X402_FACILITATOR_URL'],
+    [{ X402_NETWORK: 'eip155:84532', X402_PAY_TO: 'nope', X402_FACILITATOR_URL: 'https://f.example.com' }, 'X402_PAY_TO'],
+    [{ X402_NETWORK: 'eip155:84532', X402_PAY_TO: PAY_TO, X402_FACILITATOR_PRIVATE_KEY: KEY }, 'X402_RPC_URL'],
+    [{ X402_FACILITATOR_PRIVATE_KEY: '0x1234' }, 'X402_FACILITATOR_PRIVATE_KEY'],
+    [{ X402_FACILITATOR_PRIVATE_KEY: KEY, X402_FACILITATOR_URL: 'https://f.example.com' }, 'X402_FACILITATOR_URL'],
+    [{ X402_FACILITATOR_URL: 'ftp://f.example.com' }, 'X402_FACILITATOR_URL'],
+    [{ X402_ASSET: '0x12' }, 'X402_ASSET'],
+    [{ X402_ASSET: PAY_TO }, 'X402_ASSET_NAME'],
+    [{ X402_ASSET: PAY_TO, X402_ASSET_NAME: 'Test' }, 'X402_ASSET_VERSION'],
+    [{ X402_ASSET: PAY_TO, X402_ASSET_NAME: 'Test', X402_ASSET_VERSION: '1', X402_ASSET_DECIMALS: 'six' }, 'X402_ASSET_DECIMALS'],
+    [{ X402_ASSET_NAME: 'Test' }, 'X402_ASSET_NAME'],
+    [{ DATABASE_URL: 'mysql://localhost/db' }, 'DATABASE_URL'],
+    [{ X402_PUBLIC_URL: 'example.com' }, 'X402_PUBLIC_URL'],
+    [{ X402_RPC_URL: 'http://127.0.0.1:8545' }, 'X402_PAY_TO'],
+  ])('names the bad variable (%#: %j)', (env, variable) => {
+    expect(variableOf(env)).toBe(variable);
+  });
+
+  it('never echoes a malformed private key', () => {
+    expect(() => loadDemoConfig({ X402_FACILITATOR_PRIVATE_KEY: '0xsecretsecret' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('secretsecret') }));
+  });
+});
