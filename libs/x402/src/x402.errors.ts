@@ -19,6 +19,10 @@ export const X402ErrorCode = {
   FacilitatorTimeout: 'facilitator_timeout',
   FacilitatorError: 'facilitator_error',
   PriceResolutionFailed: 'price_resolution_failed',
+  LedgerUnavailable: 'ledger_unavailable',
+  IdempotencyKeyReused: 'idempotency_key_reused',
+  InvalidIdempotencyKey: 'invalid_idempotency_key',
+  PaymentIdentifierRequired: 'payment_identifier_required',
 } as const;
 
 export type X402ErrorCodeValue = (typeof X402ErrorCode)[keyof typeof X402ErrorCode];

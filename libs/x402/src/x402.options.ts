@@ -76,6 +76,29 @@ export interface X402ModuleOptions {
   maxTimeoutSeconds?: number;
   /** Largest accepted payment header, in bytes (default 8 KiB; Node itself refuses headers over 16 KiB in all). */
   maxPaymentHeaderBytes?: number;
-  /** Where claims and receipts are kept; default an in-memory store (one process only). */
+  /** Where claims and receipts are kept; default an in-memory store (one process only). Use `TypeOrmPaymentStore` for Postgres. */
   store?: PaymentStore;
+  /** How repeats of one payment are answered and how long their traces are kept. */
+  ledger?: X402LedgerOptions;
+  /** Client idempotency ids: the `payment-identifier` extension and the `Idempotency-Key` header. */
+  idempotency?: X402IdempotencyOptions;
+}
+
+/** Replay and retention behaviour of the payment ledger. */
+export interface X402LedgerOptions {
+  /** Keep each paid response so a repeat of the same payment gets it again (default true). Off: repeats get 402 `payment_already_used`. */
+  snapshots?: boolean;
+  /** Largest response body kept for replay, in bytes of JSON (default 64 KiB); larger responses are not replayable. */
+  snapshotMaxBytes?: number;
+  /** Snapshots and failed attempts older than this are purged (default 7 days). Receipts are kept. */
+  retentionSeconds?: number;
+  /** How often the purge runs (default 3600 s; 0 disables). */
+  purgeIntervalSeconds?: number;
+  /** How long a repeat waits for the first use of a payment to finish before it gets 409 `payment_in_progress` (default 3000 ms). */
+  inFlightWaitMs?: number;
+}
+
+export interface X402IdempotencyOptions {
+  /** Declare `payment-identifier` as required in every 402; payments without an id get 400 (default false). */
+  required?: boolean;
 }

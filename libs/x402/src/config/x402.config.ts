@@ -2,7 +2,7 @@ import { DEFAULT_ASSETS } from '@x402/evm';
 import { getAddress, isAddress } from 'viem';
 import { DEFAULT_MAX_PAYMENT_HEADER_BYTES, DEFAULT_MAX_TIMEOUT_SECONDS } from '../x402.constants.js';
 import { X402ConfigError } from '../x402.errors.js';
-import type { Network, X402AssetOptions, X402FacilitatorOptions, X402ModuleOptions } from '../x402.options.js';
+import type { Network, X402AssetOptions, X402FacilitatorOptions, X402IdempotencyOptions, X402LedgerOptions, X402ModuleOptions } from '../x402.options.js';
 
 /** A token after validation: checksummed address and a display symbol. */
 export interface ResolvedAsset extends Required<X402AssetOptions> {
@@ -23,6 +23,8 @@ export interface X402Config {
   publicUrl?: string;
   maxTimeoutSeconds: number;
   maxPaymentHeaderBytes: number;
+  ledger: Required<X402LedgerOptions>;
+  idempotency: Required<X402IdempotencyOptions>;
 }
 
 const CAIP2_EVM = /^eip155:[1-9][0-9]{0,18}$/;
@@ -35,11 +37,17 @@ export function checkAddress(option: string, value: unknown): `0x${string}` {
   return getAddress(value);
 }
 
-function checkPositiveInt(option: string, value: unknown, fallback: number): number {
+function checkPositiveInt(option: string, value: unknown, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new X402ConfigError(option, `must be a positive integer, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new X402ConfigError(option, `must be an integer of at least ${min}, got ${JSON.stringify(value)}`);
   }
+  return value;
+}
+
+function checkBoolean(option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new X402ConfigError(option, `must be true or false, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -147,5 +155,13 @@ export function resolveX402Config(options: X402ModuleOptions): X402Config {
     publicUrl,
     maxTimeoutSeconds: checkPositiveInt('maxTimeoutSeconds', options.maxTimeoutSeconds, DEFAULT_MAX_TIMEOUT_SECONDS),
     maxPaymentHeaderBytes: checkPositiveInt('maxPaymentHeaderBytes', options.maxPaymentHeaderBytes, DEFAULT_MAX_PAYMENT_HEADER_BYTES),
+    ledger: {
+      snapshots: checkBoolean('ledger.snapshots', options.ledger?.snapshots, true),
+      snapshotMaxBytes: checkPositiveInt('ledger.snapshotMaxBytes', options.ledger?.snapshotMaxBytes, 64 * 1024),
+      retentionSeconds: checkPositiveInt('ledger.retentionSeconds', options.ledger?.retentionSeconds, 7 * 24 * 3600),
+      purgeIntervalSeconds: checkPositiveInt('ledger.purgeIntervalSeconds', options.ledger?.purgeIntervalSeconds, 3600, 0),
+      inFlightWaitMs: checkPositiveInt('ledger.inFlightWaitMs', options.ledger?.inFlightWaitMs, 3000, 0),
+    },
+    idempotency: { required: checkBoolean('idempotency.required', options.idempotency?.required, false) },
   };
 }

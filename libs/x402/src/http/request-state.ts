@@ -13,6 +13,8 @@ export interface X402RequestState {
   requirements: PaymentRequirements;
   payer: string;
   record: PaymentRecord;
+  /** The payment was already settled for this route: answer with `record.response`, run nothing. */
+  replay?: boolean;
   /** Set once the interceptor took charge, so a second binding of it is a no-op. */
   intercepted?: boolean;
   settlement?: SettleResponse;

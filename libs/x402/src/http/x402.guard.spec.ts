@@ -6,6 +6,8 @@ import type { FacilitatorClient } from '@x402/core/server';
 import { FacilitatorTimeoutError, type PaymentPayload, type PaymentRequirements, type SettleResponse, type VerifyResponse } from '@x402/core/types';
 import request from 'supertest';
 import { X402Module } from '../x402.module.js';
+import type { X402ModuleOptions } from '../x402.options.js';
+import { InMemoryPaymentStore } from '../ledger/in-memory-payment.store.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { Free, Priced } from '../pricing/priced.decorator.js';
 
@@ -70,20 +72,34 @@ describe('X402Guard and X402Interceptor', () => {
   let facilitator: FakeFacilitator;
   let accepted: PaymentRequirements;
 
-  beforeEach(async () => {
+  async function createApp(options: Partial<X402ModuleOptions> = {}) {
+    await app?.close();
     handlerRuns = 0;
     facilitator = new FakeFacilitator();
     const moduleRef = await Test.createTestingModule({
-      imports: [X402Module.forRoot({ networks: [NETWORK], payTo: PAY_TO, facilitator: { type: 'client', client: facilitator }, publicUrl: 'https://api.example.com', maxPaymentHeaderBytes: 4096 })],
+      imports: [
+        X402Module.forRoot({
+          networks: [NETWORK],
+          payTo: PAY_TO,
+          facilitator: { type: 'client', client: facilitator },
+          publicUrl: 'https://api.example.com',
+          maxPaymentHeaderBytes: 4096,
+          ...options,
+        }),
+      ],
       controllers: [PaidController, BundleController],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
     const challenge = await request(app.getHttpServer()).get('/paid/fixed');
     accepted = challenge.body.accepts[0];
-  });
+  }
 
-  afterEach(() => app.close());
+  beforeEach(() => createApp());
+  afterEach(async () => {
+    await app.close();
+    app = undefined as never;
+  });
 
   it('answers 402 with PAYMENT-REQUIRED and a readable body when no payment is sent', async () => {
     const res = await request(app.getHttpServer()).get('/paid/fixed?x=1').expect(402);
@@ -200,25 +216,93 @@ describe('X402Guard and X402Interceptor', () => {
     expect(facilitator.settle).not.toHaveBeenCalled();
   });
 
-  it('refuses a second use of a settled authorization with 402 payment_already_used', async () => {
-    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 7)).expect(200);
-    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 7)).expect(402);
-    expect(res.body.error.code).toBe('payment_already_used');
+  it('replays the stored response to a second use of a settled authorization, without running or charging again', async () => {
+    const first = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 7)).expect(200);
+    const again = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 7)).expect(200);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers['payment-response']).toBe(first.headers['payment-response']);
     expect(handlerRuns).toBe(1);
     expect(facilitator.settle).toHaveBeenCalledTimes(1);
   });
 
-  it('answers 409 payment_in_progress to a concurrent use of the same authorization', async () => {
+  it('refuses a settled authorization on another route with 402 payment_already_used', async () => {
+    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 8)).expect(200);
+    const res = await request(app.getHttpServer()).post('/paid/fails').set('PAYMENT-SIGNATURE', paymentFor(accepted, 8)).expect(402);
+    expect(res.body.error.code).toBe('payment_already_used');
+  });
+
+  it('answers 402 payment_already_used instead of replaying when snapshots are off', async () => {
+    await createApp({ ledger: { snapshots: false } });
+    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 7)).expect(200);
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 7)).expect(402);
+    expect(res.body.error.code).toBe('payment_already_used');
+    expect(handlerRuns).toBe(1);
+  });
+
+  it('makes a concurrent use of the same authorization wait for the first and get its response', async () => {
     let release!: () => void;
     facilitator.verify.mockImplementationOnce(() => new Promise((resolve) => (release = () => resolve({ isValid: true, payer: PAYER }))));
     const first = request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 9)).then((r) => r);
     await new Promise((r) => setTimeout(r, 50));
-    const second = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 9));
+    const second = request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 9)).then((r) => r);
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
+    expect(handlerRuns).toBe(1);
+    expect(facilitator.settle).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers 409 payment_in_progress when the first use outlasts the wait', async () => {
+    await createApp({ ledger: { inFlightWaitMs: 100 } });
+    let release!: () => void;
+    facilitator.verify.mockImplementationOnce(() => new Promise((resolve) => (release = () => resolve({ isValid: true, payer: PAYER }))));
+    const first = request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 10)).then((r) => r);
+    await new Promise((r) => setTimeout(r, 50));
+    const second = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 10));
     release();
     expect(second.status).toBe(409);
     expect(second.body.error.code).toBe('payment_in_progress');
     expect((await first).status).toBe(200);
     expect(handlerRuns).toBe(1);
+  });
+
+  it('answers 409 idempotency_key_reused for one Idempotency-Key on two different payments', async () => {
+    await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'order-42').set('PAYMENT-SIGNATURE', paymentFor(accepted, 11)).expect(200);
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'order-42').set('PAYMENT-SIGNATURE', paymentFor(accepted, 12)).expect(409);
+    expect(res.body.error.code).toBe('idempotency_key_reused');
+    await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'order-42').set('PAYMENT-SIGNATURE', paymentFor(accepted, 11)).expect(200);
+    expect(handlerRuns).toBe(1);
+  });
+
+  it('takes the payment-identifier extension as idempotency id, and requires one when configured', async () => {
+    await createApp({ idempotency: { required: true } });
+    const challenge = await request(app.getHttpServer()).get('/paid/fixed').expect(402);
+    expect(challenge.body.extensions['payment-identifier'].info).toEqual({ required: true });
+    const missing = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 13)).expect(400);
+    expect(missing.body.error.code).toBe('payment_identifier_required');
+    const withId = (nonce: number, id: string) =>
+      paymentFor(accepted, nonce, { extensions: { 'payment-identifier': { info: { required: true, id } } } } as Partial<PaymentPayload>);
+    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', withId(13, 'pay_0123456789abcdef')).expect(200);
+    const reused = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', withId(14, 'pay_0123456789abcdef')).expect(409);
+    expect(reused.body.error.code).toBe('idempotency_key_reused');
+    const bad = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', withId(15, 'short')).expect(400);
+    expect(bad.body.error.code).toBe('invalid_idempotency_key');
+  });
+
+  it('rejects a malformed Idempotency-Key with 400', async () => {
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'x'.repeat(300)).set('PAYMENT-SIGNATURE', paymentFor(accepted, 16)).expect(400);
+    expect(res.body.error.code).toBe('invalid_idempotency_key');
+  });
+
+  it('fails closed with 503 ledger_unavailable when the store is down', async () => {
+    const store = new InMemoryPaymentStore();
+    jest.spyOn(store, 'claim').mockRejectedValue(new Error('connection terminated'));
+    await createApp({ store });
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 17)).expect(503);
+    expect(res.body.error.code).toBe('ledger_unavailable');
+    expect(handlerRuns).toBe(0);
+    expect(facilitator.verify).not.toHaveBeenCalled();
   });
 
   it('prices a dynamic route per request', async () => {

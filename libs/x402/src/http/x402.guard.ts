@@ -2,10 +2,13 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { PAYMENT_REQUIRED_CACHE_CONTROL } from '@x402/core/server';
 import { encodePaymentRequiredHeader } from '@x402/core/http';
-import type { PaymentRequirements } from '@x402/core/types';
+import type { PaymentPayload, PaymentRequirements } from '@x402/core/types';
+import { extractPaymentIdentifier, isValidPaymentId } from '@x402/extensions/payment-identifier';
+import { getAddress } from 'viem';
 import type { X402Config } from '../config/x402.config.js';
 import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
-import { PAYMENT_STORE, type PaymentClaim, type PaymentStore } from '../ledger/payment-store.interface.js';
+import { ledgerCall } from '../ledger/ledger-call.js';
+import { PAYMENT_STORE, type PaymentClaim, type PaymentRecord, type PaymentStore } from '../ledger/payment-store.interface.js';
 import { formatAtomic } from '../pricing/price.js';
 import { X402_PRICE_METADATA, type PriceMetadata } from '../pricing/priced.decorator.js';
 import { RoutePricingService, type RouteOffer, type RoutePlan } from '../pricing/route-pricing.service.js';
@@ -69,21 +72,20 @@ export class X402Guard implements CanActivate {
           'the payment does not match any of this route\'s requirements (scheme, network, amount, asset, payTo); sign one of "accepts" as given',
         );
       }
-      const record = await this.claim(request, plan, requirements, decoded);
+      const identifier = this.paymentIdentifier(request, decoded.payload);
+      const claimed = await this.claim(request, plan, requirements, decoded, identifier);
+      const payer = claimed.payer;
+      if ('replay' in claimed) {
+        setRequestState(request, { plan, offer, payload: decoded.payload, requirements, payer, record: claimed.replay, replay: true });
+        return true;
+      }
       try {
         await this.verify(request, plan, offer, requirements, decoded);
       } catch (error) {
-        await this.store.release(record.id);
+        await this.store.release(claimed.record.id).catch(() => undefined);
         throw error;
       }
-      setRequestState(request, {
-        plan,
-        offer,
-        payload: decoded.payload,
-        requirements,
-        payer: decoded.authorization.from,
-        record,
-      });
+      setRequestState(request, { plan, offer, payload: decoded.payload, requirements, payer, record: claimed.record });
       return true;
     } catch (error) {
       if (error instanceof X402HttpException) this.applyHeaders(response, error.headers);
@@ -91,26 +93,79 @@ export class X402Guard implements CanActivate {
     }
   }
 
-  /** Claims the authorization in the store so that it can be used by one request only. */
-  protected async claim(request: HttpRequest, plan: RoutePlan, requirements: PaymentRequirements, decoded: DecodedPayment) {
+  /**
+   * The client's idempotency id: the `payment-identifier` extension of the payload, else the
+   * `Idempotency-Key` header. Required and missing, or malformed, is a 400.
+   */
+  protected paymentIdentifier(request: HttpRequest, payload: PaymentPayload): string | undefined {
+    const fromPayload = extractPaymentIdentifier(payload, false) ?? undefined;
+    if (fromPayload !== undefined && !isValidPaymentId(fromPayload)) {
+      throw new X402HttpException(400, X402ErrorCode.InvalidIdempotencyKey, 'the payment-identifier id must be 16 to 128 characters of letters, digits, "_" or "-"');
+    }
+    const header = request.headers['idempotency-key'];
+    if (Array.isArray(header)) throw new X402HttpException(400, X402ErrorCode.InvalidIdempotencyKey, 'send at most one Idempotency-Key header');
+    if (header !== undefined && !/^[\x21-\x7e]{1,255}$/.test(header)) {
+      throw new X402HttpException(400, X402ErrorCode.InvalidIdempotencyKey, 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+    }
+    const id = fromPayload ?? header;
+    if (id === undefined && this.config.idempotency.required) {
+      throw new X402HttpException(400, X402ErrorCode.PaymentIdentifierRequired, 'this API requires a payment identifier (payment-identifier extension or Idempotency-Key header)');
+    }
+    return id;
+  }
+
+  /**
+   * Claims the authorization in the store so that it serves one request only. A repeat of a payment
+   * that is still in flight waits for it briefly; a repeat of a settled payment replays its response.
+   */
+  protected async claim(
+    request: HttpRequest,
+    plan: RoutePlan,
+    requirements: PaymentRequirements,
+    decoded: DecodedPayment,
+    paymentIdentifier: string | undefined,
+  ): Promise<{ record: PaymentRecord; payer: string } | { replay: PaymentRecord; payer: string }> {
     const { from, nonce } = decoded.authorization;
+    const payer = getAddress(from);
     const claim: PaymentClaim = {
       key: `${requirements.network}:${requirements.asset}:${from}:${nonce}`.toLowerCase(),
       network: requirements.network,
       asset: requirements.asset,
-      payer: from,
+      payer,
       payTo: requirements.payTo,
       amount: requirements.amount,
       scheme: requirements.scheme,
       route: plan.route,
       resourceUrl: this.resourceUrl(request),
+      nonce,
+      paymentIdentifier,
     };
-    const result = await this.store.claim(claim);
-    if (result.claimed) return result.record;
-    if (result.existing.state === 'settled') {
-      throw new X402HttpException(402, X402ErrorCode.PaymentAlreadyUsed, 'this payment authorization was already used; sign a new one');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const result = await ledgerCall(() => this.store.claim(claim));
+      if (result.claimed) return { record: result.record, payer };
+      if (result.conflict === 'identifier') {
+        throw new X402HttpException(409, X402ErrorCode.IdempotencyKeyReused, 'this idempotency id was already used with a different payment');
+      }
+      const existing = result.existing.state === 'settled' ? result.existing : await this.waitForOutcome(claim.key);
+      if (existing?.state === 'settled') {
+        const sameResource = existing.route === plan.route && existing.resourceUrl === claim.resourceUrl;
+        if (this.config.ledger.snapshots && existing.response && sameResource) return { replay: existing, payer };
+        throw new X402HttpException(402, X402ErrorCode.PaymentAlreadyUsed, 'this payment authorization was already used; sign a new one');
+      }
+      if (existing && existing.state !== 'failed') break; // still in flight after waiting
+      // released or failed without charge: try to claim it again
     }
     throw new X402HttpException(409, X402ErrorCode.PaymentInProgress, 'this payment authorization is being processed by another request', {}, { 'Retry-After': '1' });
+  }
+
+  /** Polls the store until the payment under `key` is settled, failed or released, or the wait ends. */
+  protected async waitForOutcome(key: string): Promise<PaymentRecord | undefined> {
+    const deadline = Date.now() + this.config.ledger.inFlightWaitMs;
+    for (;;) {
+      const record = await ledgerCall(() => this.store.findByKey(key));
+      if (!record || record.state === 'settled' || record.state === 'failed' || Date.now() >= deadline) return record;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 
   /** Asks the facilitator to verify the payment; a refusal becomes a 402 with the facilitator's reason as code. */

@@ -1,6 +1,15 @@
 /** Lifecycle of a claimed payment: `verified` -> `settling` -> `settled` | `failed`. */
 export type PaymentState = 'verified' | 'settling' | 'settled' | 'failed';
 
+/** The response a paid request got, kept so a repeat of the same payment gets it again. */
+export interface ResponseSnapshot {
+  status: number;
+  headers: Record<string, string>;
+  /** The handler's result: JSON value, or text when `kind` is `text`. */
+  body: unknown;
+  kind: 'json' | 'text';
+}
+
 /** What is known about a payment when it is claimed, before the handler runs. */
 export interface PaymentClaim {
   /** Replay key: network + asset + payer + authorization nonce (lower case). */
@@ -15,36 +24,82 @@ export interface PaymentClaim {
   /** `METHOD /path/template` of the route. */
   route: string;
   resourceUrl: string;
+  /** The EIP-3009 authorization nonce. */
+  nonce: string;
+  /** Client idempotency id (`payment-identifier` extension or `Idempotency-Key`), unique per payer. */
+  paymentIdentifier?: string;
 }
 
-/** A payment as the store keeps it. */
+/** A payment as the store keeps it: the receipt once settled. */
 export interface PaymentRecord extends PaymentClaim {
   id: string;
   state: PaymentState;
   transaction?: string;
   errorReason?: string;
+  response?: ResponseSnapshot;
   createdAt: Date;
   updatedAt: Date;
+  settledAt?: Date;
 }
 
-export type ClaimResult = { claimed: true; record: PaymentRecord } | { claimed: false; existing: PaymentRecord };
+export type ClaimResult =
+  | { claimed: true; record: PaymentRecord }
+  /** `existing` holds the key, or (when `conflict` is `identifier`) the same payer's idempotency id. */
+  | { claimed: false; existing: PaymentRecord; conflict: 'key' | 'identifier' };
+
+/** Filter of {@link PaymentStore.findReceipts}. */
+export interface ReceiptFilter {
+  id?: string;
+  payer?: string;
+  route?: string;
+  state?: PaymentState;
+  from?: Date;
+  to?: Date;
+  /** Default 100, at most 1000. */
+  limit?: number;
+  offset?: number;
+}
+
+/** Settled revenue of one group, in atomic units of one asset. */
+export interface RevenueRow {
+  /** The route template (`by: 'route'`) or the UTC day `YYYY-MM-DD` (`by: 'day'`). */
+  group: string;
+  network: string;
+  asset: string;
+  /** Sum of settled amounts, atomic units as a decimal string. */
+  amount: string;
+  payments: number;
+}
+
+export interface RevenueQuery {
+  by: 'route' | 'day';
+  from?: Date;
+  to?: Date;
+}
 
 /**
- * Where claims and receipts live. Every method must be atomic on its own so that several
- * requests (or several app instances sharing the store) can never both claim one payment.
+ * Where claims and receipts live. Every write is one atomic statement so that several requests,
+ * or several app instances sharing the store, can never both claim one payment.
  */
 export interface PaymentStore {
   /** Claims a payment key. Succeeds if the key is new or its earlier attempt failed without charge. */
   claim(claim: PaymentClaim): Promise<ClaimResult>;
   /** Moves a claim from `verified` to `settling`; false if it was not `verified`. */
   markSettling(id: string): Promise<boolean>;
-  /** Records a successful settlement. */
-  markSettled(id: string, transaction: string): Promise<void>;
+  /** Records a successful settlement and, optionally, the response to replay. */
+  markSettled(id: string, transaction: string, response?: ResponseSnapshot): Promise<void>;
   /** Records a settlement that did not move money, freeing the key for a new attempt. */
   markFailed(id: string, reason: string): Promise<void>;
   /** Drops a claim that never reached settlement (verification failed, handler failed). */
   release(id: string): Promise<void>;
   findById(id: string): Promise<PaymentRecord | undefined>;
+  findByKey(key: string): Promise<PaymentRecord | undefined>;
+  /** Receipts, newest first. */
+  findReceipts(filter?: ReceiptFilter): Promise<PaymentRecord[]>;
+  /** Settled revenue per route or per UTC day. */
+  revenue(query: RevenueQuery): Promise<RevenueRow[]>;
+  /** Drops response snapshots and failed attempts older than `before`; returns how many rows changed. */
+  purge(before: Date): Promise<number>;
 }
 
 /** Injection token of the {@link PaymentStore} the module uses. */

@@ -1,6 +1,7 @@
 import { HttpException, Inject, Injectable, RequestMethod, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import type { PaymentRequired, PaymentRequirements } from '@x402/core/types';
+import { declarePaymentIdentifierExtension, PAYMENT_IDENTIFIER } from '@x402/extensions/payment-identifier';
 import { checkAddress, type X402Config } from '../config/x402.config.js';
 import { X402ConfigError, X402ErrorCode, X402HttpException } from '../x402.errors.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
@@ -108,6 +109,11 @@ export class RoutePricingService {
     }
   }
 
+  /** Extensions every 402 declares: `payment-identifier` (idempotency ids, required or optional). */
+  protected declaredExtensions(): Record<string, unknown> {
+    return { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(this.config.idempotency.required) };
+  }
+
   private async buildOffer(plan: RoutePlan, quotes: Quote[]): Promise<RouteOffer> {
     const server = await this.host.ready();
     const requirements: PaymentRequirements[] = [];
@@ -125,11 +131,12 @@ export class RoutePricingService {
       });
       requirements.push(...built);
     }
-    const challenge = await server.createPaymentRequiredResponse(requirements, {
-      url: '',
-      description: plan.options.description ?? '',
-      mimeType: plan.options.mimeType ?? '',
-    });
+    const challenge = await server.createPaymentRequiredResponse(
+      requirements,
+      { url: '', description: plan.options.description ?? '', mimeType: plan.options.mimeType ?? '' },
+      undefined,
+      this.declaredExtensions(),
+    );
     return { quotes, requirements, challenge };
   }
 }

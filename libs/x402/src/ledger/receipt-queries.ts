@@ -1,0 +1,39 @@
+import type { PaymentRecord, ReceiptFilter, RevenueQuery, RevenueRow } from './payment-store.interface.js';
+
+export const DEFAULT_RECEIPT_LIMIT = 100;
+export const MAX_RECEIPT_LIMIT = 1000;
+
+export function clampLimit(filter: ReceiptFilter): { limit: number; offset: number } {
+  const limit = Math.min(Math.max(Math.trunc(filter.limit ?? DEFAULT_RECEIPT_LIMIT), 1), MAX_RECEIPT_LIMIT);
+  const offset = Math.max(Math.trunc(filter.offset ?? 0), 0);
+  return { limit, offset };
+}
+
+/** In-memory evaluation of a {@link ReceiptFilter} (the SQL store does the same in its WHERE clause). */
+export function matchesFilter(record: PaymentRecord, filter: ReceiptFilter): boolean {
+  return (
+    (filter.id === undefined || record.id === filter.id) &&
+    (filter.payer === undefined || record.payer.toLowerCase() === filter.payer.toLowerCase()) &&
+    (filter.route === undefined || record.route === filter.route) &&
+    (filter.state === undefined || record.state === filter.state) &&
+    (filter.from === undefined || record.createdAt >= filter.from) &&
+    (filter.to === undefined || record.createdAt < filter.to)
+  );
+}
+
+/** In-memory revenue aggregation: settled payments grouped by route or UTC day, per network and asset. */
+export function revenueRows(records: Iterable<PaymentRecord>, query: RevenueQuery): RevenueRow[] {
+  const groups = new Map<string, RevenueRow>();
+  for (const r of records) {
+    if (r.state !== 'settled' || !r.settledAt) continue;
+    if (query.from && r.settledAt < query.from) continue;
+    if (query.to && r.settledAt >= query.to) continue;
+    const group = query.by === 'route' ? r.route : r.settledAt.toISOString().slice(0, 10);
+    const id = `${group}|${r.network}|${r.asset}`;
+    const row = groups.get(id) ?? { group, network: r.network, asset: r.asset, amount: '0', payments: 0 };
+    row.amount = (BigInt(row.amount) + BigInt(r.amount)).toString();
+    row.payments += 1;
+    groups.set(id, row);
+  }
+  return [...groups.values()].sort((a, b) => a.group.localeCompare(b.group) || a.network.localeCompare(b.network) || a.asset.localeCompare(b.asset));
+}

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type {
+  ClaimResult,
+  PaymentClaim,
+  PaymentRecord,
+  PaymentStore,
+  ReceiptFilter,
+  ResponseSnapshot,
+  RevenueQuery,
+  RevenueRow,
+} from '../payment-store.interface.js';
+import { clampLimit } from '../receipt-queries.js';
+
+type Row = Record<string, any>;
+
+const UNIQUE_VIOLATION = '23505';
+
+function toRecord(row: Row): PaymentRecord {
+  return {
+    id: row.id,
+    key: row.key,
+    network: row.network,
+    asset: row.asset,
+    payer: row.payer,
+    payTo: row.pay_to,
+    amount: String(row.amount),
+    scheme: row.scheme,
+    route: row.route,
+    resourceUrl: row.resource_url,
+    nonce: row.nonce,
+    paymentIdentifier: row.payment_identifier ?? undefined,
+    state: row.state,
+    transaction: row.transaction_hash ?? undefined,
+    errorReason: row.error_reason ?? undefined,
+    response: (typeof row.response === 'string' ? JSON.parse(row.response) : row.response) ?? undefined,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    settledAt: row.settled_at ? new Date(row.settled_at) : undefined,
+  };
+}
+
+/** `pg` returns the rows of UPDATE ... RETURNING as `[rows, count]` through TypeORM; PGlite may not. */
+function rowsOf(result: unknown): Row[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0];
+  return Array.isArray(result) ? (result as Row[]) : [];
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const e = error as { code?: string; driverError?: { code?: string; constraint?: string }; constraint?: string; message?: string };
+  const code = e?.driverError?.code ?? e?.code;
+  const name = e?.driverError?.constraint ?? e?.constraint ?? e?.message ?? '';
+  return code === UNIQUE_VIOLATION && String(name).includes(constraint);
+}
+
+/**
+ * The payment ledger on PostgreSQL (or embedded PGlite) through a TypeORM `DataSource`.
+ * Every write is a single statement (`INSERT ... ON CONFLICT`, `UPDATE ... WHERE state = ... RETURNING`),
+ * so it stays correct with many app instances on one database, and on PGlite's single session.
+ *
+ * @example
+ * X402Module.forRootAsync({
+ *   inject: [DataSource],
+ *   useFactory: (dataSource: DataSource) => ({ ...options, store: new TypeOrmPaymentStore(dataSource) }),
+ * })
+ */
+export class TypeOrmPaymentStore implements PaymentStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async claim(claim: PaymentClaim, retried = false): Promise<ClaimResult> {
+    try {
+      const rows = rowsOf(
+        await this.dataSource.query(
+          `INSERT INTO x402_payments (id, key, network, asset, payer, pay_to, amount, scheme, route, resource_url, nonce, payment_identifier, state, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'verified', now(), now())
+           ON CONFLICT (key) DO UPDATE SET
+             state = 'verified', route = EXCLUDED.route, resource_url = EXCLUDED.resource_url, pay_to = EXCLUDED.pay_to,
+             amount = EXCLUDED.amount, payment_identifier = EXCLUDED.payment_identifier, transaction_hash = NULL,
+             error_reason = NULL, response = NULL, settled_at = NULL, attempts = x402_payments.attempts + 1, updated_at = now()
+           WHERE x402_payments.state = 'failed'
+           RETURNING *`,
+          [
+            randomUUID(),
+            claim.key,
+            claim.network,
+            claim.asset,
+            claim.payer,
+            claim.payTo,
+            claim.amount,
+            claim.scheme,
+            claim.route,
+            claim.resourceUrl,
+            claim.nonce,
+            claim.paymentIdentifier ?? null,
+          ],
+        ),
+      );
+      if (rows.length > 0) return { claimed: true, record: toRecord(rows[0]) };
+      const existing = await this.findByKey(claim.key);
+      if (existing) return { claimed: false, existing, conflict: 'key' };
+      if (!retried) return this.claim(claim, true); // the holder released it between the two statements
+      throw new Error('x402 ledger: claim neither inserted nor found an existing row');
+    } catch (error) {
+      if (!claim.paymentIdentifier || !isUniqueViolation(error, 'x402_payments_identifier_uq')) throw error;
+      // The payer's idempotency id belongs to another payment. A failed one gives it up; any other keeps it.
+      if (!retried) {
+        await this.dataSource.query(
+          `UPDATE x402_payments SET payment_identifier = NULL, updated_at = now() WHERE payer = $1 AND payment_identifier = $2 AND state = 'failed'`,
+          [claim.payer, claim.paymentIdentifier],
+        );
+        return this.claim(claim, true);
+      }
+      const rows = await this.dataSource.query(`SELECT * FROM x402_payments WHERE payer = $1 AND payment_identifier = $2`, [claim.payer, claim.paymentIdentifier]);
+      if (rows.length === 0) throw error;
+      return { claimed: false, existing: toRecord(rows[0]), conflict: 'identifier' };
+    }
+  }
+
+  async markSettling(id: string): Promise<boolean> {
+    const rows = rowsOf(
+      await this.dataSource.query(`UPDATE x402_payments SET state = 'settling', updated_at = now() WHERE id = $1 AND state = 'verified' RETURNING id`, [id]),
+    );
+    return rows.length === 1;
+  }
+
+  async markSettled(id: string, transaction: string, response?: ResponseSnapshot): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE x402_payments SET state = 'settled', transaction_hash = $2, response = $3::jsonb, settled_at = now(), updated_at = now() WHERE id = $1`,
+      [id, transaction, response ? JSON.stringify(response) : null],
+    );
+  }
+
+  async markFailed(id: string, reason: string): Promise<void> {
+    await this.dataSource.query(`UPDATE x402_payments SET state = 'failed', error_reason = $2, updated_at = now() WHERE id = $1 AND state <> 'settled'`, [
+      id,
+      reason,
+    ]);
+  }
+
+  async release(id: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM x402_payments WHERE id = $1 AND state = 'verified'`, [id]);
+  }
+
+  async findById(id: string): Promise<PaymentRecord | undefined> {
+    const rows = await this.dataSource.query(`SELECT * FROM x402_payments WHERE id = $1`, [id]);
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  async findByKey(key: string): Promise<PaymentRecord | undefined> {
+    const rows = await this.dataSource.query(`SELECT * FROM x402_payments WHERE key = $1`, [key]);
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  async findReceipts(filter: ReceiptFilter = {}): Promise<PaymentRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.id !== undefined) add('id = ?', filter.id);
+    if (filter.payer !== undefined) add('lower(payer) = lower(?)', filter.payer);
+    if (filter.route !== undefined) add('route = ?', filter.route);
+    if (filter.state !== undefined) add('state = ?', filter.state);
+    if (filter.from !== undefined) add('created_at >= ?', filter.from);
+    if (filter.to !== undefined) add('created_at < ?', filter.to);
+    const { limit, offset } = clampLimit(filter);
+    const rows = await this.dataSource.query(
+      `SELECT * FROM x402_payments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ${limit} OFFSET ${offset}`,
+      params,
+    );
+    return rows.map(toRecord);
+  }
+
+  async revenue(query: RevenueQuery): Promise<RevenueRow[]> {
+    const group = query.by === 'route' ? 'route' : `to_char(settled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+    const params: unknown[] = [];
+    const where = [`state = 'settled'`];
+    if (query.from) where.push(`settled_at >= $${params.push(query.from)}`);
+    if (query.to) where.push(`settled_at < $${params.push(query.to)}`);
+    const rows = await this.dataSource.query(
+      `SELECT ${group} AS "group", network, asset, SUM(amount)::text AS amount, COUNT(*)::int AS payments
+       FROM x402_payments WHERE ${where.join(' AND ')}
+       GROUP BY 1, network, asset ORDER BY 1, network, asset`,
+      params,
+    );
+    return rows.map((r: Row) => ({ group: r.group, network: r.network, asset: r.asset, amount: String(r.amount), payments: Number(r.payments) }));
+  }
+
+  async purge(before: Date): Promise<number> {
+    const failed = rowsOf(await this.dataSource.query(`DELETE FROM x402_payments WHERE state = 'failed' AND updated_at < $1 RETURNING id`, [before]));
+    const snapshots = rowsOf(
+      await this.dataSource.query(`UPDATE x402_payments SET response = NULL WHERE response IS NOT NULL AND updated_at < $1 RETURNING id`, [before]),
+    );
+    return failed.length + snapshots.length;
+  }
+}

@@ -1,0 +1,79 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { PaymentState, ResponseSnapshot } from '../payment-store.interface.js';
+
+/**
+ * One payment: claimed before the handler runs, a receipt once settled. Created by the
+ * `X402Ledger1764000000000` migration; add {@link X402_ENTITIES} and {@link X402_MIGRATIONS} to your DataSource.
+ */
+@Entity({ name: 'x402_payments' })
+@Index('x402_payments_key_uq', ['key'], { unique: true })
+@Index('x402_payments_identifier_uq', ['payer', 'paymentIdentifier'], { unique: true, where: 'payment_identifier IS NOT NULL' })
+@Index('x402_payments_payer_idx', ['payer', 'createdAt'])
+@Index('x402_payments_route_idx', ['route', 'createdAt'])
+@Index('x402_payments_created_idx', ['createdAt'])
+@Index('x402_payments_settled_idx', ['settledAt'], { where: "state = 'settled'" })
+@Index('x402_payments_state_idx', ['state', 'updatedAt'])
+export class X402PaymentEntity {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  /** network + asset + payer + nonce, lower case: the replay lock. */
+  @Column('text')
+  key: string;
+
+  @Column('text')
+  network: string;
+
+  @Column('text')
+  asset: string;
+
+  @Column('text')
+  payer: string;
+
+  @Column('text', { name: 'pay_to' })
+  payTo: string;
+
+  /** Atomic units. */
+  @Column('numeric', { precision: 78, scale: 0 })
+  amount: string;
+
+  @Column('text')
+  scheme: string;
+
+  /** `GET /weather/forecast/:city` */
+  @Column('text')
+  route: string;
+
+  @Column('text', { name: 'resource_url' })
+  resourceUrl: string;
+
+  @Column('text')
+  nonce: string;
+
+  @Column('text', { name: 'payment_identifier', nullable: true })
+  paymentIdentifier: string | null;
+
+  @Column('text')
+  state: PaymentState;
+
+  @Column('text', { name: 'transaction_hash', nullable: true })
+  transactionHash: string | null;
+
+  @Column('text', { name: 'error_reason', nullable: true })
+  errorReason: string | null;
+
+  @Column('jsonb', { nullable: true })
+  response: ResponseSnapshot | null;
+
+  @Column('integer', { default: 1 })
+  attempts: number;
+
+  @Column('timestamptz', { name: 'created_at' })
+  createdAt: Date;
+
+  @Column('timestamptz', { name: 'updated_at' })
+  updatedAt: Date;
+
+  @Column('timestamptz', { name: 'settled_at', nullable: true })
+  settledAt: Date | null;
+}
