@@ -8,6 +8,8 @@ export type {
   X402LocalFacilitatorOptions,
   X402ModuleOptions,
   X402RemoteFacilitatorOptions,
+  X402LedgerOptions,
+  X402IdempotencyOptions,
 } from './x402.options.js';
 export { resolveX402Config, type AcceptedNetwork, type ResolvedAsset, type X402Config } from './config/x402.config.js';
 export { X402_CONFIG, X402_FACILITATOR } from './x402.tokens.js';
@@ -33,4 +35,17 @@ export { LocalFacilitatorClient, type LocalFacilitatorOptions } from './facilita
 export { createFacilitatorClient } from './facilitator/facilitator.factory.js';
 export { SubmissionQueue } from './facilitator/submission-queue.js';
 export { InMemoryPaymentStore } from './ledger/in-memory-payment.store.js';
-export { PAYMENT_STORE, type ClaimResult, type PaymentClaim, type PaymentRecord, type PaymentState, type PaymentStore } from './ledger/payment-store.interface.js';
+export {
+  PAYMENT_STORE,
+  type ClaimResult,
+  type PaymentClaim,
+  type PaymentRecord,
+  type PaymentState,
+  type PaymentStore,
+  type ReceiptFilter,
+  type ResponseSnapshot,
+  type RevenueQuery,
+  type RevenueRow,
+} from './ledger/payment-store.interface.js';
+export { X402ReceiptsService } from './ledger/receipts.service.js';
+export { TypeOrmPaymentStore, X402_ENTITIES, X402_MIGRATIONS, X402PaymentEntity, X402Ledger1764000000000 } from './ledger/typeorm/index.js';

@@ -6,6 +6,7 @@ import { X402Guard } from './http/x402.guard.js';
 import { X402Interceptor } from './http/x402.interceptor.js';
 import { InMemoryPaymentStore } from './ledger/in-memory-payment.store.js';
 import { PAYMENT_STORE } from './ledger/payment-store.interface.js';
+import { X402ReceiptsService } from './ledger/receipts.service.js';
 import { RoutePricingService } from './pricing/route-pricing.service.js';
 import { X402RouteValidator } from './pricing/route-validator.js';
 import { X402ConfigurableModule, X402_MODULE_OPTIONS } from './x402.module-definition.js';
@@ -22,6 +23,7 @@ const providers: Provider[] = [
   X402RouteValidator,
   X402Guard,
   X402Interceptor,
+  X402ReceiptsService,
 ];
 
 /**
@@ -43,6 +45,6 @@ const providers: Provider[] = [
 @Module({
   imports: [DiscoveryModule],
   providers,
-  exports: [X402_CONFIG, X402_FACILITATOR, PAYMENT_STORE, X402ResourceServerHost, RoutePricingService, X402Guard, X402Interceptor],
+  exports: [X402_CONFIG, X402_FACILITATOR, PAYMENT_STORE, X402ResourceServerHost, RoutePricingService, X402Guard, X402Interceptor, X402ReceiptsService],
 })
 export class X402Module extends X402ConfigurableModule {}

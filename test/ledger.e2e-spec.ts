@@ -1,0 +1,127 @@
+import { TypeOrmPaymentStore, type PaymentClaim } from '#x402';
+import { openTestDatabase, type TestDatabase } from './support/databases.js';
+
+const claimFor = (n: number, extra: Partial<PaymentClaim> = {}): PaymentClaim => ({
+  key: `eip155:31337:0xasset:0xpayer:${n}`,
+  network: 'eip155:31337',
+  asset: '0xAsset',
+  payer: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+  payTo: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
+  amount: '10000',
+  scheme: 'exact',
+  route: 'GET /weather/forecast/:city',
+  resourceUrl: 'http://localhost/weather/forecast/lisbon',
+  nonce: `0x${n.toString(16).padStart(64, '0')}`,
+  ...extra,
+});
+
+describe.each(['postgres', 'pglite'] as const)('TypeOrmPaymentStore on %s', (kind) => {
+  let db: TestDatabase;
+  let store: TypeOrmPaymentStore;
+
+  beforeAll(async () => {
+    db = await openTestDatabase(kind);
+    store = new TypeOrmPaymentStore(db.dataSource);
+  }, 60_000);
+  afterAll(() => db?.close());
+
+  it('claims a key once among 20 concurrent attempts', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.claim(claimFor(1))));
+    expect(results.filter((r) => r.claimed)).toHaveLength(1);
+    expect(results.filter((r) => !r.claimed).every((r) => !r.claimed && r.conflict === 'key')).toBe(true);
+  });
+
+  it('walks verified -> settling -> settled and keeps the response snapshot', async () => {
+    const claimed = await store.claim(claimFor(2));
+    if (!claimed.claimed) throw new Error('not claimed');
+    expect(await store.markSettling(claimed.record.id)).toBe(true);
+    expect(await store.markSettling(claimed.record.id)).toBe(false);
+    const response = { status: 200, headers: { 'PAYMENT-RESPONSE': 'abc' }, body: { ok: [1, 'two'] }, kind: 'json' as const };
+    await store.markSettled(claimed.record.id, '0xtx2', response);
+    const record = await store.findByKey(claimFor(2).key);
+    expect(record).toMatchObject({ state: 'settled', transaction: '0xtx2', response, amount: '10000' });
+    expect(record!.settledAt).toBeInstanceOf(Date);
+    const again = await store.claim(claimFor(2));
+    expect(again).toMatchObject({ claimed: false, conflict: 'key', existing: { state: 'settled' } });
+  });
+
+  it('frees a key when its claim is released or its settlement failed', async () => {
+    const first = await store.claim(claimFor(3));
+    if (!first.claimed) throw new Error('not claimed');
+    await store.release(first.record.id);
+    const second = await store.claim(claimFor(3));
+    if (!second.claimed) throw new Error('not re-claimed after release');
+    await store.markSettling(second.record.id);
+    await store.markFailed(second.record.id, 'insufficient_funds');
+    expect(await store.findById(second.record.id)).toMatchObject({ state: 'failed', errorReason: 'insufficient_funds' });
+    const third = await store.claim(claimFor(3));
+    expect(third).toMatchObject({ claimed: true, record: { state: 'verified', id: second.record.id } });
+  });
+
+  it('never releases a settled payment', async () => {
+    const claimed = await store.claim(claimFor(4));
+    if (!claimed.claimed) throw new Error('not claimed');
+    await store.markSettled(claimed.record.id, '0xtx4');
+    await store.release(claimed.record.id);
+    await store.markFailed(claimed.record.id, 'late failure');
+    expect(await store.findById(claimed.record.id)).toMatchObject({ state: 'settled', transaction: '0xtx4' });
+  });
+
+  it('keeps a payer\'s idempotency id on one payment; a failed one gives it up', async () => {
+    const a = await store.claim(claimFor(5, { paymentIdentifier: 'order-0000000000000005' }));
+    expect(a.claimed).toBe(true);
+    const b = await store.claim(claimFor(6, { paymentIdentifier: 'order-0000000000000005' }));
+    expect(b).toMatchObject({ claimed: false, conflict: 'identifier', existing: { key: claimFor(5).key } });
+    const otherPayer = await store.claim(claimFor(7, { paymentIdentifier: 'order-0000000000000005', payer: '0x90F79bf6EB2c4f870365E785982E1f101E93b906' }));
+    expect(otherPayer.claimed).toBe(true);
+    if (!a.claimed) return;
+    await store.markFailed(a.record.id, 'settle refused');
+    const c = await store.claim(claimFor(6, { paymentIdentifier: 'order-0000000000000005' }));
+    expect(c.claimed).toBe(true);
+  });
+
+  it('finds receipts by payer, route and time, newest first, and sums revenue per route and day', async () => {
+    const payer = '0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65';
+    for (let i = 0; i < 5; i++) {
+      const route = i < 3 ? 'GET /reports/:id' : 'POST /search';
+      const claimed = await store.claim(claimFor(100 + i, { payer, route, amount: String(1000 * (i + 1)) }));
+      if (claimed.claimed) await store.markSettled(claimed.record.id, `0xtx${i}`);
+    }
+    const receipts = await store.findReceipts({ payer: payer.toLowerCase() });
+    expect(receipts).toHaveLength(5);
+    expect(receipts.map((r) => r.createdAt.getTime())).toEqual([...receipts.map((r) => r.createdAt.getTime())].sort((x, y) => y - x));
+    expect(await store.findReceipts({ payer, route: 'POST /search' })).toHaveLength(2);
+    expect(await store.findReceipts({ payer, limit: 2 })).toHaveLength(2);
+    expect(await store.findReceipts({ payer, from: new Date(Date.now() + 60_000) })).toHaveLength(0);
+    expect((await store.findReceipts({ id: receipts[0].id }))[0].id).toBe(receipts[0].id);
+
+    const byRoute = await store.revenue({ by: 'route' });
+    expect(byRoute.find((r) => r.group === 'GET /reports/:id')).toMatchObject({ amount: '6000', payments: 3, network: 'eip155:31337' });
+    expect(byRoute.find((r) => r.group === 'POST /search')).toMatchObject({ amount: '9000', payments: 2 });
+    const today = new Date().toISOString().slice(0, 10);
+    const byDay = await store.revenue({ by: 'day' });
+    expect(byDay.map((r) => r.group)).toEqual([today]);
+    expect(byDay[0].payments).toBe(await store.findReceipts({ state: 'settled', limit: 1000 }).then((r) => r.length));
+  });
+
+  it('purges old snapshots and failed attempts but keeps receipts', async () => {
+    const claimed = await store.claim(claimFor(200));
+    if (!claimed.claimed) throw new Error('not claimed');
+    await store.markSettled(claimed.record.id, '0xtx200', { status: 200, headers: {}, body: 'x', kind: 'text' });
+    const failed = await store.claim(claimFor(201));
+    if (!failed.claimed) throw new Error('not claimed');
+    await store.markFailed(failed.record.id, 'nope');
+    expect(await store.purge(new Date(Date.now() - 60_000))).toBe(0);
+    expect(await store.purge(new Date(Date.now() + 60_000))).toBeGreaterThanOrEqual(2);
+    expect(await store.findById(claimed.record.id)).toMatchObject({ state: 'settled', response: undefined });
+    expect(await store.findById(failed.record.id)).toBeUndefined();
+  });
+
+  if (kind === 'postgres') {
+    it('claims a key once across two connection pools (two app instances)', async () => {
+      const other = new TypeOrmPaymentStore(await db.connectAgain());
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? store : other).claim(claimFor(300))));
+      expect(results.filter((r) => r.claimed)).toHaveLength(1);
+    });
+  }
+});
