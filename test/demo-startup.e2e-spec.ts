@@ -1,5 +1,8 @@
 import { decodePaymentRequiredHeader } from '@x402/core/http';
 import { execSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort, run, start, type Child } from './support/processes.js';
 
 /**
@@ -9,12 +12,15 @@ import { freePort, run, start, type Child } from './support/processes.js';
 describe('the demo as a newcomer starts it', () => {
   let demo: Child;
   let url: string;
+  let dataDir: string;
 
   beforeAll(async () => {
     execSync('npm run build --silent', { stdio: 'ignore' });
     const [port, devnetPort] = [await freePort(), await freePort()];
     url = `http://localhost:${port}`;
-    demo = start(process.execPath, ['dist/apps/demo-api/src/main.js'], { PORT: String(port), DEVNET_PORT: String(devnetPort) });
+    dataDir = mkdtempSync(join(tmpdir(), 'x402-demo-'));
+    // A newcomer has no DATABASE_URL: the ledger is embedded PGlite in the data folder.
+    demo = start(process.execPath, ['dist/apps/demo-api/src/main.js'], { PORT: String(port), DEVNET_PORT: String(devnetPort), X402_DATA_DIR: dataDir, DATABASE_URL: '' });
     await demo.waitFor(/pay: npx x402 pay/);
   }, 60_000);
 
@@ -23,6 +29,7 @@ describe('the demo as a newcomer starts it', () => {
       demo.process.kill('SIGTERM');
       await demo.exited;
     }
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('prints the URL, the buyer and how to pay', () => {
@@ -50,6 +57,11 @@ describe('the demo as a newcomer starts it', () => {
     expect((await fetch(`${url}/docs`)).status).toBe(200);
     const document = await (await fetch(`${url}/openapi.json`)).json();
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/weather/forecast/{city}', '/search']));
+  });
+
+  it('keeps the ledger in embedded PGlite under the data folder', async () => {
+    expect(demo.output()).toContain(`ledger: embedded PGlite in ${dataDir}`);
+    expect(readdirSync(dataDir).length).toBeGreaterThan(0);
   });
 
   it('stops cleanly on SIGTERM', async () => {

@@ -5,7 +5,9 @@ import { ExactEvmScheme, toClientEvmSigner } from '@x402/evm';
 import { wrapFetchWithPayment } from '@x402/fetch';
 import { randomBytes } from 'node:crypto';
 import type { PrivateKeyAccount } from 'viem/accounts';
+import { DataSource } from 'typeorm';
 import { startDevnet, type Devnet, type DevnetOptions } from '#devnet';
+import { DATABASE_URL } from './databases.js';
 import { createDemoApp } from '../../apps/demo-api/src/app.factory.js';
 import { loadDemoConfig } from '../../apps/demo-api/src/demo.config.js';
 import { toX402Options } from '../../apps/demo-api/src/x402-options.js';
@@ -15,11 +17,42 @@ export interface DemoHarness {
   devnet: Devnet;
   app: INestApplication;
   url: string;
+  adminToken: string;
+  /** The PostgreSQL schema of this demo's ledger (postgres only). */
+  schema?: string;
   close(): Promise<void>;
 }
 
-export async function startDemo(devnetOptions: DevnetOptions = {}, env: Record<string, string> = {}): Promise<DemoHarness> {
-  const devnet = await startDevnet(devnetOptions);
+export interface DemoHarnessOptions {
+  /** Ledger on the test PostgreSQL (a fresh schema, the default) or in-memory PGlite. */
+  database?: 'postgres' | 'pglite';
+  /** Reuse this devnet (not stopped by close) instead of starting one. */
+  devnet?: Devnet;
+  /** Reuse this PostgreSQL schema (another instance on the same ledger; not dropped by close). */
+  schema?: string;
+}
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+async function createSchema(): Promise<{ schema: string; drop(): Promise<void> }> {
+  const schema = `x402_demo_${randomBytes(4).toString('hex')}`;
+  const admin = new DataSource({ type: 'postgres', url: DATABASE_URL });
+  await admin.initialize();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  return {
+    schema,
+    drop: async () => {
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.destroy();
+    },
+  };
+}
+
+export async function startDemo(devnetOptions: DevnetOptions = {}, env: Record<string, string> = {}, options: DemoHarnessOptions = {}): Promise<DemoHarness> {
+  const devnet = options.devnet ?? (await startDevnet(devnetOptions));
+  const ownSchema = options.database !== 'pglite' && !options.schema ? await createSchema() : undefined;
+  const schema = options.schema ?? ownSchema?.schema;
+  const stopDevnet = () => (options.devnet ? Promise.resolve() : devnet.stop());
   try {
     const config = loadDemoConfig(env);
     const app = await createDemoApp(
@@ -30,7 +63,7 @@ export async function startDemo(devnetOptions: DevnetOptions = {}, env: Record<s
         payTo: devnet.accounts.payTo.address,
         facilitatorPrivateKey: devnet.accounts.facilitator.privateKey,
       }),
-      { logger: false },
+      { logger: false, adminToken: ADMIN_TOKEN, database: schema ? { url: DATABASE_URL, schema } : {} },
     );
     await app.listen(0, '127.0.0.1');
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -38,13 +71,17 @@ export async function startDemo(devnetOptions: DevnetOptions = {}, env: Record<s
       devnet,
       app,
       url,
+      adminToken: ADMIN_TOKEN,
+      schema,
       close: async () => {
         await app.close();
-        await devnet.stop();
+        await ownSchema?.drop();
+        await stopDevnet();
       },
     };
   } catch (error) {
-    await devnet.stop();
+    await ownSchema?.drop();
+    await stopDevnet();
     throw error;
   }
 }

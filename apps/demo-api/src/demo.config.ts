@@ -2,6 +2,12 @@
 export interface DemoConfig {
   port: number;
   databaseUrl?: string;
+  /** PostgreSQL pool size. */
+  databasePoolSize: number;
+  /** Folder of the embedded PGlite ledger when there is no DATABASE_URL. */
+  dataDir: string;
+  /** Bearer token of /admin; generated at startup when unset. */
+  adminToken?: string;
   network: string;
   /** Start the embedded devnet (anvil + test USDC) because no RPC was given for the devnet network. */
   embeddedDevnet: boolean;
@@ -105,9 +111,17 @@ export function loadDemoConfig(env: Env): DemoConfig {
     if (network === DEVNET_NETWORK && !asset) throw new DemoConfigError('X402_ASSET', `is required on ${network} with X402_RPC_URL: the token address`);
   }
 
+  const poolText = optional(env, 'DATABASE_POOL_SIZE') ?? '10';
+  if (!/^[0-9]{1,4}$/.test(poolText) || Number(poolText) < 1) throw new DemoConfigError('DATABASE_POOL_SIZE', `must be a positive integer, got "${poolText}"`);
+  const adminToken = optional(env, 'X402_ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 16) throw new DemoConfigError('X402_ADMIN_TOKEN', 'must be at least 16 characters');
+
   return {
     port,
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePoolSize: Number(poolText),
+    dataDir: optional(env, 'X402_DATA_DIR') ?? '.data/pglite',
+    adminToken,
     network,
     embeddedDevnet,
     rpcUrl,

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { createDemoApp } from './app.factory.js';
 import { DemoConfigError, loadDemoConfig, type DemoConfig } from './demo.config.js';
 import { toX402Options, type DevnetFacts } from './x402-options.js';
 
-const logger = new Logger('Demo');
+const log = (line: string) => console.log(line);
 
 async function startEmbeddedDevnet(): Promise<DevnetFacts & { buyer: string; stop(): Promise<void> }> {
   const { startDevnet } = await import('#devnet');
@@ -32,16 +32,22 @@ async function main(): Promise<void> {
     throw error;
   }
   const devnet = config.embeddedDevnet ? await startEmbeddedDevnet() : undefined;
-  const app = await createDemoApp(toX402Options(config, devnet));
+  const adminToken = config.adminToken ?? randomBytes(18).toString('base64url');
+  const app = await createDemoApp(toX402Options(config, devnet), {
+    adminToken,
+    database: { url: config.databaseUrl, poolSize: config.databasePoolSize, dataDir: config.dataDir },
+  });
   await app.listen(config.port);
   const url = `http://localhost:${config.port}`;
-  logger.log(`x402 demo API on ${url} (Swagger UI: ${url}/docs)`);
+  log(`x402 demo API on ${url} (Swagger UI: ${url}/docs)`);
+  log(config.databaseUrl ? 'ledger: PostgreSQL (DATABASE_URL)' : `ledger: embedded PGlite in ${config.dataDir}`);
   if (devnet) {
-    logger.log(`embedded devnet ${devnet.network} at ${devnet.rpcUrl}; test USDC ${devnet.usdc.address}`);
-    logger.log(`demo buyer ${devnet.buyer} holds test USDC; merchant (payTo) ${devnet.payTo}`);
+    log(`embedded devnet ${devnet.network} at ${devnet.rpcUrl}; test USDC ${devnet.usdc.address}`);
+    log(`demo buyer ${devnet.buyer} holds test USDC; merchant (payTo) ${devnet.payTo}`);
   }
-  logger.log(`try: curl -i ${url}/weather/forecast/lisbon   (402 with the price)`);
-  logger.log(`pay: npx x402 pay ${url}/weather/forecast/lisbon`);
+  if (!config.adminToken) log(`admin: curl -H 'Authorization: Bearer ${adminToken}' ${url}/admin/receipts   (token generated for this run; set X402_ADMIN_TOKEN to fix it)`);
+  log(`try: curl -i ${url}/weather/forecast/lisbon   (402 with the price)`);
+  log(`pay: npx x402 pay ${url}/weather/forecast/lisbon`);
   const stop = async () => {
     await app.close();
     await devnet?.stop();
