@@ -3,8 +3,10 @@ import { x402Facilitator } from '@x402/core/facilitator';
 import type { PaymentPayload, PaymentRequirements, SettleResponse, SupportedResponse, VerifyResponse } from '@x402/core/types';
 import { toFacilitatorEvmSigner } from '@x402/evm';
 import { ExactEvmScheme } from '@x402/evm/exact/facilitator';
+import { ExactEvmSchemeV1 } from '@x402/evm/exact/v1/facilitator';
 import { createWalletClient, defineChain, http, publicActions, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { v1NetworkName } from '../http/v1-compat.js';
 import { submissionQueueFor } from './submission-queue.js';
 
 export interface LocalFacilitatorOptions {
@@ -43,17 +45,16 @@ function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, options:
     pollingInterval: options.pollingIntervalMs ?? 250,
   }).extend(publicActions);
   const queue = submissionQueueFor(account.address, id);
-  let nextNonce: number | undefined;
 
   const submit = <T>(send: (nonce: number) => Promise<T>): Promise<T> =>
     queue.run(async () => {
-      nextNonce ??= await client.getTransactionCount({ address: account.address, blockTag: 'pending' });
+      const nonce = (queue.nextNonce ??= await client.getTransactionCount({ address: account.address, blockTag: 'pending' }));
       try {
-        const result = await send(nextNonce);
-        nextNonce += 1;
+        const result = await send(nonce);
+        queue.nextNonce = nonce + 1;
         return result;
       } catch (error) {
-        nextNonce = undefined; // unknown whether the nonce was used: read it again next time
+        queue.nextNonce = undefined; // unknown whether the nonce was used: read it again next time
         throw error;
       }
     });
@@ -72,7 +73,8 @@ function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, options:
 
 /**
  * An in-process facilitator: verifies with the `@x402/evm` exact scheme and settles with a local
- * wallet that pays the gas. No facilitator service needed.
+ * wallet that pays the gas. No facilitator service needed. Networks with an x402 v1 name
+ * (`base-sepolia`, `base`, ...) also take v1 payments.
  *
  * @example
  * const facilitator = new LocalFacilitatorClient({ privateKey: process.env.KEY!, rpcUrls: { 'eip155:84532': rpc } });
@@ -84,6 +86,9 @@ export class LocalFacilitatorClient implements FacilitatorClient {
     for (const [network, rpcUrl] of Object.entries(options.rpcUrls)) {
       const signer = queuedSigner(options.privateKey as Hex, network, rpcUrl, options);
       this.facilitator.register(network as `${string}:${string}`, new ExactEvmScheme(signer));
+      // v1 clients (X-PAYMENT) name the network the v1 way ("base-sepolia"); same chain, same signer.
+      const v1Name = v1NetworkName(network);
+      if (v1Name) this.facilitator.registerV1(v1Name as `${string}:${string}`, new ExactEvmSchemeV1(signer));
     }
   }
 

@@ -4,6 +4,8 @@
  */
 export class SubmissionQueue {
   private tail: Promise<unknown> = Promise.resolve();
+  /** Next nonce of the signer as this process knows it; unknown until read from the chain. */
+  nextNonce?: number;
 
   run<T>(task: () => Promise<T>): Promise<T> {
     const result = this.tail.then(task);
@@ -14,7 +16,7 @@ export class SubmissionQueue {
 
 const queues = new Map<string, SubmissionQueue>();
 
-/** The one queue of a signer address on a chain, shared by everything in this process. */
+/** The one queue (and nonce) of a signer address on a chain, shared by every facilitator client in this process. */
 export function submissionQueueFor(address: string, chainId: number): SubmissionQueue {
   const key = `${chainId}:${address.toLowerCase()}`;
   let queue = queues.get(key);
