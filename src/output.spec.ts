@@ -63,6 +63,13 @@ describe('describePaymentFailure', () => {
   it('says so when the server gave no reason', () => {
     expect(formatPaymentFailure(describePaymentFailure(new Headers(), 'nope'))).toEqual(['the server gave no reason']);
   });
+
+  it('reads the code and message of a 402 body, whose error is a string', () => {
+    const failure = describePaymentFailure(new Headers(), { x402Version: 1, error: 'payment_requirements_mismatch', message: 'sign one of accepts', accepts: [] });
+    expect(failure).toMatchObject({ code: 'payment_requirements_mismatch', message: 'sign one of accepts' });
+    expect(formatPaymentFailure(failure)).toEqual(['payment_requirements_mismatch: sign one of accepts']);
+    expect(describePaymentFailure(new Headers(), { x402Version: 1, error: 'X-PAYMENT header is required', accepts: [] })).toMatchObject({ message: 'X-PAYMENT header is required' });
+  });
 });
 
 describe('challengeOf', () => {

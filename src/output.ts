@@ -130,7 +130,14 @@ export function describePaymentFailure(headers: Headers, body: unknown, settleme
     if (typeof error.code === 'string') failure.code = error.code;
     if (typeof error.message === 'string') failure.message = error.message;
   } else if (typeof error === 'string' && error) {
-    failure.message = error;
+    // a 402 body (x402 PaymentRequired): `error` is a string; nestjs-x402 puts its code there and the text in `message`
+    const message = isRecord(body) && typeof body.message === 'string' ? body.message : undefined;
+    if (message && /^[a-z][a-z0-9_]*$/.test(error)) {
+      failure.code = error;
+      failure.message = message;
+    } else {
+      failure.message = error;
+    }
   }
   const challenge = challengeOf(headers, body);
   if (challenge?.error) failure.challengeError = challenge.error;

@@ -1,20 +1,20 @@
 import { decodePaymentRequiredHeader } from '@x402/core/http';
 import type { PaymentRequirements } from '@x402/core/types';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { challengeOf, payingFetch, signPayment, startDemo, type DemoHarness } from './support/demo.harness.js';
+import { ADAPTERS, challengeOf, errorOf, payingFetch, signPayment, startDemo, type DemoHarness } from './support/demo.harness.js';
 
 /**
  * Every refusal branch against the real facilitator and chain: a stable code, a fitting status,
  * never a 5xx for client input, never a charge, never the paid content.
  */
-describe('bad payments (anvil, local facilitator)', () => {
+describe.each(ADAPTERS)('bad payments (anvil, local facilitator, %s)', (adapter) => {
   let demo: DemoHarness;
   let accepted: PaymentRequirements;
   let route: string;
   const buyer = () => demo.devnet.accounts.buyer.account;
 
   beforeAll(async () => {
-    demo = await startDemo();
+    demo = await startDemo({}, {}, { adapter });
     route = `${demo.url}/weather/forecast/lisbon`;
     accepted = await challengeOf(route);
   });
@@ -29,8 +29,8 @@ describe('bad payments (anvil, local facilitator)', () => {
     const body = await res.json();
     if (process.env.X402_TEST_VERBOSE) console.log(status, body.error);
     expect(res.status).toBe(status);
-    expect(body.error.code).toBe(code);
-    expect(typeof body.error.message).toBe('string');
+    expect(errorOf(body).code).toBe(code);
+    expect(typeof errorOf(body).message).toBe('string');
     expect(body).not.toHaveProperty('days');
     expect(await payTo()).toBe(before);
     return { res, body };
@@ -84,6 +84,16 @@ describe('bad payments (anvil, local facilitator)', () => {
     await expectRefused('A'.repeat(10 * 1024), 431, 'payment_header_too_large');
   });
 
+  it('a v1 payment (X-PAYMENT) on a network without a v1 name is a 402 payment_requirements_mismatch, the body stays v2', async () => {
+    const { payload } = JSON.parse(Buffer.from(await signPayment(buyer(), accepted, demo.devnet.chainId), 'base64').toString());
+    const v1 = Buffer.from(JSON.stringify({ x402Version: 1, scheme: 'exact', network: 'base-sepolia', payload })).toString('base64');
+    const before = await payTo();
+    const res = await fetch(route, { headers: { 'X-PAYMENT': v1 } });
+    const body = await res.json();
+    expect([res.status, body.error, body.x402Version]).toEqual([402, 'payment_requirements_mismatch', 2]);
+    expect(await payTo()).toBe(before);
+  });
+
   it('a settled payment used again gets the same response, and is charged once', async () => {
     const header = await signPayment(buyer(), accepted, demo.devnet.chainId);
     const before = await payTo();
@@ -114,7 +124,7 @@ describe('bad payments (anvil, local facilitator)', () => {
     expect((await send(header)).status).toBe(200);
     const other = await fetch(`${demo.url}/weather/forecast/tokyo`, { headers: { 'PAYMENT-SIGNATURE': header } });
     expect(other.status).toBe(402);
-    expect((await other.json()).error.code).toBe('payment_already_used');
+    expect(errorOf(await other.json()).code).toBe('payment_already_used');
   });
 
   it('the official client still pays after all of this', async () => {

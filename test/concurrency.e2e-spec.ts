@@ -1,16 +1,16 @@
 import { decodePaymentResponseHeader } from '@x402/core/http';
-import { payingFetch, startDemo, type DemoHarness } from './support/demo.harness.js';
+import { ADAPTERS, payingFetch, startDemo, type DemoHarness } from './support/demo.harness.js';
 
 /**
  * The reference's in-process facilitator loses about half of 8 concurrent payments to nonce
  * collisions of its gas signer. Ours submits through one queue per key: every payment lands.
  */
-describe('concurrent payments through the local facilitator (anvil)', () => {
+describe.each(ADAPTERS)('concurrent payments through the local facilitator (anvil, %s)', (adapter) => {
   const PAYMENTS = 60;
   let demo: DemoHarness;
 
   beforeAll(async () => {
-    demo = await startDemo({ buyers: 11 });
+    demo = await startDemo({ buyers: 11 }, {}, { adapter });
   });
   afterAll(() => demo?.close());
 

@@ -1,14 +1,20 @@
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from '@x402/core/http';
 import { parseEventLogs } from 'viem';
-import { payingFetch, startDemo, type DemoHarness } from './support/demo.harness.js';
+import { ADAPTERS, payingFetch, startDemo, type DemoHarness } from './support/demo.harness.js';
 
-/** The official v2 client pays the demo's priced routes on a real chain, through the local facilitator. */
-describe('paying the demo API with the official x402 client (anvil)', () => {
+const FACILITATORS = ['local', 'remote'] as const;
+const MATRIX = ADAPTERS.flatMap((adapter) => FACILITATORS.map((facilitator) => [adapter, facilitator] as const));
+
+/**
+ * The official v2 client pays the demo's priced routes on a real chain, on Express and Fastify, through
+ * the in-process facilitator and through a facilitator service (`X402_FACILITATOR_URL`).
+ */
+describe.each(MATRIX)('paying the demo API with the official x402 client (anvil, %s, %s facilitator)', (adapter, facilitator) => {
   let demo: DemoHarness;
   let pay: typeof fetch;
 
   beforeAll(async () => {
-    demo = await startDemo();
+    demo = await startDemo({}, {}, { adapter, facilitator });
     pay = payingFetch(demo.devnet.accounts.buyer.account);
   });
   afterAll(() => demo?.close());
@@ -22,6 +28,14 @@ describe('paying the demo API with the official x402 client (anvil)', () => {
     expect((await fetch(`${demo.url}/weather/cities`)).status).toBe(200);
     expect((await fetch(`${demo.url}/reports`)).status).toBe(200);
     expect((await fetch(`${demo.url}/`)).status).toBe(200);
+  });
+
+  it('serves Swagger UI with its assets, and the OpenAPI document', async () => {
+    const ui = await fetch(`${demo.url}/docs`);
+    expect([ui.status, ui.headers.get('content-type')]).toEqual([200, expect.stringContaining('text/html')]);
+    expect((await fetch(`${demo.url}/docs/swagger-ui-bundle.js`)).status).toBe(200);
+    const document = await (await fetch(`${demo.url}/openapi.json`)).json();
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/weather/forecast/{city}', '/search']));
   });
 
   it('answers a valid v2 402 on the $0.01 route', async () => {
@@ -48,7 +62,7 @@ describe('paying the demo API with the official x402 client (anvil)', () => {
     ['/reports/summary', 50_000n],
     ['/reports/heat-2026', 50_000n],
   ])('pays GET %s and the chain moves exactly the advertised amount', async (path, expected) => {
-    const advertised = BigInt((await (await fetch(`${demo.url}${path}`)).json()).accepts[0].amount);
+    const advertised = BigInt(decodePaymentRequiredHeader((await fetch(`${demo.url}${path}`)).headers.get('payment-required')!).accepts[0].amount);
     expect(advertised).toBe(expected);
     const before = await balances();
     const res = await pay(`${demo.url}${path}`);
@@ -82,4 +96,10 @@ describe('paying the demo API with the official x402 client (anvil)', () => {
     expect(badBody.status).toBe(400);
     expect(await balances()).toEqual(before);
   });
+
+  if (facilitator === 'remote') {
+    it('verified and settled every payment through the facilitator service', () => {
+      expect(demo.facilitator!.requests).toMatchObject({ verify: 7, settle: 5 }); // 5 paid, 2 verified but not charged (handler failed)
+    });
+  }
 });

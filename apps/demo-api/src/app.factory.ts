@@ -1,13 +1,16 @@
-import { type INestApplication } from '@nestjs/common';
+import { type INestApplication, type NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { X402_ALLOWED_HEADERS, X402_EXPOSED_HEADERS, type X402ModuleOptions } from '#x402';
+import { applyX402ToDocument, X402_ALLOWED_HEADERS, X402_EXPOSED_HEADERS, type X402ModuleOptions } from '#x402';
 import { randomBytes } from 'node:crypto';
 import { AppModule } from './app.module.js';
 import type { DemoDatabaseOptions } from './database.js';
 
 export interface DemoAppOptions {
   logger?: false;
+  /** HTTP platform: Express (default) or Fastify. The x402 module and Swagger UI work on both. */
+  adapter?: 'express' | 'fastify';
   /** Ledger database: PostgreSQL URL, or embedded PGlite (in memory unless `dataDir`). */
   database?: DemoDatabaseOptions;
   /** Bearer token of /admin; a random one when not given. */
@@ -16,18 +19,22 @@ export interface DemoAppOptions {
 
 /**
  * Creates the demo app (not yet listening): CORS that lets browsers pay, Swagger UI at `/docs`
- * and the document at `/openapi.json`.
+ * and the document at `/openapi.json` with each route's x402 price.
  */
 export async function createDemoApp(x402: X402ModuleOptions, options: DemoAppOptions = {}): Promise<INestApplication> {
   const adminToken = options.adminToken ?? randomBytes(18).toString('base64url');
-  const app = await NestFactory.create(AppModule.register({ x402, database: options.database, adminToken }), {
-    logger: options.logger ?? ['warn', 'error'],
-  });
+  const module = AppModule.register({ x402, database: options.database, adminToken });
+  const appOptions: NestApplicationOptions = { logger: options.logger ?? ['warn', 'error'], abortOnError: false };
+  const app =
+    options.adapter === 'fastify'
+      ? await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), appOptions)
+      : await NestFactory.create(module, appOptions);
   app.enableCors({ exposedHeaders: X402_EXPOSED_HEADERS, allowedHeaders: ['Content-Type', 'Authorization', ...X402_ALLOWED_HEADERS] });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle('x402 weather demo').setDescription('Weather data, paid per request in USDC with x402.').setVersion('1.0').build(),
   );
+  applyX402ToDocument(app, document); // x-payment-info, documented 402 and payment headers, price in the summary
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
   return app;
 }

@@ -33,3 +33,4 @@ export {
 export { MULTICALL3_ADDRESS, devnetChain } from './chain.js';
 export { loadArtifacts, type DevnetArtifacts } from './artifacts.js';
 export { testUsdcAbi, multicall3Abi } from './abi.js';
+export { startFacilitatorServer, type FacilitatorServer, type FacilitatorServerOptions } from './facilitator-server.js';

@@ -27,18 +27,22 @@ export const X402ErrorCode = {
 
 export type X402ErrorCodeValue = (typeof X402ErrorCode)[keyof typeof X402ErrorCode];
 
-/** The `{ error: { code, message } }` part of every error body this module sends. */
+/** The `{ error: { code, message } }` part of the error bodies this module sends (every status but 402). */
 export interface X402ErrorBody {
   code: string;
   message: string;
 }
 
 /**
- * An HTTP error with a stable code. The body is `{ error: { code, message }, ...extra }`;
- * `headers` are set on the response before it is sent.
+ * An HTTP error with a stable code; `headers` are set on the response before it is sent.
+ *
+ * The body is `{ error: { code, message }, ...extra }`, except on 402: a 402 body is an x402
+ * `PaymentRequired` object, whose `error` is a string in both protocol versions (typed v1 clients
+ * fail to parse anything else), so it is `{ ...extra, error: code, message }`.
  *
  * @example
  * throw new X402HttpException(400, 'invalid_payment_header', 'PAYMENT-SIGNATURE is not base64 JSON');
+ * // 402 body: { x402Version: 1, error: 'payment_required', message: '...', accepts: [...] }
  */
 export class X402HttpException extends HttpException {
   constructor(
@@ -48,7 +52,8 @@ export class X402HttpException extends HttpException {
     extra: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
   ) {
-    super({ ...extra, error: { code, message } satisfies X402ErrorBody }, status);
+    super(status === 402 ? { ...extra, error: code, message } : { ...extra, error: { code, message } satisfies X402ErrorBody }, status);
+    this.message = message;
   }
 }
 

@@ -4,10 +4,16 @@ import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
 /**
  * Maps anything a facilitator call threw to an HTTP answer with a stable code, so a failing
  * dependency never becomes an anonymous 500: refusals are 402 with the facilitator's reason,
- * timeouts 504, malformed answers 502, unreachable services and RPCs 503.
+ * timeouts 504, malformed answers and facilitator errors (5xx) 502, unreachable services and RPCs 503.
+ *
+ * @example
+ * try { await server.verifyPayment(payload, requirements) } catch (error) { throw facilitatorFailure(error, 'verify') }
  */
 export function facilitatorFailure(error: unknown, operation: 'verify' | 'settle', headers: Record<string, string> = {}): X402HttpException {
   if (error instanceof X402HttpException) return error;
+  if ((error instanceof VerifyError || error instanceof SettleError) && error.statusCode >= 500) {
+    return new X402HttpException(502, X402ErrorCode.FacilitatorError, `the payment facilitator failed to ${operation} (HTTP ${error.statusCode})`, {}, headers);
+  }
   if (error instanceof VerifyError) {
     const code = error.invalidReason ?? X402ErrorCode.VerificationFailed;
     return new X402HttpException(402, code, error.invalidMessage ?? `payment was refused: ${code}`, {}, headers);

@@ -1,6 +1,7 @@
-import { HTTPFacilitatorClient, type FacilitatorClient } from '@x402/core/server';
+import type { FacilitatorClient } from '@x402/core/server';
 import type { X402Config } from '../config/x402.config.js';
 import { LocalFacilitatorClient } from './local-facilitator.client.js';
+import { RemoteFacilitatorClient } from './remote-facilitator.client.js';
 
 /**
  * Creates the facilitator client the options describe.
@@ -12,10 +13,11 @@ export function createFacilitatorClient(config: X402Config): FacilitatorClient {
   const options = config.facilitator;
   switch (options.type) {
     case 'remote':
-      return new HTTPFacilitatorClient({
+      return new RemoteFacilitatorClient({
         url: options.url.replace(/\/+$/, ''),
         timeoutMs: options.timeoutMs ?? 30_000,
         createAuthHeaders: options.createAuthHeaders,
+        supportedCacheTtlMs: options.supportedCacheTtlMs,
       });
     case 'local':
       return new LocalFacilitatorClient({
