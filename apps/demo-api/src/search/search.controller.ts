@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Priced } from '#x402';
+import { Discoverable, Priced } from '#x402';
 import { CITIES, dayWeather } from '../weather/weather.data.js';
 
 interface SearchBody {
@@ -15,6 +15,11 @@ export class SearchController {
   @Post()
   @HttpCode(200)
   @Priced('0.02', { description: 'Search today\'s weather across cities', mimeType: 'application/json' })
+  @Discoverable({
+    input: { query: 'rain', limit: 3 },
+    inputSchema: { properties: { query: { type: 'string', minLength: 1 }, limit: { type: 'integer', minimum: 1, maximum: 50 } }, required: ['query'] },
+    output: { example: { query: 'rain', count: 1, results: [{ city: 'tokyo', date: '2026-01-01', condition: 'light rain', highC: 12, lowC: 7, precipitationMm: 3 }] } },
+  })
   @ApiOperation({ summary: 'Search today\'s weather by condition or city' })
   @ApiBody({ schema: { type: 'object', required: ['query'], properties: { query: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 50 } } } })
   search(@Body() body: SearchBody) {

@@ -1,6 +1,6 @@
 import { BadRequestException, Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Priced } from '#x402';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Discoverable, Priced } from '#x402';
 import { CITIES, days, type City } from './weather.data.js';
 
 function checkCity(city: string): City {
@@ -26,7 +26,13 @@ export class WeatherController {
 
   @Get('forecast/:city')
   @Priced('0.01', { description: 'Seven-day forecast for one city', mimeType: 'application/json' })
+  @Discoverable({
+    pathParams: { city: 'lisbon' },
+    pathParamsSchema: { properties: { city: { type: 'string', enum: [...CITIES] } }, required: ['city'] },
+    output: { example: { city: 'lisbon', days: [{ date: '2026-01-01', condition: 'sunny', highC: 21, lowC: 14, precipitationMm: 0 }] } },
+  })
   @ApiOperation({ summary: 'Seven-day forecast' })
+  @ApiParam({ name: 'city', enum: CITIES, example: 'lisbon' })
   @ApiOkResponse({ description: 'The forecast' })
   forecast(@Param('city') city: string) {
     return { city: checkCity(city), days: days(city, new Date(), 7, 1) };
@@ -42,6 +48,7 @@ export class WeatherController {
     { description: 'Daily history, $0.001 per day', mimeType: 'application/json' },
   )
   @ApiOperation({ summary: 'Daily history ($0.001 per day)' })
+  @ApiParam({ name: 'city', enum: CITIES, example: 'tokyo' })
   @ApiQuery({ name: 'days', required: false, description: 'Days back, 1 to 365 (default 7)' })
   history(@Param('city') city: string, @Query('days') daysText?: string) {
     const count = historyDays({ query: { days: daysText ?? '7' } });
