@@ -8,10 +8,10 @@ const REPORTS = {
   'rain-monthly': { title: 'Monthly rain report', cities: ['amsterdam', 'berlin', 'tokyo'] },
 } as const;
 
-/** Every route of this controller costs $0.05, except the catalog. */
+/** Every route of this controller costs $0.05, except the catalog; a payer may come back for an hour by signing in. */
 @ApiTags('reports')
 @Controller('reports')
-@Priced('0.05', { description: 'Climate report', mimeType: 'application/json' })
+@Priced('0.05', { description: 'Climate report', mimeType: 'application/json', access: '1h' })
 export class ReportsController {
   @Get()
   @Free()

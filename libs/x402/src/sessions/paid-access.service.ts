@@ -1,0 +1,82 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  buildSIWxSchema,
+  parseSIWxHeader,
+  SIGN_IN_WITH_X,
+  validateSIWxMessage,
+  verifySIWxSignature,
+} from '@x402/extensions/sign-in-with-x';
+import { randomBytes } from 'node:crypto';
+import { getAddress } from 'viem';
+import { ledgerCall } from '../ledger/ledger-call.js';
+import { PAYMENT_STORE, type PaymentStore } from '../ledger/payment-store.interface.js';
+import type { RoutePlan } from '../pricing/route-pricing.service.js';
+
+/** Why a sign-in did not grant access; the code goes into the 402. */
+export interface AccessRefusal {
+  granted: false;
+  code: string;
+  message: string;
+}
+
+export type AccessDecision = { granted: true; payer: string } | AccessRefusal;
+
+/** How long a sign-in message stays acceptable after it was issued. */
+const SIGN_IN_MAX_AGE_MS = 5 * 60_000;
+
+/**
+ * Paid sessions: a payer who paid for a route within its access window (`@Priced(..., { access: '1h' })`)
+ * signs in with the `sign-in-with-x` extension (CAIP-122) instead of paying again. The proof of
+ * payment is the ledger's receipts, so sessions survive restarts and work across instances; each
+ * sign-in nonce is consumed once in the ledger.
+ */
+@Injectable()
+export class PaidAccessService {
+  constructor(@Inject(PAYMENT_STORE) private readonly store: PaymentStore) {}
+
+  /** The `sign-in-with-x` declaration of a 402: fresh nonce, bound to the resource's origin and URL. */
+  extensionFor(plan: RoutePlan, resourceUrl: string, networks: string[]): Record<string, unknown> {
+    const url = new URL(resourceUrl);
+    return {
+      [SIGN_IN_WITH_X]: {
+        info: {
+          domain: url.host,
+          uri: resourceUrl,
+          version: '1',
+          nonce: randomBytes(16).toString('hex'),
+          issuedAt: new Date().toISOString(),
+          expirationTime: new Date(Date.now() + SIGN_IN_MAX_AGE_MS).toISOString(),
+          statement: `Sign in to reuse your payment for ${plan.route} (valid ${Math.round(plan.accessMs! / 60_000)} min after paying)`,
+          resources: [resourceUrl],
+        },
+        supportedChains: [...new Set(networks)].map((chainId) => ({ chainId, type: 'eip191' })),
+        schema: buildSIWxSchema(),
+      },
+    };
+  }
+
+  /** Checks a `SIGN-IN-WITH-X` header: valid message for this origin, good signature, fresh nonce, and a paid receipt in the window. */
+  async decide(header: string, plan: RoutePlan, resourceUrl: string): Promise<AccessDecision> {
+    let payload;
+    try {
+      payload = parseSIWxHeader(header);
+    } catch {
+      return { granted: false, code: 'invalid_siwx_header', message: 'SIGN-IN-WITH-X must be base64 JSON of a CAIP-122 message' };
+    }
+    const resource = new URL(resourceUrl);
+    const validation = await validateSIWxMessage(payload, resource, { maxAge: SIGN_IN_MAX_AGE_MS });
+    if (!validation.isValid) return { granted: false, code: validation.invalidReason, message: validation.invalidMessage };
+    const verification = await verifySIWxSignature(payload).catch(
+      () => ({ isValid: false, invalidReason: 'invalid_siwx_signature', invalidMessage: 'the sign-in signature is invalid' }) as const,
+    );
+    if (!verification.isValid) return { granted: false, code: verification.invalidReason, message: verification.invalidMessage };
+    const payer = getAddress(verification.payer);
+    const since = new Date(Date.now() - plan.accessMs!);
+    const receipts = await ledgerCall(() => this.store.findReceipts({ payer, route: plan.route, state: 'settled', from: since, limit: 1000 }));
+    const paid = receipts.some((r) => new URL(r.resourceUrl).pathname === resource.pathname);
+    if (!paid) return { granted: false, code: 'no_paid_access', message: `no payment by ${payer} for this resource in its access window; pay to get access` };
+    const fresh = await ledgerCall(() => this.store.consumeSessionNonce(payload.nonce, new Date(Date.now() + SIGN_IN_MAX_AGE_MS)));
+    if (!fresh) return { granted: false, code: 'invalid_siwx_nonce', message: 'this sign-in was already used; sign a new one' };
+    return { granted: true, payer };
+  }
+}
