@@ -117,7 +117,71 @@ describe.each(['postgres', 'pglite'] as const)('TypeOrmPaymentStore on %s', (kin
     expect(await store.findById(failed.record.id)).toBeUndefined();
   });
 
+  it('queues deferred payments, hands each due one to one worker, requeues and reports backlog and exposure', async () => {
+    const payer = '0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc';
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const claimed = await store.claim(claimFor(400 + i, { payer, mode: 'deferred', amount: '2500' }));
+      if (!claimed.claimed) throw new Error('not claimed');
+      expect(await store.markQueued(claimed.record.id, { payload: { n: i }, requirements: { amount: '2500' } }, new Date(Date.now() + 60_000))).toBe(true);
+      ids.push(claimed.record.id);
+    }
+    expect(await store.unsettledExposure(payer)).toEqual([{ asset: '0xAsset', amount: '15000' }]);
+    expect((await store.outboxStats()).queued).toBeGreaterThanOrEqual(6);
+
+    const [first, second] = await Promise.all([store.takeDue(4, 60_000), store.takeDue(4, 60_000)]);
+    const taken = [...first, ...second].filter((r) => ids.includes(r.id));
+    expect(new Set(taken.map((r) => r.id)).size).toBe(taken.length);
+    expect(taken).toHaveLength(6);
+    expect(taken.every((r) => r.state === 'settling' && r.previousState === 'queued' && r.settlement !== undefined)).toBe(true);
+    expect(await store.takeDue(10, 60_000)).toHaveLength(0); // held
+
+    await store.requeue(ids[0], 'rpc timeout', new Date(Date.now() + 60_000));
+    expect(await store.takeDue(10, 60_000)).toHaveLength(0); // not yet due
+    await store.requeue(ids[1], 'rpc timeout', new Date(Date.now() - 1));
+    const retried = await store.takeDue(10, 60_000);
+    expect(retried.map((r) => r.id)).toEqual([ids[1]]);
+    expect(retried[0].attempts).toBe(3);
+
+    for (const id of ids.slice(1)) await store.markSettled(id, `0x${id}`);
+    await store.markFailed(ids[0], 'expired');
+    expect(await store.unsettledExposure(payer)).toEqual([]);
+  });
+
+  it('hands back an interrupted settlement (hold expired) for reconciliation', async () => {
+    const claimed = await store.claim(claimFor(500));
+    if (!claimed.claimed) throw new Error('not claimed');
+    await store.markSettling(claimed.record.id, { settlement: { payload: {}, requirements: {} }, lockMs: 1 });
+    await new Promise((r) => setTimeout(r, 20));
+    const due = await store.takeDue(10, 60_000);
+    expect(due.find((r) => r.id === claimed.record.id)).toMatchObject({ previousState: 'settling', state: 'settling' });
+    await store.markSettled(claimed.record.id, '0xrecovered');
+  });
+
+  it('records a handler failure after an upfront settlement on the receipt', async () => {
+    const claimed = await store.claim(claimFor(600, { mode: 'upfront' }));
+    if (!claimed.claimed) throw new Error('not claimed');
+    await store.markSettled(claimed.record.id, '0xupfront');
+    await store.recordHandlerError(claimed.record.id, 'HTTP 500: boom');
+    expect(await store.findById(claimed.record.id)).toMatchObject({ state: 'settled', mode: 'upfront', handlerError: 'HTTP 500: boom' });
+  });
+
   if (kind === 'postgres') {
+    it('two workers on two pools never take the same outbox row', async () => {
+      const other = new TypeOrmPaymentStore(await db.connectAgain());
+      const ids: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        const claimed = await store.claim(claimFor(700 + i, { mode: 'deferred' }));
+        if (!claimed.claimed) throw new Error('not claimed');
+        await store.markQueued(claimed.record.id, { payload: {}, requirements: {} }, new Date(Date.now() + 60_000));
+        ids.push(claimed.record.id);
+      }
+      const batches = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? store : other).takeDue(7, 60_000)));
+      const taken = batches.flat().map((r) => r.id).filter((id) => ids.includes(id));
+      expect(new Set(taken).size).toBe(taken.length);
+      expect(taken.length).toBe(40);
+    });
+
     it('claims a key once across two connection pools (two app instances)', async () => {
       const other = new TypeOrmPaymentStore(await db.connectAgain());
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? store : other).claim(claimFor(300))));

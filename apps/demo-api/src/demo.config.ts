@@ -8,6 +8,13 @@ export interface DemoConfig {
   dataDir: string;
   /** Bearer token of /admin; generated at startup when unset. */
   adminToken?: string;
+  /** Default settlement mode of the priced routes. */
+  settlementMode?: 'authorization' | 'upfront' | 'deferred';
+  /** Deferred mode: most USD unsettled per payer / in all. */
+  deferredMaxPerPayer?: string;
+  deferredMaxTotal?: string;
+  /** How long one settlement may take before it is reconciled (ms). */
+  settlementHoldMs?: number;
   network: string;
   /** Start the embedded devnet (anvil + test USDC) because no RPC was given for the devnet network. */
   embeddedDevnet: boolean;
@@ -116,8 +123,24 @@ export function loadDemoConfig(env: Env): DemoConfig {
   const adminToken = optional(env, 'X402_ADMIN_TOKEN');
   if (adminToken !== undefined && adminToken.length < 16) throw new DemoConfigError('X402_ADMIN_TOKEN', 'must be at least 16 characters');
 
+  const settlementMode = optional(env, 'X402_SETTLEMENT_MODE');
+  if (settlementMode !== undefined && !['authorization', 'upfront', 'deferred'].includes(settlementMode)) {
+    throw new DemoConfigError('X402_SETTLEMENT_MODE', `must be authorization, upfront or deferred, got "${settlementMode}"`);
+  }
+  const usd = (name: string) => {
+    const value = optional(env, name);
+    if (value !== undefined && !/^[0-9]+(\.[0-9]+)?$/.test(value)) throw new DemoConfigError(name, `must be a USD amount like 1.00, got "${value}"`);
+    return value;
+  };
+  const holdText = optional(env, 'X402_SETTLEMENT_HOLD_MS');
+  if (holdText !== undefined && !/^[1-9][0-9]{0,8}$/.test(holdText)) throw new DemoConfigError('X402_SETTLEMENT_HOLD_MS', `must be a positive integer, got "${holdText}"`);
+
   return {
     port,
+    settlementMode: settlementMode as DemoConfig['settlementMode'],
+    deferredMaxPerPayer: usd('X402_DEFERRED_MAX_PER_PAYER'),
+    deferredMaxTotal: usd('X402_DEFERRED_MAX_TOTAL'),
+    settlementHoldMs: holdText === undefined ? undefined : Number(holdText),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePoolSize: Number(poolText),
     dataDir: optional(env, 'X402_DATA_DIR') ?? '.data/pglite',

@@ -28,5 +28,11 @@ export function toX402Options(config: DemoConfig, devnet?: DevnetFacts): X402Mod
       ? { type: 'remote', url: config.facilitatorUrl }
       : { type: 'local', privateKey: facilitatorKey!, rpcUrls: { [config.network]: rpcUrl! } },
     publicUrl: config.publicUrl,
+    settlement: {
+      mode: config.settlementMode,
+      holdMs: config.settlementHoldMs,
+      reconcileIntervalMs: config.settlementHoldMs,
+      deferred: { maxUnsettledPerPayer: config.deferredMaxPerPayer, maxUnsettledTotal: config.deferredMaxTotal },
+    },
   };
 }

@@ -4,7 +4,8 @@ import type { PaymentPayload, PaymentRequirements, SettleResponse, SupportedResp
 import { toFacilitatorEvmSigner } from '@x402/evm';
 import { ExactEvmScheme } from '@x402/evm/exact/facilitator';
 import { ExactEvmSchemeV1 } from '@x402/evm/exact/v1/facilitator';
-import { createWalletClient, defineChain, http, publicActions, type Hex } from 'viem';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createWalletClient, defineChain, http, HttpRequestError, publicActions, TimeoutError, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { v1NetworkName } from '../http/v1-compat.js';
 import { submissionQueueFor } from './submission-queue.js';
@@ -22,6 +23,33 @@ export interface LocalFacilitatorOptions {
 
 function chainIdOf(network: string): number {
   return Number(network.split(':')[1]);
+}
+
+/** The RPC failures seen while one verify or settle call runs. */
+const rpcFailures = new AsyncLocalStorage<{ error?: unknown }>();
+
+/** Transport-level failures (node down, timeout, refused), as opposed to the chain answering no. */
+function isTransportFailure(error: unknown): boolean {
+  return error instanceof HttpRequestError || error instanceof TimeoutError || (error as { name?: string })?.name === 'TimeoutError';
+}
+
+async function watchRpc<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const scope = rpcFailures.getStore();
+    if (scope && isTransportFailure(error)) scope.error ??= error;
+    throw error;
+  }
+}
+
+/**
+ * The chain's RPC could not be reached while a payment was checked or settled. The exact scheme
+ * turns such failures into refusals ("invalid signature"); this error keeps them what they are,
+ * so the request fails with 503 instead of blaming the payer.
+ */
+export class ChainUnavailableError extends Error {
+  override name = 'ChainUnavailableError';
 }
 
 /**
@@ -45,6 +73,11 @@ function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, options:
     pollingInterval: options.pollingIntervalMs ?? 250,
   }).extend(publicActions);
   const queue = submissionQueueFor(account.address, id);
+  // A new client reads the nonce from the chain again (in turn, after what is already queued):
+  // the chain may have been restarted, or the key used elsewhere, since the queue last saw it.
+  void queue.run(async () => {
+    queue.nextNonce = undefined;
+  });
 
   const submit = <T>(send: (nonce: number) => Promise<T>): Promise<T> =>
     queue.run(async () => {
@@ -61,12 +94,12 @@ function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, options:
 
   const signer = {
     address: account.address,
-    readContract: (args: Parameters<typeof client.readContract>[0]) => client.readContract(args),
-    verifyTypedData: (args: Parameters<typeof client.verifyTypedData>[0]) => client.verifyTypedData(args),
-    getCode: (args: { address: Hex }) => client.getCode(args),
-    waitForTransactionReceipt: (args: { hash: Hex; timeout?: number }) => client.waitForTransactionReceipt(args),
-    writeContract: (args: any) => submit((nonce) => client.writeContract({ ...args, nonce } as any)),
-    sendTransaction: (args: { to: Hex; data: Hex }) => submit((nonce) => client.sendTransaction({ ...args, nonce } as any)),
+    readContract: (args: Parameters<typeof client.readContract>[0]) => watchRpc(() => client.readContract(args)),
+    verifyTypedData: (args: Parameters<typeof client.verifyTypedData>[0]) => watchRpc(() => client.verifyTypedData(args)),
+    getCode: (args: { address: Hex }) => watchRpc(() => client.getCode(args)),
+    waitForTransactionReceipt: (args: { hash: Hex; timeout?: number }) => watchRpc(() => client.waitForTransactionReceipt(args)),
+    writeContract: (args: any) => watchRpc(() => submit((nonce) => client.writeContract({ ...args, nonce } as any))),
+    sendTransaction: (args: { to: Hex; data: Hex }) => watchRpc(() => submit((nonce) => client.sendTransaction({ ...args, nonce } as any))),
   };
   return toFacilitatorEvmSigner(signer as any, { confirmationTimeoutMs: options.confirmationTimeoutMs ?? 60_000 });
 }
@@ -93,11 +126,26 @@ export class LocalFacilitatorClient implements FacilitatorClient {
   }
 
   verify(paymentPayload: PaymentPayload, paymentRequirements: PaymentRequirements): Promise<VerifyResponse> {
-    return this.facilitator.verify(paymentPayload, paymentRequirements);
+    return this.watched('verify', () => this.facilitator.verify(paymentPayload, paymentRequirements), (r) => r.isValid);
   }
 
   settle(paymentPayload: PaymentPayload, paymentRequirements: PaymentRequirements): Promise<SettleResponse> {
-    return this.facilitator.settle(paymentPayload, paymentRequirements);
+    return this.watched('settle', () => this.facilitator.settle(paymentPayload, paymentRequirements), (r) => r.success);
+  }
+
+  /** Runs a call; a negative answer reached while the RPC was failing is an outage, not a refusal. */
+  private async watched<T>(operation: string, call: () => Promise<T>, ok: (result: T) => boolean): Promise<T> {
+    const scope: { error?: unknown } = {};
+    const result = await rpcFailures.run(scope, async () => {
+      try {
+        return await call();
+      } catch (error) {
+        if (scope.error) throw new ChainUnavailableError(`the chain's RPC failed during ${operation}`, { cause: scope.error });
+        throw error;
+      }
+    });
+    if (!ok(result) && scope.error) throw new ChainUnavailableError(`the chain's RPC failed during ${operation}`, { cause: scope.error });
+    return result;
   }
 
   async getSupported(): Promise<SupportedResponse> {

@@ -9,9 +9,15 @@ export const X402_REQUEST_STATE = Symbol('x402:request');
 export interface X402RequestState {
   plan: RoutePlan;
   offer: RouteOffer;
+  /** The payload as sent (a v1 payload for `X-PAYMENT`). */
   payload: PaymentPayload;
+  /** The route's requirement the payment matched (v2, CAIP-2 network): what the ledger records. */
   requirements: PaymentRequirements;
+  /** What the facilitator verifies and settles: for a v1 payment, the v1 form of `requirements`. */
+  facilitatorRequirements?: PaymentRequirements;
   payer: string;
+  /** The authorization's validBefore (unix seconds): a deferred settlement must land before it. */
+  validBefore: string;
   record: PaymentRecord;
   /** The payment was already settled for this route: answer with `record.response`, run nothing. */
   replay?: boolean;

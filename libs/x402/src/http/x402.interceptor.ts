@@ -8,10 +8,12 @@ import type { X402Config } from '../config/x402.config.js';
 import { ledgerCall } from '../ledger/ledger-call.js';
 import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
 import { PAYMENT_STORE, type PaymentStore } from '../ledger/payment-store.interface.js';
-import { PAYMENT_RESPONSE_HEADER } from '../x402.constants.js';
+import { PAYMENT_RESPONSE_HEADER, X_PAYMENT_RESPONSE_HEADER } from '../x402.constants.js';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG } from '../x402.tokens.js';
+import { X402OutboxWorker } from '../settlement/outbox.worker.js';
+import { X402SettlementService } from '../settlement/settlement.service.js';
 import { getRequestState, type X402RequestState } from './request-state.js';
 import { snapshotOf } from './response-snapshot.js';
 
@@ -29,6 +31,8 @@ export class X402Interceptor implements NestInterceptor {
     protected readonly host: X402ResourceServerHost,
     @Inject(PAYMENT_STORE) protected readonly store: PaymentStore,
     @Inject(X402_CONFIG) protected readonly config: X402Config,
+    protected readonly settlementService: X402SettlementService,
+    protected readonly worker: X402OutboxWorker,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -43,44 +47,103 @@ export class X402Interceptor implements NestInterceptor {
     const status = declaredStatus ?? (method === 'POST' ? 201 : 200);
     const release = () => this.store.release(state.record.id).catch((error: Error) => this.logger.error(`could not release payment ${state.record.id}: ${error.message}`));
 
+    if (state.record.mode === 'upfront') return this.upfront(state, response, next, status);
     return next.handle().pipe(
       catchError((error) => from(release()).pipe(mergeMap(() => throwError(() => error)))),
       mergeMap((body) => {
         if (state.settlement) return [body]; // a streaming handler: settled on its first value
         if (status >= 400) return from(release().then(() => body));
+        if (state.record.mode === 'deferred') return from(this.defer(state, response, body, status).then(() => body));
         return from(this.settle(state, response, body, status).then(() => body));
       }),
     );
   }
 
-  /** Answers a repeat of a settled payment with the response it paid for; the handler does not run again. */
+  /**
+   * Settle first, then run the handler (for handlers with side effects). Money has moved before the
+   * handler runs, so a handler failure is recorded on the receipt for reconciliation, not refunded.
+   */
+  protected upfront(state: X402RequestState, response: unknown, next: CallHandler, status: number): Observable<unknown> {
+    const recordFailure = (error: unknown) =>
+      this.store
+        .recordHandlerError(state.record.id, error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500))
+        .catch((e: Error) => this.logger.error(`could not record the handler failure of payment ${state.record.id}: ${e.message}`));
+    return from(this.settle(state, response, undefined, status)).pipe(
+      mergeMap(() => next.handle().pipe(catchError((error) => from(recordFailure(error)).pipe(mergeMap(() => throwError(() => error)))))),
+      mergeMap((body) => {
+        if (status >= 400) return from(recordFailure(`handler answered ${status}`).then(() => body));
+        const snapshot = this.snapshot(state, body, status);
+        return from(this.store.markSettled(state.record.id, state.settlement!.transaction, snapshot).catch(() => undefined).then(() => body));
+      }),
+    );
+  }
+
+  /**
+   * Deferred mode: the payment is verified and claimed, the handler succeeded; queue the settlement
+   * in the ledger's outbox and answer now. `PAYMENT-RESPONSE` says the settlement is pending.
+   */
+  protected async defer(state: X402RequestState, response: unknown, body: unknown, status: number): Promise<void> {
+    const requirements = state.facilitatorRequirements ?? state.requirements;
+    const pending: SettleResponse = {
+      success: true,
+      transaction: '',
+      network: requirements.network as SettleResponse['network'],
+      payer: state.payer,
+      extra: { settlement: 'deferred', receipt: state.record.id },
+    };
+    const headers = this.paymentResponseHeader(response, pending, state.payload.x402Version);
+    const snapshot = this.config.ledger.snapshots ? snapshotOf(body, status, headers, this.config.ledger.snapshotMaxBytes) : undefined;
+    const queued = await ledgerCall(() =>
+      this.store.markQueued(state.record.id, { payload: state.payload, requirements }, this.settlementService.settleBy(state.validBefore), snapshot),
+    );
+    if (!queued) throw new X402HttpException(409, X402ErrorCode.PaymentInProgress, 'this payment is already being settled');
+    state.settlement = pending;
+    this.worker.notify();
+  }
+
+  private snapshot(state: X402RequestState, body: unknown, status: number) {
+    if (!this.config.ledger.snapshots || !state.settlement) return undefined;
+    const name = state.payload.x402Version === 1 ? X_PAYMENT_RESPONSE_HEADER : PAYMENT_RESPONSE_HEADER;
+    return snapshotOf(body, status, { [name]: encodePaymentResponseHeader(state.settlement) }, this.config.ledger.snapshotMaxBytes);
+  }
+
+  /**
+   * Answers a repeat of a settled payment with the response it paid for; the handler does not run again.
+   * The settlement header is named for the repeat's protocol version (a v1 client reads `X-PAYMENT-RESPONSE`).
+   */
   protected replay(state: X402RequestState, response: unknown): unknown {
     const snapshot = state.record.response!;
-    for (const [name, value] of Object.entries(snapshot.headers)) this.adapterHost.httpAdapter.setHeader(response, name, value);
+    const settlementHeader = state.payload.x402Version === 1 ? X_PAYMENT_RESPONSE_HEADER : PAYMENT_RESPONSE_HEADER;
+    for (const [name, value] of Object.entries(snapshot.headers)) {
+      this.adapterHost.httpAdapter.setHeader(response, /^(x-)?payment-response$/i.test(name) ? settlementHeader : name, value);
+    }
     return snapshot.body;
   }
 
   /** Settles the payment and sets `PAYMENT-RESPONSE`; throws (withholding the body) if money did not move. */
   protected async settle(state: X402RequestState, response: unknown, body: unknown, status: number): Promise<SettleResponse> {
     const { record } = state;
-    if (!(await ledgerCall(() => this.store.markSettling(record.id)))) {
+    const requirements = state.facilitatorRequirements ?? state.requirements;
+    const held = await ledgerCall(() =>
+      this.store.markSettling(record.id, { settlement: { payload: state.payload, requirements }, lockMs: this.config.settlement.holdMs }),
+    );
+    if (!held) {
       throw new X402HttpException(409, X402ErrorCode.PaymentInProgress, 'this payment is already being settled');
     }
     let result: SettleResponse;
     try {
-      const server = await this.host.ready();
-      result = await server.settlePayment(state.payload, state.requirements);
+      result = await this.settlementService.settle(state.payload, requirements);
     } catch (error) {
       const failed: SettleResponse = {
         success: false,
         errorReason: X402ErrorCode.SettlementFailed,
         transaction: '',
-        network: state.requirements.network as SettleResponse['network'],
+        network: (state.facilitatorRequirements ?? state.requirements).network as SettleResponse['network'],
         payer: state.payer,
       };
       failed.errorReason = facilitatorFailure(error, 'settle').code;
       await this.recordFailure(record.id, failed.errorReason);
-      throw facilitatorFailure(error, 'settle', this.paymentResponseHeader(response, failed));
+      throw facilitatorFailure(error, 'settle', this.paymentResponseHeader(response, failed, state.payload.x402Version));
     }
     if (!result.success) {
       const code = result.errorReason ?? X402ErrorCode.SettlementFailed;
@@ -91,12 +154,12 @@ export class X402Interceptor implements NestInterceptor {
         code,
         result.errorMessage ?? `the payment could not be settled: ${code}`,
         { x402Version: 2, accepts: state.offer.requirements },
-        this.paymentResponseHeader(response, result),
+        this.paymentResponseHeader(response, result, state.payload.x402Version),
       );
     }
     state.settlement = result;
-    const headers = this.paymentResponseHeader(response, result);
-    const snapshot = this.config.ledger.snapshots ? snapshotOf(body, status, headers, this.config.ledger.snapshotMaxBytes) : undefined;
+    this.paymentResponseHeader(response, result, state.payload.x402Version);
+    const snapshot = state.record.mode === 'upfront' ? undefined : this.snapshot(state, body, status);
     try {
       await this.store.markSettled(record.id, result.transaction, snapshot);
     } catch (error) {
@@ -111,9 +174,10 @@ export class X402Interceptor implements NestInterceptor {
     await this.store.markFailed(id, code).catch((error: Error) => this.logger.error(`could not record the failure of payment ${id}: ${error.message}`));
   }
 
-  /** Sets `PAYMENT-RESPONSE` on the response and returns it (for an error that sets it again). */
-  protected paymentResponseHeader(response: unknown, result: SettleResponse): Record<string, string> {
-    const headers = { [PAYMENT_RESPONSE_HEADER]: encodePaymentResponseHeader(result) };
+  /** Sets `PAYMENT-RESPONSE` (`X-PAYMENT-RESPONSE` for a v1 payment) and returns it (for an error that sets it again). */
+  protected paymentResponseHeader(response: unknown, result: SettleResponse, x402Version = 2): Record<string, string> {
+    const name = x402Version === 1 ? X_PAYMENT_RESPONSE_HEADER : PAYMENT_RESPONSE_HEADER;
+    const headers = { [name]: encodePaymentResponseHeader(result) };
     for (const [name, value] of Object.entries(headers)) this.adapterHost.httpAdapter.setHeader(response, name, value);
     return headers;
   }

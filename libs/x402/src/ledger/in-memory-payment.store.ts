@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type {
   ClaimResult,
+  ExposureRow,
+  OutboxStats,
+  PendingSettlement,
   PaymentClaim,
   PaymentRecord,
   PaymentStore,
@@ -21,6 +24,10 @@ import { clampLimit, matchesFilter, revenueRows } from './receipt-queries.js';
 export class InMemoryPaymentStore implements PaymentStore {
   private readonly byId = new Map<string, PaymentRecord>();
   private readonly byKey = new Map<string, string>();
+  private readonly sessionNonces = new Map<string, Date>();
+  /** Outbox bookkeeping that is not part of a record: hold and next attempt times. */
+  private readonly lockedUntil = new Map<string, number>();
+  private readonly nextAttemptAt = new Map<string, number>();
 
   async claim(claim: PaymentClaim): Promise<ClaimResult> {
     const existing = this.get(this.byKey.get(claim.key));
@@ -33,19 +40,82 @@ export class InMemoryPaymentStore implements PaymentStore {
       if (same) same.paymentIdentifier = undefined;
     }
     const now = new Date();
+    const fresh = { mode: claim.mode ?? 'authorization', state: 'verified' as const, updatedAt: now };
     const record: PaymentRecord = existing
-      ? Object.assign(existing, claim, { state: 'verified', transaction: undefined, errorReason: undefined, response: undefined, updatedAt: now })
-      : { ...claim, id: randomUUID(), state: 'verified', createdAt: now, updatedAt: now };
+      ? Object.assign(existing, claim, fresh, {
+          transaction: undefined,
+          errorReason: undefined,
+          response: undefined,
+          settlement: undefined,
+          handlerError: undefined,
+          attempts: existing.attempts + 1,
+        })
+      : { ...claim, ...fresh, id: randomUUID(), attempts: 1, createdAt: now };
     this.byId.set(record.id, record);
     this.byKey.set(claim.key, record.id);
     return { claimed: true, record: { ...record } };
   }
 
-  async markSettling(id: string): Promise<boolean> {
+  async markSettling(id: string, pending: { settlement?: PendingSettlement; response?: ResponseSnapshot; lockMs?: number } = {}): Promise<boolean> {
     const record = this.get(id);
     if (!record || record.state !== 'verified') return false;
-    this.update(record, { state: 'settling' });
+    this.update(record, { state: 'settling', settlement: pending.settlement ?? record.settlement, response: pending.response ?? record.response });
+    this.lockedUntil.set(id, Date.now() + (pending.lockMs ?? 120_000));
     return true;
+  }
+
+  async markQueued(id: string, settlement: PendingSettlement, settleBy: Date, response?: ResponseSnapshot): Promise<boolean> {
+    const record = this.get(id);
+    if (!record || record.state !== 'verified') return false;
+    this.update(record, { state: 'queued', settlement, settleBy, response });
+    this.nextAttemptAt.set(id, Date.now());
+    return true;
+  }
+
+  async takeDue(limit: number, lockMs: number): Promise<PaymentRecord[]> {
+    const now = Date.now();
+    const due = [...this.byId.values()]
+      .filter(
+        (r) =>
+          (r.state === 'queued' && (this.nextAttemptAt.get(r.id) ?? 0) <= now) ||
+          (r.state === 'settling' && r.settlement !== undefined && (this.lockedUntil.get(r.id) ?? 0) < now),
+      )
+      .sort((a, b) => (this.nextAttemptAt.get(a.id) ?? 0) - (this.nextAttemptAt.get(b.id) ?? 0))
+      .slice(0, limit);
+    return due.map((r) => {
+      const previousState = r.state;
+      this.update(r, { state: 'settling', attempts: r.attempts + 1 });
+      this.lockedUntil.set(r.id, now + lockMs);
+      return { ...r, previousState };
+    });
+  }
+
+  async requeue(id: string, reason: string, nextAttemptAt: Date): Promise<void> {
+    const record = this.get(id);
+    if (!record || record.state === 'settled') return;
+    this.update(record, { state: 'queued', errorReason: reason });
+    this.nextAttemptAt.set(id, nextAttemptAt.getTime());
+  }
+
+  async recordHandlerError(id: string, error: string): Promise<void> {
+    const record = this.get(id);
+    if (record) this.update(record, { handlerError: error });
+  }
+
+  async unsettledExposure(payer?: string): Promise<ExposureRow[]> {
+    const sums = new Map<string, bigint>();
+    for (const r of this.byId.values()) {
+      if (r.mode !== 'deferred' || (r.state !== 'queued' && r.state !== 'settling')) continue;
+      if (payer !== undefined && r.payer.toLowerCase() !== payer.toLowerCase()) continue;
+      sums.set(r.asset, (sums.get(r.asset) ?? 0n) + BigInt(r.amount));
+    }
+    return [...sums].map(([asset, amount]) => ({ asset, amount: amount.toString() }));
+  }
+
+  async outboxStats(): Promise<OutboxStats> {
+    const pending = [...this.byId.values()].filter((r) => r.state === 'queued' || (r.state === 'settling' && r.mode === 'deferred'));
+    const oldest = pending.reduce<Date | undefined>((min, r) => (!min || r.createdAt < min ? r.createdAt : min), undefined);
+    return { queued: pending.filter((r) => r.state === 'queued').length, settling: pending.filter((r) => r.state === 'settling').length, oldestUnsettledAt: oldest };
   }
 
   async markSettled(id: string, transaction: string, response?: ResponseSnapshot): Promise<void> {
@@ -61,6 +131,8 @@ export class InMemoryPaymentStore implements PaymentStore {
   async release(id: string): Promise<void> {
     const record = this.get(id);
     if (!record || record.state !== 'verified') return;
+    this.lockedUntil.delete(id);
+    this.nextAttemptAt.delete(id);
     this.byId.delete(id);
     if (this.byKey.get(record.key) === id) this.byKey.delete(record.key);
   }
@@ -87,8 +159,20 @@ export class InMemoryPaymentStore implements PaymentStore {
     return revenueRows([...this.byId.values()], query);
   }
 
+  async consumeSessionNonce(nonce: string, expiresAt: Date): Promise<boolean> {
+    if (this.sessionNonces.has(nonce)) return false;
+    this.sessionNonces.set(nonce, expiresAt);
+    return true;
+  }
+
   async purge(before: Date): Promise<number> {
     let changed = 0;
+    for (const [nonce, expiresAt] of this.sessionNonces) {
+      if (expiresAt < before) {
+        this.sessionNonces.delete(nonce);
+        changed++;
+      }
+    }
     for (const record of [...this.byId.values()]) {
       if (record.updatedAt >= before) continue;
       if (record.state === 'failed') {

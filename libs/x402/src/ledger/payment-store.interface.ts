@@ -1,5 +1,31 @@
-/** Lifecycle of a claimed payment: `verified` -> `settling` -> `settled` | `failed`. */
-export type PaymentState = 'verified' | 'settling' | 'settled' | 'failed';
+/**
+ * Lifecycle of a claimed payment: `verified` -> `settling` -> `settled` | `failed`; in deferred
+ * mode `verified` -> `queued` (served, waiting for the outbox) -> `settling` -> `settled` | `failed`.
+ */
+export type PaymentState = 'verified' | 'queued' | 'settling' | 'settled' | 'failed';
+
+/** When money moves relative to the handler. */
+export type SettlementMode = 'authorization' | 'upfront' | 'deferred';
+
+/** What a later settlement needs: the client's payload and the requirements it was verified against. */
+export interface PendingSettlement {
+  payload: unknown;
+  requirements: unknown;
+}
+
+/** Queue figures of the deferred-settlement outbox. */
+export interface OutboxStats {
+  queued: number;
+  settling: number;
+  /** Creation time of the oldest payment not yet settled (queued or settling), if any. */
+  oldestUnsettledAt?: Date;
+}
+
+/** Amount served but not yet settled, per asset, in atomic units. */
+export interface ExposureRow {
+  asset: string;
+  amount: string;
+}
 
 /** The response a paid request got, kept so a repeat of the same payment gets it again. */
 export interface ResponseSnapshot {
@@ -28,6 +54,8 @@ export interface PaymentClaim {
   nonce: string;
   /** Client idempotency id (`payment-identifier` extension or `Idempotency-Key`), unique per payer. */
   paymentIdentifier?: string;
+  /** Settlement mode of the request (default `authorization`). */
+  mode?: SettlementMode;
 }
 
 /** A payment as the store keeps it: the receipt once settled. */
@@ -37,6 +65,15 @@ export interface PaymentRecord extends PaymentClaim {
   transaction?: string;
   errorReason?: string;
   response?: ResponseSnapshot;
+  /** Kept for a settlement that happens after the response (deferred) or must be reconciled. */
+  settlement?: PendingSettlement;
+  /** The handler failed after the payment was settled (upfront mode): for reconciliation. */
+  handlerError?: string;
+  /** The state before the outbox took it (`queued`, or `settling` when recovering an interrupted settlement). */
+  previousState?: PaymentState;
+  attempts: number;
+  /** Settlement must be submitted before this (the authorization's validBefore less a margin). */
+  settleBy?: Date;
   createdAt: Date;
   updatedAt: Date;
   settledAt?: Date;
@@ -84,8 +121,26 @@ export interface RevenueQuery {
 export interface PaymentStore {
   /** Claims a payment key. Succeeds if the key is new or its earlier attempt failed without charge. */
   claim(claim: PaymentClaim): Promise<ClaimResult>;
-  /** Moves a claim from `verified` to `settling`; false if it was not `verified`. */
-  markSettling(id: string): Promise<boolean>;
+  /**
+   * Moves a claim from `verified` to `settling`, keeping what a recovery needs (payload and, if any,
+   * the response to replay) and holding it for `lockMs`; false if it was not `verified`.
+   */
+  markSettling(id: string, pending?: { settlement?: PendingSettlement; response?: ResponseSnapshot; lockMs?: number }): Promise<boolean>;
+  /** Deferred mode: the response went out; the payment waits in the outbox (`verified` -> `queued`). */
+  markQueued(id: string, settlement: PendingSettlement, settleBy: Date, response?: ResponseSnapshot): Promise<boolean>;
+  /**
+   * Takes up to `limit` payments for settlement, holding them for `lockMs`: queued ones that are
+   * due, and settling ones whose hold expired (an interrupted settlement, to reconcile). Rows taken
+   * by one worker are skipped by the others (`FOR UPDATE SKIP LOCKED`).
+   */
+  takeDue(limit: number, lockMs: number): Promise<PaymentRecord[]>;
+  /** Puts a taken payment back in the outbox for another attempt at `nextAttemptAt`. */
+  requeue(id: string, reason: string, nextAttemptAt: Date): Promise<void>;
+  /** Records that the handler failed after an upfront settlement. */
+  recordHandlerError(id: string, error: string): Promise<void>;
+  /** Served but unsettled amounts (queued or settling, deferred mode), optionally for one payer. */
+  unsettledExposure(payer?: string): Promise<ExposureRow[]>;
+  outboxStats(): Promise<OutboxStats>;
   /** Records a successful settlement and, optionally, the response to replay. */
   markSettled(id: string, transaction: string, response?: ResponseSnapshot): Promise<void>;
   /** Records a settlement that did not move money, freeing the key for a new attempt. */
@@ -98,8 +153,10 @@ export interface PaymentStore {
   findReceipts(filter?: ReceiptFilter): Promise<PaymentRecord[]>;
   /** Settled revenue per route or per UTC day. */
   revenue(query: RevenueQuery): Promise<RevenueRow[]>;
-  /** Drops response snapshots and failed attempts older than `before`; returns how many rows changed. */
+  /** Drops response snapshots, failed attempts and expired sign-in nonces older than `before`; returns how many rows changed. */
   purge(before: Date): Promise<number>;
+  /** Marks a sign-in (`sign-in-with-x`) nonce used; false if it was used before. Kept at least until `expiresAt`. */
+  consumeSessionNonce(nonce: string, expiresAt: Date): Promise<boolean>;
 }
 
 /** Injection token of the {@link PaymentStore} the module uses. */

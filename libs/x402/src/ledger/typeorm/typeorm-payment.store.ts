@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type {
   ClaimResult,
+  ExposureRow,
+  OutboxStats,
+  PendingSettlement,
   PaymentClaim,
   PaymentRecord,
   PaymentStore,
@@ -15,6 +18,10 @@ import { clampLimit } from '../receipt-queries.js';
 type Row = Record<string, any>;
 
 const UNIQUE_VIOLATION = '23505';
+
+function json<T>(value: unknown): T | undefined {
+  return ((typeof value === 'string' ? JSON.parse(value) : value) ?? undefined) as T | undefined;
+}
 
 function toRecord(row: Row): PaymentRecord {
   return {
@@ -33,7 +40,13 @@ function toRecord(row: Row): PaymentRecord {
     state: row.state,
     transaction: row.transaction_hash ?? undefined,
     errorReason: row.error_reason ?? undefined,
-    response: (typeof row.response === 'string' ? JSON.parse(row.response) : row.response) ?? undefined,
+    response: json(row.response),
+    mode: row.mode ?? 'authorization',
+    settlement: json(row.settlement),
+    handlerError: row.handler_error ?? undefined,
+    previousState: row.previous_state ?? undefined,
+    attempts: Number(row.attempts ?? 1),
+    settleBy: row.settle_by ? new Date(row.settle_by) : undefined,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
     settledAt: row.settled_at ? new Date(row.settled_at) : undefined,
@@ -71,12 +84,13 @@ export class TypeOrmPaymentStore implements PaymentStore {
     try {
       const rows = rowsOf(
         await this.dataSource.query(
-          `INSERT INTO x402_payments (id, key, network, asset, payer, pay_to, amount, scheme, route, resource_url, nonce, payment_identifier, state, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'verified', now(), now())
+          `INSERT INTO x402_payments (id, key, network, asset, payer, pay_to, amount, scheme, route, resource_url, nonce, payment_identifier, mode, state, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'verified', now(), now())
            ON CONFLICT (key) DO UPDATE SET
              state = 'verified', route = EXCLUDED.route, resource_url = EXCLUDED.resource_url, pay_to = EXCLUDED.pay_to,
-             amount = EXCLUDED.amount, payment_identifier = EXCLUDED.payment_identifier, transaction_hash = NULL,
-             error_reason = NULL, response = NULL, settled_at = NULL, attempts = x402_payments.attempts + 1, updated_at = now()
+             amount = EXCLUDED.amount, payment_identifier = EXCLUDED.payment_identifier, mode = EXCLUDED.mode, transaction_hash = NULL,
+             error_reason = NULL, response = NULL, settlement = NULL, handler_error = NULL, settled_at = NULL, locked_until = NULL,
+             next_attempt_at = NULL, settle_by = NULL, attempts = x402_payments.attempts + 1, updated_at = now()
            WHERE x402_payments.state = 'failed'
            RETURNING *`,
           [
@@ -92,6 +106,7 @@ export class TypeOrmPaymentStore implements PaymentStore {
             claim.resourceUrl,
             claim.nonce,
             claim.paymentIdentifier ?? null,
+            claim.mode ?? 'authorization',
           ],
         ),
       );
@@ -116,22 +131,91 @@ export class TypeOrmPaymentStore implements PaymentStore {
     }
   }
 
-  async markSettling(id: string): Promise<boolean> {
+  async markSettling(id: string, pending: { settlement?: PendingSettlement; response?: ResponseSnapshot; lockMs?: number } = {}): Promise<boolean> {
     const rows = rowsOf(
-      await this.dataSource.query(`UPDATE x402_payments SET state = 'settling', updated_at = now() WHERE id = $1 AND state = 'verified' RETURNING id`, [id]),
+      await this.dataSource.query(
+        `UPDATE x402_payments SET state = 'settling', settlement = COALESCE($2::jsonb, settlement), response = COALESCE($3::jsonb, response),
+           locked_until = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
+         WHERE id = $1 AND state = 'verified' RETURNING id`,
+        [id, pending.settlement ? JSON.stringify(pending.settlement) : null, pending.response ? JSON.stringify(pending.response) : null, pending.lockMs ?? 120_000],
+      ),
     );
     return rows.length === 1;
   }
 
+  async markQueued(id: string, settlement: PendingSettlement, settleBy: Date, response?: ResponseSnapshot): Promise<boolean> {
+    const rows = rowsOf(
+      await this.dataSource.query(
+        `UPDATE x402_payments SET state = 'queued', settlement = $2::jsonb, settle_by = $3, response = $4::jsonb, next_attempt_at = now(), updated_at = now()
+         WHERE id = $1 AND state = 'verified' RETURNING id`,
+        [id, JSON.stringify(settlement), settleBy, response ? JSON.stringify(response) : null],
+      ),
+    );
+    return rows.length === 1;
+  }
+
+  async takeDue(limit: number, lockMs: number): Promise<PaymentRecord[]> {
+    const rows = rowsOf(
+      await this.dataSource.query(
+        `WITH due AS (
+           SELECT id, state AS previous_state FROM x402_payments
+           WHERE (state = 'queued' AND next_attempt_at <= now())
+              OR (state = 'settling' AND settlement IS NOT NULL AND locked_until < now())
+           ORDER BY next_attempt_at NULLS FIRST, created_at
+           LIMIT $1
+           FOR UPDATE SKIP LOCKED
+         )
+         UPDATE x402_payments p SET state = 'settling', locked_until = now() + make_interval(secs => $2::double precision / 1000),
+           attempts = p.attempts + 1, updated_at = now()
+         FROM due WHERE p.id = due.id
+         RETURNING p.*, due.previous_state`,
+        [limit, lockMs],
+      ),
+    );
+    return rows.map(toRecord);
+  }
+
+  async requeue(id: string, reason: string, nextAttemptAt: Date): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE x402_payments SET state = 'queued', error_reason = $2, next_attempt_at = $3, locked_until = NULL, updated_at = now() WHERE id = $1 AND state <> 'settled'`,
+      [id, reason, nextAttemptAt],
+    );
+  }
+
+  async recordHandlerError(id: string, error: string): Promise<void> {
+    await this.dataSource.query(`UPDATE x402_payments SET handler_error = $2, updated_at = now() WHERE id = $1`, [id, error]);
+  }
+
+  async unsettledExposure(payer?: string): Promise<ExposureRow[]> {
+    const params: unknown[] = [];
+    const byPayer = payer === undefined ? '' : `AND lower(payer) = lower($${params.push(payer)})`;
+    const rows = await this.dataSource.query(
+      `SELECT asset, SUM(amount)::text AS amount FROM x402_payments WHERE mode = 'deferred' AND state IN ('queued', 'settling') ${byPayer} GROUP BY asset ORDER BY asset`,
+      params,
+    );
+    return rows.map((r: Row) => ({ asset: r.asset, amount: String(r.amount) }));
+  }
+
+  async outboxStats(): Promise<OutboxStats> {
+    const [row] = await this.dataSource.query(
+      `SELECT COUNT(*) FILTER (WHERE state = 'queued')::int AS queued,
+              COUNT(*) FILTER (WHERE state = 'settling')::int AS settling,
+              MIN(created_at) AS oldest
+       FROM x402_payments WHERE state = 'queued' OR (state = 'settling' AND mode = 'deferred')`,
+    );
+    return { queued: Number(row.queued), settling: Number(row.settling), oldestUnsettledAt: row.oldest ? new Date(row.oldest) : undefined };
+  }
+
   async markSettled(id: string, transaction: string, response?: ResponseSnapshot): Promise<void> {
     await this.dataSource.query(
-      `UPDATE x402_payments SET state = 'settled', transaction_hash = $2, response = $3::jsonb, settled_at = now(), updated_at = now() WHERE id = $1`,
+      `UPDATE x402_payments SET state = 'settled', transaction_hash = $2, response = COALESCE($3::jsonb, response), settled_at = now(),
+         locked_until = NULL, next_attempt_at = NULL, updated_at = now() WHERE id = $1`,
       [id, transaction, response ? JSON.stringify(response) : null],
     );
   }
 
   async markFailed(id: string, reason: string): Promise<void> {
-    await this.dataSource.query(`UPDATE x402_payments SET state = 'failed', error_reason = $2, updated_at = now() WHERE id = $1 AND state <> 'settled'`, [
+    await this.dataSource.query(`UPDATE x402_payments SET state = 'failed', error_reason = $2, locked_until = NULL, updated_at = now() WHERE id = $1 AND state <> 'settled'`, [
       id,
       reason,
     ]);
@@ -187,11 +271,20 @@ export class TypeOrmPaymentStore implements PaymentStore {
     return rows.map((r: Row) => ({ group: r.group, network: r.network, asset: r.asset, amount: String(r.amount), payments: Number(r.payments) }));
   }
 
+  async consumeSessionNonce(nonce: string, expiresAt: Date): Promise<boolean> {
+    const rows = await this.dataSource.query(
+      `INSERT INTO x402_session_nonces (nonce, expires_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING RETURNING nonce`,
+      [nonce, expiresAt],
+    );
+    return rowsOf(rows).length === 1;
+  }
+
   async purge(before: Date): Promise<number> {
+    const nonces = rowsOf(await this.dataSource.query(`DELETE FROM x402_session_nonces WHERE expires_at < $1 RETURNING nonce`, [before]));
     const failed = rowsOf(await this.dataSource.query(`DELETE FROM x402_payments WHERE state = 'failed' AND updated_at < $1 RETURNING id`, [before]));
     const snapshots = rowsOf(
       await this.dataSource.query(`UPDATE x402_payments SET response = NULL WHERE response IS NOT NULL AND updated_at < $1 RETURNING id`, [before]),
     );
-    return failed.length + snapshots.length;
+    return nonces.length + failed.length + snapshots.length;
   }
 }

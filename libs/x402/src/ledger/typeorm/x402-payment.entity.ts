@@ -13,6 +13,8 @@ import type { PaymentState, ResponseSnapshot } from '../payment-store.interface.
 @Index('x402_payments_created_idx', ['createdAt'])
 @Index('x402_payments_settled_idx', ['settledAt'], { where: "state = 'settled'" })
 @Index('x402_payments_state_idx', ['state', 'updatedAt'])
+@Index('x402_payments_outbox_idx', ['nextAttemptAt'], { where: "state = 'queued'" })
+@Index('x402_payments_settling_idx', ['lockedUntil'], { where: "state = 'settling'" })
 export class X402PaymentEntity {
   @PrimaryColumn('uuid')
   id: string;
@@ -67,6 +69,26 @@ export class X402PaymentEntity {
 
   @Column('integer', { default: 1 })
   attempts: number;
+
+  /** `authorization`, `upfront` or `deferred`. */
+  @Column('text', { default: 'authorization' })
+  mode: string;
+
+  /** Payload and requirements kept for a later or recovered settlement. */
+  @Column('jsonb', { nullable: true })
+  settlement: unknown;
+
+  @Column('timestamptz', { name: 'next_attempt_at', nullable: true })
+  nextAttemptAt: Date | null;
+
+  @Column('timestamptz', { name: 'locked_until', nullable: true })
+  lockedUntil: Date | null;
+
+  @Column('timestamptz', { name: 'settle_by', nullable: true })
+  settleBy: Date | null;
+
+  @Column('text', { name: 'handler_error', nullable: true })
+  handlerError: string | null;
 
   @Column('timestamptz', { name: 'created_at' })
   createdAt: Date;

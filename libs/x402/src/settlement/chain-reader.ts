@@ -1,0 +1,53 @@
+import { createPublicClient, http, parseAbi, parseAbiItem, type Hex, type PublicClient } from 'viem';
+
+const EIP3009_ABI = parseAbi(['function authorizationState(address authorizer, bytes32 nonce) view returns (bool)']);
+const AUTHORIZATION_USED = parseAbiItem('event AuthorizationUsed(address indexed authorizer, bytes32 indexed nonce)');
+
+/** How far back to look for the transaction that used an authorization (blocks). */
+const LOOKBACK_BLOCKS = 10_000n;
+
+/** What the chain says about one EIP-3009 authorization. */
+export type AuthorizationOnChain = { used: false } | { used: true; transaction?: string };
+
+/**
+ * Reads EIP-3009 authorization state from the chain, to settle uncertain outcomes (a settlement
+ * whose transaction was sent but never confirmed to us): used means the money moved.
+ */
+export class ChainReader {
+  private readonly clients = new Map<string, PublicClient>();
+
+  constructor(private readonly rpcUrls: Record<string, string>) {}
+
+  /** True if this reader can look at `network`. */
+  covers(network: string): boolean {
+    return this.rpcUrls[network] !== undefined;
+  }
+
+  async authorization(network: string, asset: string, authorizer: string, nonce: string): Promise<AuthorizationOnChain> {
+    const client = this.client(network);
+    const used = await client.readContract({ address: asset as Hex, abi: EIP3009_ABI, functionName: 'authorizationState', args: [authorizer as Hex, nonce as Hex] });
+    if (!used) return { used: false };
+    const latest = await client.getBlockNumber();
+    const logs = await client
+      .getLogs({ address: asset as Hex, event: AUTHORIZATION_USED, args: { authorizer: authorizer as Hex, nonce: nonce as Hex }, fromBlock: latest > LOOKBACK_BLOCKS ? latest - LOOKBACK_BLOCKS : 0n, toBlock: latest })
+      .catch(() => []);
+    return { used: true, transaction: logs[0]?.transactionHash ?? undefined };
+  }
+
+  /** Latest block number and its age in seconds (for health checks). */
+  async head(network: string): Promise<{ blockNumber: bigint; ageSeconds: number }> {
+    const block = await this.client(network).getBlock({ blockTag: 'latest' });
+    return { blockNumber: block.number, ageSeconds: Math.max(0, Math.floor(Date.now() / 1000) - Number(block.timestamp)) };
+  }
+
+  private client(network: string): PublicClient {
+    let client = this.clients.get(network);
+    if (!client) {
+      const url = this.rpcUrls[network];
+      if (!url) throw new Error(`no RPC URL for ${network}`);
+      client = createPublicClient({ transport: http(url, { retryCount: 0, timeout: 10_000 }) });
+      this.clients.set(network, client);
+    }
+    return client;
+  }
+}

@@ -1,0 +1,85 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { X402Config } from '../config/x402.config.js';
+import { PAYMENT_STORE, type PaymentStore } from '../ledger/payment-store.interface.js';
+import { X402_CONFIG } from '../x402.tokens.js';
+import { X402SettlementService } from './settlement.service.js';
+
+/**
+ * Settles deferred payments in the background and reconciles interrupted settlements. Several
+ * instances share the work: each batch is taken with `FOR UPDATE SKIP LOCKED` and held while it is
+ * worked on. On shutdown it finishes the batch in hand.
+ */
+@Injectable()
+export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('X402');
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+
+  constructor(
+    @Inject(PAYMENT_STORE) private readonly store: PaymentStore,
+    @Inject(X402_CONFIG) private readonly config: X402Config,
+    private readonly settlement: X402SettlementService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.settlement.deferred.worker) this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops polling and waits for the batch in hand. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Nudges the worker to poll now (a payment was just queued). */
+  notify(): void {
+    this.wake?.();
+  }
+
+  /** Works off everything due now; returns how many payments were taken. Used by the loop and by tests. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const batch = await this.store.takeDue(this.config.settlement.deferred.batchSize, this.config.settlement.holdMs);
+      if (batch.length === 0) return total;
+      total += batch.length;
+      await Promise.all(batch.map((record) => this.settlement.settleTaken(record).catch((error: Error) => this.logger.error(`outbox: ${error.message}`))));
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let taken = 0;
+      try {
+        taken = await this.drain();
+      } catch (error) {
+        this.logger.warn(`outbox poll failed: ${(error as Error).message}`);
+      }
+      if (!this.running) break;
+      if (taken === 0) await this.sleep(this.config.settlement.deferred.pollIntervalMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

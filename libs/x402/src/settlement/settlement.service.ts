@@ -1,0 +1,118 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { PaymentPayload, PaymentRequirements, SettleResponse } from '@x402/core/types';
+import type { X402Config } from '../config/x402.config.js';
+import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
+import { PAYMENT_STORE, type PaymentRecord, type PaymentStore, type SettlementMode } from '../ledger/payment-store.interface.js';
+import { parseUsdAmount } from '../pricing/price.js';
+import type { RoutePlan } from '../pricing/route-pricing.service.js';
+import { X402ResourceServerHost } from '../x402.resource-server.js';
+import { X402_CONFIG } from '../x402.tokens.js';
+import { ChainReader } from './chain-reader.js';
+
+/** What became of a payment the outbox took. */
+export type OutboxOutcome = 'settled' | 'requeued' | 'failed';
+
+/** Facilitator reasons that will not change on a retry: the authorization itself is bad. */
+const PERMANENT = /^invalid_|insufficient|expired|_mismatch|unsupported/;
+
+/**
+ * Moves money: settles through the facilitator, decides each request's settlement mode (deferred
+ * only within the exposure caps and the authorization's lifetime), and works off outbox entries,
+ * reconciling interrupted settlements with the chain so that none is settled twice or lost.
+ */
+@Injectable()
+export class X402SettlementService {
+  private readonly logger = new Logger('X402');
+  readonly chain: ChainReader;
+
+  constructor(
+    private readonly host: X402ResourceServerHost,
+    @Inject(PAYMENT_STORE) private readonly store: PaymentStore,
+    @Inject(X402_CONFIG) private readonly config: X402Config,
+  ) {
+    this.chain = new ChainReader(config.settlement.rpcUrls);
+  }
+
+  /** Settles through the facilitator. Throws what the facilitator client threw. */
+  async settle(payload: PaymentPayload, requirements: PaymentRequirements): Promise<SettleResponse> {
+    const server = await this.host.ready();
+    return server.settlePayment(payload, requirements);
+  }
+
+  /**
+   * The mode a request is settled in: the route's (or the module's); `deferred` falls back to
+   * `authorization` when the payer's or the total unsettled exposure would pass its cap, or when
+   * the authorization expires too soon to be settled later.
+   */
+  async modeFor(plan: RoutePlan, requirements: PaymentRequirements, payer: string, validBefore: string, decimals: number): Promise<SettlementMode> {
+    const mode = plan.settlement ?? this.config.settlement.mode;
+    if (mode !== 'deferred') return mode;
+    const { deferred } = this.config.settlement;
+    if (Number(validBefore) - Date.now() / 1000 < deferred.marginSeconds + 10) return 'authorization';
+    const amount = BigInt(requirements.amount);
+    const sum = (rows: { asset: string; amount: string }[]) =>
+      rows.filter((r) => r.asset.toLowerCase() === requirements.asset.toLowerCase()).reduce((total, r) => total + BigInt(r.amount), 0n);
+    const [mine, all] = await Promise.all([this.store.unsettledExposure(payer), this.store.unsettledExposure()]);
+    if (sum(mine) + amount > parseUsdAmount(deferred.maxUnsettledPerPayer, decimals)) return 'authorization';
+    if (sum(all) + amount > parseUsdAmount(deferred.maxUnsettledTotal, decimals)) return 'authorization';
+    return 'deferred';
+  }
+
+  /** The time by which a deferred payment must be settled: its validBefore less the safety margin. */
+  settleBy(validBefore: string): Date {
+    return new Date((Number(validBefore) - this.config.settlement.deferred.marginSeconds) * 1000);
+  }
+
+  /** Works off one payment the outbox took: reconcile if it may have landed, else (deferred) submit it. */
+  async settleTaken(record: PaymentRecord): Promise<OutboxOutcome> {
+    const pending = record.settlement as { payload: PaymentPayload; requirements: PaymentRequirements } | undefined;
+    if (!pending) return this.fail(record, 'settlement_data_missing');
+    const mayHaveLanded = record.previousState === 'settling' || record.attempts > 2;
+    if (mayHaveLanded) {
+      const known = await this.landed(record).catch(() => undefined);
+      if (known?.used) {
+        await this.store.markSettled(record.id, known.transaction ?? '');
+        this.logger.log(`payment ${record.id} was settled on chain (reconciled)`);
+        return 'settled';
+      }
+      if (known === undefined && this.chain.covers(record.network)) return this.retry(record, 'chain_unreachable');
+      if (record.mode !== 'deferred') {
+        // The client was not served: an interrupted settlement that did not land must not be submitted later.
+        return this.fail(record, 'settlement_interrupted');
+      }
+    }
+    if (record.settleBy && Date.now() > record.settleBy.getTime()) return this.fail(record, 'settlement_deadline_passed');
+    try {
+      const result = await this.settle(pending.payload, pending.requirements);
+      if (result.success) {
+        await this.store.markSettled(record.id, result.transaction);
+        return 'settled';
+      }
+      const reason = result.errorReason ?? 'settlement_failed';
+      return PERMANENT.test(reason) ? this.fail(record, reason) : this.retry(record, reason);
+    } catch (error) {
+      const failure = facilitatorFailure(error, 'settle');
+      return failure.getStatus() === 402 && PERMANENT.test(failure.code) ? this.fail(record, failure.code) : this.retry(record, failure.code);
+    }
+  }
+
+  private landed(record: PaymentRecord) {
+    if (!this.chain.covers(record.network)) return Promise.resolve({ used: false as const });
+    return this.chain.authorization(record.network, record.asset, record.payer, record.nonce);
+  }
+
+  private async retry(record: PaymentRecord, reason: string): Promise<OutboxOutcome> {
+    const { maxAttempts, retryBaseMs } = this.config.settlement.deferred;
+    if (record.attempts >= maxAttempts + 1) return this.fail(record, reason);
+    const delay = Math.min(retryBaseMs * 2 ** Math.max(0, record.attempts - 2), 60_000);
+    await this.store.requeue(record.id, reason, new Date(Date.now() + delay));
+    this.logger.warn(`payment ${record.id}: settlement attempt failed (${reason}); retrying in ${delay} ms`);
+    return 'requeued';
+  }
+
+  private async fail(record: PaymentRecord, reason: string): Promise<OutboxOutcome> {
+    await this.store.markFailed(record.id, reason);
+    this.logger.error(`payment ${record.id} could not be settled: ${reason}`);
+    return 'failed';
+  }
+}

@@ -1,0 +1,110 @@
+import { execSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { parseAbiItem } from 'viem';
+import { DataSource } from 'typeorm';
+import { startDevnet, type Devnet } from '#devnet';
+import { challengeOf, signPayment } from './support/demo.harness.js';
+import { DATABASE_URL } from './support/databases.js';
+import { freePort, start, type Child } from './support/processes.js';
+
+const AUTHORIZATION_USED = parseAbiItem('event AuthorizationUsed(address indexed authorizer, bytes32 indexed nonce)');
+
+/**
+ * Deferred mode survives `kill -9`: payments served before the crash, some of them with their
+ * settlement transaction already sent, all end settled exactly once after a restart.
+ */
+describe('deferred settlement across a kill -9 (separate process, PostgreSQL, anvil)', () => {
+  let devnet: Devnet;
+  let db: DataSource;
+  const schema = `x402_crash_${randomBytes(4).toString('hex')}`;
+  let app: Child | undefined;
+  let url: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    execSync('npm run build --silent', { stdio: 'ignore' });
+    devnet = await startDevnet({ buyers: 3 });
+    db = await new DataSource({ type: 'postgres', url: DATABASE_URL }).initialize();
+    await db.query(`CREATE SCHEMA ${schema}`);
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    env = {
+      PORT: String(port),
+      DATABASE_URL: `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+      X402_NETWORK: devnet.network,
+      X402_RPC_URL: devnet.rpcUrl,
+      X402_ASSET: devnet.usdc.address,
+      X402_ASSET_NAME: devnet.usdc.name,
+      X402_ASSET_VERSION: devnet.usdc.version,
+      X402_ASSET_DECIMALS: '6',
+      X402_PAY_TO: devnet.accounts.payTo.address,
+      X402_FACILITATOR_PRIVATE_KEY: devnet.accounts.facilitator.privateKey,
+      X402_SETTLEMENT_MODE: 'deferred',
+      X402_SETTLEMENT_HOLD_MS: '1500',
+      X402_DEFERRED_MAX_PER_PAYER: '10',
+      X402_DEFERRED_MAX_TOTAL: '100',
+      X402_ADMIN_TOKEN: 'crash-test-admin-token',
+    };
+  }, 60_000);
+
+  afterAll(async () => {
+    if (app && app.process.exitCode === null && app.process.signalCode === null) {
+      app.process.kill('SIGKILL');
+      await app.exited;
+    }
+    await db?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await db?.destroy();
+    await devnet?.stop();
+  });
+
+  const launch = async () => {
+    app = start(process.execPath, ['dist/apps/demo-api/src/main.js'], env);
+    await app.waitFor(/x402 demo API on/);
+  };
+  const states = async () =>
+    (await db.query(`SELECT state, count(*)::int AS n FROM ${schema}.x402_payments GROUP BY state`)).reduce(
+      (acc: Record<string, number>, r: { state: string; n: number }) => ({ ...acc, [r.state]: r.n }),
+      {},
+    );
+
+  it('every payment served before the crash is settled exactly once after the restart', async () => {
+    await launch();
+    const route = `${url}/weather/forecast/nairobi`;
+    const accepted = await challengeOf(route);
+    // Slow blocks: settlements are sent but wait to be mined, so the crash lands mid-settlement.
+    await devnet.testClient.setAutomine(false);
+    await devnet.testClient.setIntervalMining({ interval: 2 });
+    const buyers = [devnet.accounts.buyer, ...devnet.accounts.buyers];
+    const before = await devnet.balanceOf(devnet.accounts.payTo.address);
+    const startBlock = await devnet.publicClient.getBlockNumber();
+
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const res = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': await signPayment(buyers[i % 4].account, accepted, devnet.chainId) } });
+        return res.status;
+      }),
+    );
+    expect(statuses).toEqual(Array(12).fill(200));
+
+    const deadline = Date.now() + 10_000;
+    while (!((await states()).settling >= 5) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const atCrash = await states();
+    expect(atCrash.settling).toBeGreaterThanOrEqual(5);
+    app!.process.kill('SIGKILL');
+    await app!.exited;
+
+    await devnet.testClient.setAutomine(true);
+    await launch();
+    const settleDeadline = Date.now() + 30_000;
+    while ((await states()).settled !== 12 && Date.now() < settleDeadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await states()).toEqual({ settled: 12 });
+
+    expect((await devnet.balanceOf(devnet.accounts.payTo.address)) - before).toBe(12n * 10_000n);
+    const used = await devnet.publicClient.getLogs({ address: devnet.usdc.address, event: AUTHORIZATION_USED, fromBlock: startBlock + 1n });
+    expect(used).toHaveLength(12);
+    const rows: { transaction_hash: string; nonce: string }[] = await db.query(`SELECT transaction_hash, nonce FROM ${schema}.x402_payments`);
+    const onChain = new Map(used.map((log) => [log.args.nonce!.toLowerCase(), log.transactionHash]));
+    for (const row of rows) expect(onChain.get(row.nonce.toLowerCase())).toBe(row.transaction_hash);
+    console.log(`at the crash: ${JSON.stringify(atCrash)}; after the restart: all 12 settled once`);
+  });
+});

@@ -1,0 +1,112 @@
+import { decodePaymentResponseHeader } from '@x402/core/http';
+import type { PaymentRequirements } from '@x402/core/types';
+import { X402OutboxWorker } from '#x402';
+import { challengeOf, signPayment, startDemo, type DemoHarness } from './support/demo.harness.js';
+
+type Receipt = { id: string; state: string; mode: string; transaction?: string; handlerError?: string; payer: string };
+
+const receiptsOf = async (demo: DemoHarness, query = '') =>
+  (await (await fetch(`${demo.url}/admin/receipts?limit=1000${query}`, { headers: { authorization: `Bearer ${demo.adminToken}` } })).json()).receipts as Receipt[];
+
+/** Waits (bounded) until `count` receipts of `payer` are settled. */
+async function settledEventually(demo: DemoHarness, payer: string, count: number): Promise<Receipt[]> {
+  const deadline = Date.now() + 15_000;
+  let receipts: Receipt[] = [];
+  while (Date.now() < deadline) {
+    receipts = await receiptsOf(demo, `&payer=${payer}`);
+    if (receipts.length === count && receipts.every((r) => r.state === 'settled')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return receipts;
+}
+
+describe('upfront settlement: money moves before the handler runs (anvil, PostgreSQL)', () => {
+  let demo: DemoHarness;
+  let accepted: PaymentRequirements;
+  const alerts = () => `${demo.url}/alerts`;
+  const post = (header: string, body: unknown) =>
+    fetch(alerts(), { method: 'POST', headers: { 'content-type': 'application/json', 'PAYMENT-SIGNATURE': header }, body: JSON.stringify(body) });
+
+  beforeAll(async () => {
+    demo = await startDemo();
+    accepted = await challengeOf(alerts(), { method: 'POST' });
+  });
+  afterAll(() => demo?.close());
+
+  it('settles, then creates the alert, and answers with PAYMENT-RESPONSE', async () => {
+    const before = await demo.devnet.balanceOf(demo.devnet.accounts.payTo.address);
+    const res = await post(await signPayment(demo.devnet.accounts.buyer.account, accepted, demo.devnet.chainId), { city: 'berlin', belowC: 0 });
+    expect(res.status).toBe(201);
+    expect((await res.json()).city).toBe('berlin');
+    expect(decodePaymentResponseHeader(res.headers.get('payment-response')!).success).toBe(true);
+    expect((await demo.devnet.balanceOf(demo.devnet.accounts.payTo.address)) - before).toBe(100_000n);
+  });
+
+  it('records a handler failure after settlement on the receipt (charged, for reconciliation)', async () => {
+    const before = await demo.devnet.balanceOf(demo.devnet.accounts.payTo.address);
+    const res = await post(await signPayment(demo.devnet.accounts.buyer.account, accepted, demo.devnet.chainId), { city: 'atlantis' });
+    expect(res.status).toBe(400);
+    const settlement = decodePaymentResponseHeader(res.headers.get('payment-response')!);
+    expect(settlement.success).toBe(true);
+    expect((await demo.devnet.balanceOf(demo.devnet.accounts.payTo.address)) - before).toBe(100_000n);
+    const receipt = (await receiptsOf(demo)).find((r) => r.transaction === settlement.transaction)!;
+    expect(receipt).toMatchObject({ state: 'settled', mode: 'upfront', handlerError: expect.stringContaining('city must be one of') });
+  });
+
+  it('does not run the handler when the upfront settlement is refused', async () => {
+    const broke = (await import('viem/accounts')).privateKeyToAccount((await import('viem/accounts')).generatePrivateKey());
+    const res = await post(await signPayment(broke, accepted, demo.devnet.chainId), { city: 'berlin' });
+    expect(res.status).toBe(402);
+    expect((await receiptsOf(demo, `&payer=${broke.address}`)).filter((r) => r.state === 'settled')).toHaveLength(0);
+  });
+});
+
+describe('deferred settlement: answer now, settle in the background (anvil, PostgreSQL)', () => {
+  let demo: DemoHarness;
+  let accepted: PaymentRequirements;
+  const route = () => `${demo.url}/weather/forecast/tokyo`;
+
+  beforeAll(async () => {
+    demo = await startDemo({ buyers: 2 }, { X402_SETTLEMENT_MODE: 'deferred', X402_DEFERRED_MAX_PER_PAYER: '0.03' });
+    accepted = await challengeOf(route());
+  });
+  afterAll(() => demo?.close());
+
+  it('serves at once with a pending PAYMENT-RESPONSE, then the outbox settles each payment exactly once', async () => {
+    const buyer = demo.devnet.accounts.buyers[0];
+    const before = await demo.devnet.balanceOf(demo.devnet.accounts.payTo.address);
+    const headers = await Promise.all([0, 1, 2].map(() => signPayment(buyer.account, accepted, demo.devnet.chainId)));
+    const responses = await Promise.all(headers.map((h) => fetch(route(), { headers: { 'PAYMENT-SIGNATURE': h } })));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+    for (const r of responses) {
+      expect(decodePaymentResponseHeader(r.headers.get('payment-response')!)).toMatchObject({ success: true, transaction: '', extra: { settlement: 'deferred' } });
+    }
+    const receipts = await settledEventually(demo, buyer.address, 3);
+    expect(receipts.map((r) => [r.state, r.mode])).toEqual(Array(3).fill(['settled', 'deferred']));
+    expect(new Set(receipts.map((r) => r.transaction)).size).toBe(3);
+    expect((await demo.devnet.balanceOf(demo.devnet.accounts.payTo.address)) - before).toBe(30_000n);
+    // a repeat of a deferred payment replays its response and is not charged again
+    const again = await fetch(route(), { headers: { 'PAYMENT-SIGNATURE': headers[0] } });
+    expect(again.status).toBe(200);
+    expect((await demo.devnet.balanceOf(demo.devnet.accounts.payTo.address)) - before).toBe(30_000n);
+  });
+
+  it('falls back to authorization mode past the per-payer exposure cap', async () => {
+    const buyer = demo.devnet.accounts.buyers[1];
+    await demo.app.get(X402OutboxWorker).stop(); // keep the first payments unsettled
+    try {
+      const responses = [];
+      for (let i = 0; i < 4; i++) {
+        responses.push(await fetch(route(), { headers: { 'PAYMENT-SIGNATURE': await signPayment(buyer.account, accepted, demo.devnet.chainId) } }));
+      }
+      const settlements = responses.map((r) => decodePaymentResponseHeader(r.headers.get('payment-response')!));
+      expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      expect(settlements.map((s) => s.transaction === '')).toEqual([true, true, true, false]); // $0.03 cap: the 4th settles at once
+    } finally {
+      demo.app.get(X402OutboxWorker).start();
+    }
+    const receipts = await settledEventually(demo, buyer.address, 4);
+    expect(receipts.filter((r) => r.state === 'settled')).toHaveLength(4);
+    expect(receipts.every((r) => !('settlement' in r))).toBe(true);
+  });
+});
