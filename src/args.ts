@@ -29,7 +29,15 @@ export interface RequirementsArgs extends RequestArgs {
   command: 'requirements';
 }
 
-export type CliArgs = { command: 'help' } | PayArgs | RequirementsArgs;
+/** `x402 migrate`: apply (or revert the last of) the ledger's migrations. */
+export interface MigrateArgs {
+  command: 'migrate';
+  /** PostgreSQL URL; defaults to $DATABASE_URL when the command runs. */
+  databaseUrl?: string;
+  revert: boolean;
+}
+
+export type CliArgs = { command: 'help' } | PayArgs | RequirementsArgs | MigrateArgs;
 
 const OPTIONS = {
   key: { type: 'string' },
@@ -40,13 +48,16 @@ const OPTIONS = {
   rpc: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  'database-url': { type: 'string' },
+  revert: { type: 'boolean' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 
-const COMMAND_OPTIONS: Record<'pay' | 'requirements', readonly OptionName[]> = {
+const COMMAND_OPTIONS: Record<'pay' | 'requirements' | 'migrate', readonly OptionName[]> = {
   pay: ['key', 'method', 'data', 'header', 'max', 'rpc', 'json', 'help'],
   requirements: ['method', 'data', 'header', 'json', 'help'],
+  migrate: ['database-url', 'revert', 'help'],
 };
 
 /**
@@ -63,13 +74,21 @@ export function parseCommandLine(argv: readonly string[]): CliArgs {
     if (command === undefined && !parsed.values.help) throw new UsageError('missing command (try: x402 help)');
     return { command: 'help' };
   }
-  if (command !== 'pay' && command !== 'requirements') {
-    throw new UsageError(`unknown command "${redactSecrets(command)}" (commands: pay, requirements, help)`);
+  if (command !== 'pay' && command !== 'requirements' && command !== 'migrate') {
+    throw new UsageError(`unknown command "${redactSecrets(command)}" (commands: pay, requirements, migrate, help)`);
   }
   for (const name of Object.keys(parsed.values) as OptionName[]) {
     if (!COMMAND_OPTIONS[command].includes(name)) {
       throw new UsageError(`option --${name} is not valid for "x402 ${command}"`);
     }
+  }
+  if (command === 'migrate') {
+    if (rest.length > 0) throw new UsageError(`unexpected argument "${redactSecrets(rest[0])}"`);
+    const databaseUrl = parsed.values['database-url'];
+    if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+      throw new UsageError('option --database-url expects a postgres:// URL');
+    }
+    return { command, databaseUrl, revert: parsed.values.revert ?? false };
   }
   const [rawUrl, ...extra] = rest;
   if (rawUrl === undefined) throw new UsageError(`missing <url> (usage: x402 ${command} <url> [options])`);

@@ -1,6 +1,7 @@
 import { parseCommandLine } from './args.js';
 import { CliError, ExitCode, redactSecrets, UsageError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
+import { runMigrate } from './migrate.command.js';
 import { runPay } from './pay.command.js';
 import { runRequirements } from './requirements.command.js';
 import { USAGE } from './usage.js';
@@ -19,6 +20,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), io: 
       io.stdout(USAGE);
       return ExitCode.Ok;
     }
+    if (args.command === 'migrate') return await runMigrate(args, io);
     json = args.json;
     return args.command === 'pay' ? await runPay(args, io) : await runRequirements(args, io);
   } catch (error) {

@@ -6,6 +6,8 @@ export const USAGE = `x402 — call HTTP routes priced with x402 (HTTP 402 + sig
 Usage:
   x402 pay <url> [options]           send the request, pay the 402 challenge, print the answer
   x402 requirements <url> [options]  show what a route charges, without paying
+  x402 migrate [--database-url <url>] [--revert]
+                                     apply the payment ledger's migrations (default $DATABASE_URL)
   x402 help                          show this text (also: --help, -h)
 
 Options for pay:
