@@ -1,9 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { TypeOrmPaymentStore, X402Module, type X402ModuleOptions } from '#x402';
+import { TypeOrmPaymentStore, X402DiscoveryModule, X402Module, type X402ModuleOptions } from '#x402';
+import { X402HealthModule } from '#x402/health';
 import { ADMIN_TOKEN, AdminTokenGuard } from './admin/admin-token.guard.js';
 import { AdminController } from './admin/admin.controller.js';
+import { AlertsController } from './alerts/alerts.controller.js';
+import { HealthController } from './health.controller.js';
 import { typeOrmOptions, type DemoDatabaseOptions } from './database.js';
 import { InfoController } from './info.controller.js';
 import { ReportsController } from './reports/reports.controller.js';
@@ -23,12 +26,15 @@ export class AppModule {
       module: AppModule,
       imports: [
         TypeOrmModule.forRoot(typeOrmOptions(database)),
+        // A devnet mines only when there is traffic: its latest block may be old without anything being wrong.
+        X402HealthModule.forRoot({ maxBlockAgeSeconds: x402.networks.includes('eip155:31337') ? 365 * 86_400 : 120 }),
         X402Module.forRootAsync({
           inject: [DataSource],
           useFactory: (dataSource: DataSource) => ({ ...x402, store: new TypeOrmPaymentStore(dataSource) }),
         }),
+        X402DiscoveryModule.forRoot(), // GET /.well-known/x402
       ],
-      controllers: [InfoController, WeatherController, SearchController, ReportsController, AdminController],
+      controllers: [InfoController, WeatherController, SearchController, ReportsController, AlertsController, AdminController, HealthController],
       providers: [{ provide: ADMIN_TOKEN, useValue: adminToken }, AdminTokenGuard],
     };
   }

@@ -16,6 +16,7 @@ export class InfoController {
         { method: 'GET', path: '/weather/forecast/:city', price: '$0.01' },
         { method: 'GET', path: '/weather/history/:city?days=N', price: '$0.001 per day' },
         { method: 'POST', path: '/search', price: '$0.02' },
+        { method: 'POST', path: '/alerts', price: '$0.10 (settled before the alert is created)' },
         { method: 'GET', path: '/reports', price: 'free' },
         { method: 'GET', path: '/reports/summary', price: '$0.05' },
         { method: 'GET', path: '/reports/:id', price: '$0.05' },

@@ -10,6 +10,9 @@ export type {
   X402RemoteFacilitatorOptions,
   X402LedgerOptions,
   X402IdempotencyOptions,
+  X402SettlementOptions,
+  X402SettlementMode,
+  X402DeferredOptions,
 } from './x402.options.js';
 export { resolveX402Config, type AcceptedNetwork, type ResolvedAsset, type X402Config } from './config/x402.config.js';
 export { X402_CONFIG, X402_FACILITATOR } from './x402.tokens.js';
@@ -28,10 +31,13 @@ export { formatAtomic, parseUsdAmount, quotePrice, PriceError, type AtomicPrice,
 export { RoutePricingService, type RouteOffer, type RoutePlan } from './pricing/route-pricing.service.js';
 export { X402Guard } from './http/x402.guard.js';
 export { X402Interceptor } from './http/x402.interceptor.js';
-export { decodePaymentHeader, readPaymentHeader, type DecodedPayment } from './http/payment-header.codec.js';
+export { decodePaymentHeader, readPaymentHeader, type DecodedPayment, type PaymentHeader } from './http/payment-header.codec.js';
+export { toV1Requirements, v1NetworkName } from './http/v1-compat.js';
 export { getRequestState, type X402RequestState } from './http/request-state.js';
 export { X402ResourceServerHost } from './x402.resource-server.js';
 export { LocalFacilitatorClient, type LocalFacilitatorOptions } from './facilitator/local-facilitator.client.js';
+export { DEFAULT_SUPPORTED_CACHE_TTL_MS, RemoteFacilitatorClient, type RemoteFacilitatorOptions } from './facilitator/remote-facilitator.client.js';
+export { facilitatorFailure } from './facilitator/facilitator-errors.js';
 export { createFacilitatorClient } from './facilitator/facilitator.factory.js';
 export { SubmissionQueue } from './facilitator/submission-queue.js';
 export { InMemoryPaymentStore } from './ledger/in-memory-payment.store.js';
@@ -46,6 +52,23 @@ export {
   type ResponseSnapshot,
   type RevenueQuery,
   type RevenueRow,
+  type SettlementMode,
+  type PendingSettlement,
+  type OutboxStats,
+  type ExposureRow,
 } from './ledger/payment-store.interface.js';
 export { X402ReceiptsService } from './ledger/receipts.service.js';
 export { TypeOrmPaymentStore, X402_ENTITIES, X402_MIGRATIONS, X402PaymentEntity, X402Ledger1764000000000 } from './ledger/typeorm/index.js';
+// OpenAPI and discovery (issue #4): prices in the document, /.well-known/x402, bazaar declarations.
+export { applyX402ToDocument, type X402OpenApiOptions } from './openapi/x402-openapi.js';
+export { paymentInfoFor, priceLabel, X_PAYMENT_INFO, type X402AcceptedOption, type X402PaymentInfo, type X402PaymentInfoPrice } from './openapi/payment-info.js';
+export { x402ComponentSchemas, X402_SCHEMA_NAMES } from './openapi/payment-required.schema.js';
+export { Discoverable, X402_DISCOVERY_METADATA, type DiscoverableOptions } from './discovery/discoverable.decorator.js';
+export { X402DiscoveryModule } from './discovery/x402-discovery.module.js';
+export { X402DiscoveryService, type X402DiscoveryDocument, type X402DiscoveryItem, type X402DiscoveryOptions } from './discovery/x402-discovery.service.js';
+export { X402RouteExplorer, type X402Route, type X402RouteExplorerOptions } from './discovery/x402-route.explorer.js';
+export { X402SettlementService, type OutboxOutcome } from './settlement/settlement.service.js';
+export { X402OutboxWorker } from './settlement/outbox.worker.js';
+export { ChainReader, type AuthorizationOnChain } from './settlement/chain-reader.js';
+export { PaidAccessService, type AccessDecision } from './sessions/paid-access.service.js';
+export { parseAccessWindow } from './sessions/access-window.js';

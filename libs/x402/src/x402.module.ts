@@ -7,6 +7,9 @@ import { X402Interceptor } from './http/x402.interceptor.js';
 import { InMemoryPaymentStore } from './ledger/in-memory-payment.store.js';
 import { PAYMENT_STORE } from './ledger/payment-store.interface.js';
 import { X402ReceiptsService } from './ledger/receipts.service.js';
+import { PaidAccessService } from './sessions/paid-access.service.js';
+import { X402OutboxWorker } from './settlement/outbox.worker.js';
+import { X402SettlementService } from './settlement/settlement.service.js';
 import { RoutePricingService } from './pricing/route-pricing.service.js';
 import { X402RouteValidator } from './pricing/route-validator.js';
 import { X402ConfigurableModule, X402_MODULE_OPTIONS } from './x402.module-definition.js';
@@ -24,6 +27,9 @@ const providers: Provider[] = [
   X402Guard,
   X402Interceptor,
   X402ReceiptsService,
+  PaidAccessService,
+  X402SettlementService,
+  X402OutboxWorker,
 ];
 
 /**
@@ -45,6 +51,6 @@ const providers: Provider[] = [
 @Module({
   imports: [DiscoveryModule],
   providers,
-  exports: [X402_CONFIG, X402_FACILITATOR, PAYMENT_STORE, X402ResourceServerHost, RoutePricingService, X402Guard, X402Interceptor, X402ReceiptsService],
+  exports: [X402_CONFIG, X402_FACILITATOR, PAYMENT_STORE, X402ResourceServerHost, RoutePricingService, X402Guard, X402Interceptor, X402ReceiptsService, PaidAccessService, X402SettlementService, X402OutboxWorker],
 })
 export class X402Module extends X402ConfigurableModule {}

@@ -25,8 +25,14 @@ export interface X402RemoteFacilitatorOptions {
   url: string;
   /** Per-request timeout in milliseconds (default 30 000). */
   timeoutMs?: number;
-  /** Authentication headers per facilitator path, e.g. for hosted facilitators that need an API key. */
+  /**
+   * Authentication headers per facilitator path, for hosted facilitators that need an API key
+   * (e.g. CDP): `async () => ({ verify: { Authorization: 'Bearer …' }, settle: {…}, supported: {…} })`.
+   * Called before every request, so it can mint short-lived tokens.
+   */
   createAuthHeaders?: FacilitatorConfig['createAuthHeaders'];
+  /** How long the facilitator's `/supported` answer is reused before it is fetched again (default 300 000 ms). */
+  supportedCacheTtlMs?: number;
 }
 
 /** Verify and settle in-process with a wallet that pays the gas (`@x402/evm` facilitator scheme). */
@@ -82,6 +88,46 @@ export interface X402ModuleOptions {
   ledger?: X402LedgerOptions;
   /** Client idempotency ids: the `payment-identifier` extension and the `Idempotency-Key` header. */
   idempotency?: X402IdempotencyOptions;
+  /** When money moves relative to the handler, and how deferred settlements are worked off. */
+  settlement?: X402SettlementOptions;
+}
+
+/** When money moves: `authorization` (verify, handler, settle, respond), `upfront` (settle first) or `deferred` (respond, settle in the background). */
+export type X402SettlementMode = 'authorization' | 'upfront' | 'deferred';
+
+export interface X402SettlementOptions {
+  /** Default mode of every priced route (a route may choose its own). Default `authorization`. */
+  mode?: X402SettlementMode;
+  /**
+   * JSON-RPC URL per network, to reconcile settlements whose outcome is unknown (sent, never
+   * confirmed) by reading the chain. Defaults to the local facilitator's `rpcUrls`.
+   */
+  rpcUrls?: Record<string, string>;
+  /** How long one settlement may take before it counts as interrupted and is reconciled (default 120 000 ms). */
+  holdMs?: number;
+  /** How often interrupted settlements are looked for (default 15 000 ms; 0 disables). */
+  reconcileIntervalMs?: number;
+  deferred?: X402DeferredOptions;
+}
+
+/** The deferred-settlement outbox and the exposure it may run up. */
+export interface X402DeferredOptions {
+  /** Most USD served but not yet settled for one payer; past it, routes fall back to `authorization`. Default `'1.00'`. */
+  maxUnsettledPerPayer?: string;
+  /** Most USD served but not yet settled in all; past it, routes fall back to `authorization`. Default `'100.00'`. */
+  maxUnsettledTotal?: string;
+  /** Run the outbox worker in this instance (default true). */
+  worker?: boolean;
+  /** Pause between outbox polls when it is empty (default 250 ms). */
+  pollIntervalMs?: number;
+  /** Payments taken per poll (default 25). */
+  batchSize?: number;
+  /** Attempts before a payment is given up as failed (default 8). */
+  maxAttempts?: number;
+  /** First retry delay; doubled each attempt (default 500 ms). */
+  retryBaseMs?: number;
+  /** A deferred payment must be settled this many seconds before its authorization expires (default 30). */
+  marginSeconds?: number;
 }
 
 /** Replay and retention behaviour of the payment ledger. */
@@ -94,6 +140,12 @@ export interface X402LedgerOptions {
   retentionSeconds?: number;
   /** How often the purge runs (default 3600 s; 0 disables). */
   purgeIntervalSeconds?: number;
+  /**
+   * A repeat of a settled payment without the original's idempotency id gets the stored response only
+   * within this many seconds of the settlement (a client's retry), else 402 `payment_already_used`
+   * (default 60). Repeats carrying the original's `payment-identifier` / `Idempotency-Key` replay any time.
+   */
+  replayWindowSeconds?: number;
   /** How long a repeat waits for the first use of a payment to finish before it gets 409 `payment_in_progress` (default 3000 ms). */
   inFlightWaitMs?: number;
 }

@@ -59,7 +59,8 @@ export class AdminController {
       limit: integer('limit', limit, 1, 1000),
       offset: integer('offset', offset, 0, 1_000_000),
     });
-    return { receipts: receipts.map(({ response: _snapshot, ...receipt }: PaymentRecord) => receipt) };
+    // Neither the replay snapshot nor the signed authorization (a bearer instrument until settled) leaves the server.
+    return { receipts: receipts.map(({ response: _snapshot, settlement: _signed, ...receipt }: PaymentRecord) => receipt) };
   }
 
   @Get('revenue')

@@ -56,6 +56,8 @@ describe('resolveX402Config', () => {
     [{ ...base, facilitator: { type: 'remote', url: 'not a url' } }, 'facilitator.url'],
     [{ ...base, facilitator: { type: 'remote', url: 'ftp://x' } }, 'facilitator.url'],
     [{ ...base, facilitator: { type: 'remote', url: 'https://x', timeoutMs: 0 } }, 'facilitator.timeoutMs'],
+    [{ ...base, facilitator: { type: 'remote', url: 'https://x', supportedCacheTtlMs: -1 } }, 'facilitator.supportedCacheTtlMs'],
+    [{ ...base, facilitator: { type: 'remote', url: 'https://x', createAuthHeaders: { verify: {} } } }, 'facilitator.createAuthHeaders'],
     [{ ...base, facilitator: { type: 'local', privateKey: '0x12', rpcUrls: {} } }, 'facilitator.privateKey'],
     [{ ...base, facilitator: { type: 'local', privateKey: `0x${'1'.repeat(64)}`, rpcUrls: {} } }, 'facilitator.rpcUrls["eip155:8453"]'],
     [{ ...base, facilitator: { type: 'other' } }, 'facilitator.type'],

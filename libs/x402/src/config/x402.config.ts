@@ -2,7 +2,16 @@ import { DEFAULT_ASSETS } from '@x402/evm';
 import { getAddress, isAddress } from 'viem';
 import { DEFAULT_MAX_PAYMENT_HEADER_BYTES, DEFAULT_MAX_TIMEOUT_SECONDS } from '../x402.constants.js';
 import { X402ConfigError } from '../x402.errors.js';
-import type { Network, X402AssetOptions, X402FacilitatorOptions, X402IdempotencyOptions, X402LedgerOptions, X402ModuleOptions } from '../x402.options.js';
+import type {
+  Network,
+  X402AssetOptions,
+  X402DeferredOptions,
+  X402FacilitatorOptions,
+  X402IdempotencyOptions,
+  X402LedgerOptions,
+  X402ModuleOptions,
+  X402SettlementMode,
+} from '../x402.options.js';
 
 /** A token after validation: checksummed address and a display symbol. */
 export interface ResolvedAsset extends Required<X402AssetOptions> {
@@ -25,6 +34,56 @@ export interface X402Config {
   maxPaymentHeaderBytes: number;
   ledger: Required<X402LedgerOptions>;
   idempotency: Required<X402IdempotencyOptions>;
+  settlement: ResolvedSettlement;
+}
+
+/** Settlement options after validation; USD caps are kept as decimal strings. */
+export interface ResolvedSettlement {
+  mode: X402SettlementMode;
+  rpcUrls: Record<string, string>;
+  holdMs: number;
+  reconcileIntervalMs: number;
+  deferred: Required<X402DeferredOptions>;
+}
+
+const MODES: X402SettlementMode[] = ['authorization', 'upfront', 'deferred'];
+
+function checkMode(option: string, value: unknown, fallback: X402SettlementMode): X402SettlementMode {
+  if (value === undefined) return fallback;
+  if (!MODES.includes(value as X402SettlementMode)) throw new X402ConfigError(option, `must be one of ${MODES.join(', ')}, got ${JSON.stringify(value)}`);
+  return value as X402SettlementMode;
+}
+
+function checkUsd(option: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !/^\$?[0-9]+(\.[0-9]+)?$/.test(value)) throw new X402ConfigError(option, `must be a USD amount like "1.00", got ${JSON.stringify(value)}`);
+  return value.replace(/^\$/, '');
+}
+
+function resolveSettlement(options: X402ModuleOptions): ResolvedSettlement {
+  const given = options.settlement ?? {};
+  const facilitatorRpcUrls = options.facilitator?.type === 'local' ? options.facilitator.rpcUrls : {};
+  const rpcUrls = { ...facilitatorRpcUrls, ...given.rpcUrls };
+  for (const [network, url] of Object.entries(given.rpcUrls ?? {})) {
+    if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw new X402ConfigError(`settlement.rpcUrls["${network}"]`, 'must be an http(s) JSON-RPC URL');
+  }
+  const d = given.deferred ?? {};
+  return {
+    mode: checkMode('settlement.mode', given.mode, 'authorization'),
+    rpcUrls,
+    holdMs: checkPositiveInt('settlement.holdMs', given.holdMs, 120_000),
+    reconcileIntervalMs: checkPositiveInt('settlement.reconcileIntervalMs', given.reconcileIntervalMs, 15_000, 0),
+    deferred: {
+      maxUnsettledPerPayer: checkUsd('settlement.deferred.maxUnsettledPerPayer', d.maxUnsettledPerPayer, '1.00'),
+      maxUnsettledTotal: checkUsd('settlement.deferred.maxUnsettledTotal', d.maxUnsettledTotal, '100.00'),
+      worker: checkBoolean('settlement.deferred.worker', d.worker, true),
+      pollIntervalMs: checkPositiveInt('settlement.deferred.pollIntervalMs', d.pollIntervalMs, 250),
+      batchSize: checkPositiveInt('settlement.deferred.batchSize', d.batchSize, 25),
+      maxAttempts: checkPositiveInt('settlement.deferred.maxAttempts', d.maxAttempts, 8),
+      retryBaseMs: checkPositiveInt('settlement.deferred.retryBaseMs', d.retryBaseMs, 500),
+      marginSeconds: checkPositiveInt('settlement.deferred.marginSeconds', d.marginSeconds, 30, 0),
+    },
+  };
 }
 
 const CAIP2_EVM = /^eip155:[1-9][0-9]{0,18}$/;
@@ -89,6 +148,10 @@ function checkFacilitator(value: X402FacilitatorOptions | undefined, networks: s
         throw new X402ConfigError('facilitator.url', `must use http or https, got ${url.protocol}`);
       }
       checkPositiveInt('facilitator.timeoutMs', value.timeoutMs, 30_000);
+      checkPositiveInt('facilitator.supportedCacheTtlMs', value.supportedCacheTtlMs, 300_000);
+      if (value.createAuthHeaders !== undefined && typeof value.createAuthHeaders !== 'function') {
+        throw new X402ConfigError('facilitator.createAuthHeaders', 'must be a function returning headers per path ({ verify, settle, supported })');
+      }
       return value;
     }
     case 'local': {
@@ -161,7 +224,9 @@ export function resolveX402Config(options: X402ModuleOptions): X402Config {
       retentionSeconds: checkPositiveInt('ledger.retentionSeconds', options.ledger?.retentionSeconds, 7 * 24 * 3600),
       purgeIntervalSeconds: checkPositiveInt('ledger.purgeIntervalSeconds', options.ledger?.purgeIntervalSeconds, 3600, 0),
       inFlightWaitMs: checkPositiveInt('ledger.inFlightWaitMs', options.ledger?.inFlightWaitMs, 3000, 0),
+      replayWindowSeconds: checkPositiveInt('ledger.replayWindowSeconds', options.ledger?.replayWindowSeconds, 60, 0),
     },
     idempotency: { required: checkBoolean('idempotency.required', options.idempotency?.required, false) },
+    settlement: resolveSettlement(options),
   };
 }

@@ -108,7 +108,8 @@ describe('X402Guard and X402Interceptor', () => {
     expect(header.accepts).toEqual([
       expect.objectContaining({ scheme: 'exact', network: NETWORK, amount: '10000', asset: USDC, payTo: PAY_TO, maxTimeoutSeconds: 300, extra: expect.objectContaining({ name: 'USD Coin', version: '2' }) }),
     ]);
-    expect(res.body.error).toEqual({ code: 'payment_required', message: expect.stringContaining('0.01 USDC on eip155:8453') });
+    // a 402 body is an x402 PaymentRequired: `error` is the stable code (a string, as v1 clients parse it), `message` says why
+    expect(res.body).toMatchObject({ x402Version: 2, error: 'payment_required', message: expect.stringContaining('0.01 USDC on eip155:8453') });
     expect(res.body.accepts).toEqual(header.accepts);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(handlerRuns).toBe(0);
@@ -160,7 +161,7 @@ describe('X402Guard and X402Interceptor', () => {
       .get('/paid/fixed')
       .set('PAYMENT-SIGNATURE', paymentFor({ ...accepted, amount: '1' }))
       .expect(402);
-    expect(res.body.error.code).toBe('payment_requirements_mismatch');
+    expect(res.body.error).toBe('payment_requirements_mismatch');
     expect(res.headers['payment-required']).toBeDefined();
     expect(facilitator.verify).not.toHaveBeenCalled();
   });
@@ -168,7 +169,7 @@ describe('X402Guard and X402Interceptor', () => {
   it("answers 402 with the facilitator's reason when verification fails", async () => {
     facilitator.verify.mockResolvedValueOnce({ isValid: false, invalidReason: 'invalid_exact_evm_payload_signature', invalidMessage: 'bad signature' });
     const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(402);
-    expect(res.body.error).toEqual({ code: 'invalid_exact_evm_payload_signature', message: 'bad signature' });
+    expect(res.body).toMatchObject({ error: 'invalid_exact_evm_payload_signature', message: 'bad signature' });
     expect(decodePaymentRequiredHeader(res.headers['payment-required']).error).toBe('invalid_exact_evm_payload_signature');
     expect(handlerRuns).toBe(0);
     // the claim was released: the same authorization may be tried again
@@ -189,7 +190,7 @@ describe('X402Guard and X402Interceptor', () => {
     facilitator.settle.mockResolvedValueOnce({ success: false, errorReason: 'insufficient_funds', transaction: '', network: NETWORK });
     const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(402);
     expect(res.body).not.toHaveProperty('ok');
-    expect(res.body.error.code).toBe('insufficient_funds');
+    expect(res.body.error).toBe('insufficient_funds');
     expect(decodePaymentResponseHeader(res.headers['payment-response'])).toMatchObject({ success: false, errorReason: 'insufficient_funds' });
   });
 
@@ -228,14 +229,37 @@ describe('X402Guard and X402Interceptor', () => {
   it('refuses a settled authorization on another route with 402 payment_already_used', async () => {
     await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 8)).expect(200);
     const res = await request(app.getHttpServer()).post('/paid/fails').set('PAYMENT-SIGNATURE', paymentFor(accepted, 8)).expect(402);
-    expect(res.body.error.code).toBe('payment_already_used');
+    expect(res.body.error).toBe('payment_already_used');
+  });
+
+  it('replays a settled payment after the retry window only to the holder of its idempotency id', async () => {
+    await createApp({ ledger: { replayWindowSeconds: 0 } });
+    const first = await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'secret-of-the-payer').set('PAYMENT-SIGNATURE', paymentFor(accepted, 21)).expect(200);
+    await new Promise((r) => setTimeout(r, 5));
+    // the signed authorization is public once settled: without the id, it buys nothing more
+    const stranger = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 21)).expect(402);
+    expect(stranger.body.error).toBe('payment_already_used');
+    const wrongId = await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'a-guess').set('PAYMENT-SIGNATURE', paymentFor(accepted, 21)).expect(402);
+    expect(wrongId.body.error).toBe('payment_already_used');
+    const owner = await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'secret-of-the-payer').set('PAYMENT-SIGNATURE', paymentFor(accepted, 21)).expect(200);
+    expect(owner.body).toEqual(first.body);
+    expect(handlerRuns).toBe(1);
+  });
+
+  it('refuses a repeat without idempotency id once the retry window has passed', async () => {
+    await createApp({ ledger: { replayWindowSeconds: 0 } });
+    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 22)).expect(200);
+    await new Promise((r) => setTimeout(r, 5));
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 22)).expect(402);
+    expect(res.body.error).toBe('payment_already_used');
+    expect(handlerRuns).toBe(1);
   });
 
   it('answers 402 payment_already_used instead of replaying when snapshots are off', async () => {
     await createApp({ ledger: { snapshots: false } });
     await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 7)).expect(200);
     const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 7)).expect(402);
-    expect(res.body.error.code).toBe('payment_already_used');
+    expect(res.body.error).toBe('payment_already_used');
     expect(handlerRuns).toBe(1);
   });
 

@@ -2,13 +2,15 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { PAYMENT_REQUIRED_CACHE_CONTROL } from '@x402/core/server';
 import { encodePaymentRequiredHeader } from '@x402/core/http';
+import type { PaymentPayloadV1 } from '@x402/core/schemas';
 import type { PaymentPayload, PaymentRequirements } from '@x402/core/types';
 import { extractPaymentIdentifier, isValidPaymentId } from '@x402/extensions/payment-identifier';
 import { getAddress } from 'viem';
 import type { X402Config } from '../config/x402.config.js';
 import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
 import { ledgerCall } from '../ledger/ledger-call.js';
-import { PAYMENT_STORE, type PaymentClaim, type PaymentRecord, type PaymentStore } from '../ledger/payment-store.interface.js';
+import { PAYMENT_STORE, type PaymentClaim, type PaymentRecord, type PaymentStore, type SettlementMode } from '../ledger/payment-store.interface.js';
+import { X402SettlementService } from '../settlement/settlement.service.js';
 import { formatAtomic } from '../pricing/price.js';
 import { X402_PRICE_METADATA, type PriceMetadata } from '../pricing/priced.decorator.js';
 import { RoutePricingService, type RouteOffer, type RoutePlan } from '../pricing/route-pricing.service.js';
@@ -17,9 +19,19 @@ import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG } from '../x402.tokens.js';
 import { decodePaymentHeader, readPaymentHeader, type DecodedPayment } from './payment-header.codec.js';
+import { PaidAccessService } from '../sessions/paid-access.service.js';
 import { getRequestState, setRequestState } from './request-state.js';
+import { toV1Requirements, v1NetworkName } from './v1-compat.js';
 
 type HttpRequest = { headers: Record<string, string | string[] | undefined> };
+
+/** A payment whose response went out: settled, or served in deferred mode and waiting for settlement. */
+function served(record: PaymentRecord): boolean {
+  return record.state === 'settled' || (record.mode === 'deferred' && (record.state === 'queued' || record.state === 'settling'));
+}
+
+/** Request header of a `sign-in-with-x` proof (Node lower-cases header names). */
+const SIGN_IN_HEADER = 'sign-in-with-x';
 
 /**
  * Gate of a priced route: answers 402 with the payment requirements when no payment is sent,
@@ -39,6 +51,8 @@ export class X402Guard implements CanActivate {
     protected readonly host: X402ResourceServerHost,
     @Inject(X402_CONFIG) protected readonly config: X402Config,
     @Inject(PAYMENT_STORE) protected readonly store: PaymentStore,
+    protected readonly access: PaidAccessService,
+    protected readonly settlement: X402SettlementService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -57,12 +71,17 @@ export class X402Guard implements CanActivate {
       const plan = this.pricing.planFor(context.getClass(), context.getHandler(), metadata);
       const offer = await this.pricing.offerFor(plan, request);
       const header = readPaymentHeader(request.headers);
+      const signIn = plan.accessMs ? request.headers[SIGN_IN_HEADER] : undefined;
+      if (typeof signIn === 'string') {
+        const decision = await this.access.decide(signIn, plan, this.resourceUrl(request));
+        if (decision.granted) return true; // a paid session: the handler runs, nothing is charged
+        if (header === undefined) throw this.challenge(request, plan, offer, decision.code, decision.message);
+      }
       if (header === undefined) {
         throw this.challenge(request, plan, offer, X402ErrorCode.PaymentRequired, this.describePrice(offer));
       }
       const decoded = decodePaymentHeader(header, this.config.maxPaymentHeaderBytes);
-      const server = await this.host.ready();
-      const requirements = server.findMatchingRequirements(offer.requirements, decoded.payload);
+      const requirements = await this.matchRequirements(offer, decoded);
       if (!requirements) {
         throw this.challenge(
           request,
@@ -72,25 +91,51 @@ export class X402Guard implements CanActivate {
           'the payment does not match any of this route\'s requirements (scheme, network, amount, asset, payTo); sign one of "accepts" as given',
         );
       }
+      const facilitatorRequirements = this.facilitatorRequirements(request, offer, requirements, decoded);
       const identifier = this.paymentIdentifier(request, decoded.payload);
-      const claimed = await this.claim(request, plan, requirements, decoded, identifier);
+      const quote = offer.quotes.find((q) => q.network === requirements.network);
+      const mode = await ledgerCall(() =>
+        this.settlement.modeFor(plan, requirements, getAddress(decoded.authorization.from), decoded.authorization.validBefore, quote?.asset.decimals ?? 6),
+      );
+      const claimed = await this.claim(request, plan, requirements, decoded, identifier, mode);
+      const validBefore = decoded.authorization.validBefore;
       const payer = claimed.payer;
       if ('replay' in claimed) {
-        setRequestState(request, { plan, offer, payload: decoded.payload, requirements, payer, record: claimed.replay, replay: true });
+        setRequestState(request, { plan, offer, payload: decoded.payload, requirements, facilitatorRequirements, payer, validBefore, record: claimed.replay, replay: true });
         return true;
       }
       try {
-        await this.verify(request, plan, offer, requirements, decoded);
+        await this.verify(request, plan, offer, facilitatorRequirements, decoded);
       } catch (error) {
         await this.store.release(claimed.record.id).catch(() => undefined);
         throw error;
       }
-      setRequestState(request, { plan, offer, payload: decoded.payload, requirements, payer, record: claimed.record });
+      setRequestState(request, { plan, offer, payload: decoded.payload, requirements, facilitatorRequirements, payer, validBefore, record: claimed.record });
       return true;
     } catch (error) {
       if (error instanceof X402HttpException) this.applyHeaders(response, error.headers);
       throw error;
     }
+  }
+
+  /**
+   * The route's requirement a payment is for, or `undefined` if it matches none. A v2 payment names
+   * it in `accepted` (compared field by field); a v1 payment names only its scheme and v1 network,
+   * so it matches that network's requirement, offered to v1 clients only where the facilitator takes
+   * v1 payments (amount, asset and recipient are then checked by the facilitator's verification).
+   */
+  protected async matchRequirements(offer: RouteOffer, decoded: DecodedPayment): Promise<PaymentRequirements | undefined> {
+    const server = await this.host.ready();
+    if (decoded.x402Version === 2) return server.findMatchingRequirements(offer.requirements, decoded.payload);
+    const { scheme, network } = decoded.payload as unknown as PaymentPayloadV1;
+    return offer.requirements.find((r) => r.scheme === scheme && v1NetworkName(r.network) === network && this.host.acceptsV1(r.network));
+  }
+
+  /** The requirements the facilitator checks a payment against: as matched for v2, their v1 form for v1. */
+  protected facilitatorRequirements(request: HttpRequest, offer: RouteOffer, requirements: PaymentRequirements, decoded: DecodedPayment): PaymentRequirements {
+    if (decoded.x402Version === 2) return requirements;
+    const resource = { ...offer.challenge.resource, url: this.resourceUrl(request) };
+    return toV1Requirements(requirements, resource) as unknown as PaymentRequirements;
   }
 
   /**
@@ -124,6 +169,7 @@ export class X402Guard implements CanActivate {
     requirements: PaymentRequirements,
     decoded: DecodedPayment,
     paymentIdentifier: string | undefined,
+    mode: SettlementMode = 'authorization',
   ): Promise<{ record: PaymentRecord; payer: string } | { replay: PaymentRecord; payer: string }> {
     const { from, nonce } = decoded.authorization;
     const payer = getAddress(from);
@@ -139,6 +185,7 @@ export class X402Guard implements CanActivate {
       resourceUrl: this.resourceUrl(request),
       nonce,
       paymentIdentifier,
+      mode,
     };
     for (let attempt = 0; attempt < 3; attempt++) {
       const result = await ledgerCall(() => this.store.claim(claim));
@@ -146,10 +193,9 @@ export class X402Guard implements CanActivate {
       if (result.conflict === 'identifier') {
         throw new X402HttpException(409, X402ErrorCode.IdempotencyKeyReused, 'this idempotency id was already used with a different payment');
       }
-      const existing = result.existing.state === 'settled' ? result.existing : await this.waitForOutcome(claim.key);
-      if (existing?.state === 'settled') {
-        const sameResource = existing.route === plan.route && existing.resourceUrl === claim.resourceUrl;
-        if (this.config.ledger.snapshots && existing.response && sameResource) return { replay: existing, payer };
+      const existing = served(result.existing) ? result.existing : await this.waitForOutcome(claim.key);
+      if (existing && served(existing)) {
+        if (this.mayReplay(existing, plan, claim)) return { replay: existing, payer };
         throw new X402HttpException(402, X402ErrorCode.PaymentAlreadyUsed, 'this payment authorization was already used; sign a new one');
       }
       if (existing && existing.state !== 'failed') break; // still in flight after waiting
@@ -158,12 +204,26 @@ export class X402Guard implements CanActivate {
     throw new X402HttpException(409, X402ErrorCode.PaymentInProgress, 'this payment authorization is being processed by another request', {}, { 'Retry-After': '1' });
   }
 
+  /**
+   * Whether a repeat of a served payment gets its stored response. A settled authorization is
+   * public (its signature is in the settlement transaction's calldata), so holding it proves
+   * nothing: the repeat must carry the original's idempotency id, which never goes on chain, or,
+   * when the original had none, come within `ledger.replayWindowSeconds` of it (a client's retry).
+   */
+  protected mayReplay(existing: PaymentRecord, plan: RoutePlan, claim: PaymentClaim): boolean {
+    if (!this.config.ledger.snapshots || !existing.response) return false;
+    if (existing.route !== plan.route || existing.resourceUrl !== claim.resourceUrl) return false;
+    if (existing.paymentIdentifier !== undefined) return existing.paymentIdentifier === claim.paymentIdentifier;
+    const servedAt = (existing.settledAt ?? existing.updatedAt).getTime();
+    return Date.now() - servedAt <= this.config.ledger.replayWindowSeconds * 1000;
+  }
+
   /** Polls the store until the payment under `key` is settled, failed or released, or the wait ends. */
   protected async waitForOutcome(key: string): Promise<PaymentRecord | undefined> {
     const deadline = Date.now() + this.config.ledger.inFlightWaitMs;
     for (;;) {
       const record = await ledgerCall(() => this.store.findByKey(key));
-      if (!record || record.state === 'settled' || record.state === 'failed' || Date.now() >= deadline) return record;
+      if (!record || served(record) || record.state === 'failed' || Date.now() >= deadline) return record;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
@@ -177,7 +237,7 @@ export class X402Guard implements CanActivate {
     } catch (error) {
       const failure = facilitatorFailure(error, 'verify');
       if (failure.getStatus() !== 402) throw failure;
-      throw this.challenge(request, plan, offer, failure.code, (failure.getResponse() as { error: { message: string } }).error.message);
+      throw this.challenge(request, plan, offer, failure.code, failure.message);
     }
     if (!result.isValid) {
       const code = result.invalidReason ?? X402ErrorCode.VerificationFailed;
@@ -185,20 +245,34 @@ export class X402Guard implements CanActivate {
     }
   }
 
-  /** Builds the 402: `PAYMENT-REQUIRED` header (v2) and a JSON body with the same requirements and a readable error. */
+  /**
+   * Builds the 402: the `PAYMENT-REQUIRED` header (x402 v2) and a JSON body that v1 clients can pay
+   * from: `{ x402Version: 1, error: code, message, accepts: [v1 requirements] }` where an accepted
+   * network has a v1 name the facilitator takes; otherwise the v2 `PaymentRequired` with
+   * `error: code, message`. Either way `error` is the stable code and `message` says why.
+   */
   protected challenge(request: HttpRequest, plan: RoutePlan, offer: RouteOffer, code: string, message: string): X402HttpException {
+    const url = this.resourceUrl(request);
     const paymentRequired = {
       ...offer.challenge,
       error: code === X402ErrorCode.PaymentRequired ? 'Payment required' : code,
-      resource: { ...offer.challenge.resource, url: this.resourceUrl(request) },
+      resource: { ...offer.challenge.resource, url },
+      ...(plan.accessMs
+        ? { extensions: { ...offer.challenge.extensions, ...this.access.extensionFor(plan, url, offer.requirements.map((r) => r.network)) } }
+        : {}),
     };
-    return new X402HttpException(
-      402,
-      code,
-      message,
-      { x402Version: 2, resource: paymentRequired.resource, accepts: paymentRequired.accepts, ...(paymentRequired.extensions ? { extensions: paymentRequired.extensions } : {}) },
-      { [PAYMENT_REQUIRED_HEADER]: encodePaymentRequiredHeader(paymentRequired), 'Cache-Control': PAYMENT_REQUIRED_CACHE_CONTROL },
-    );
+    const v1Accepts = offer.requirements
+      .filter((r) => this.host.acceptsV1(r.network))
+      .map((r) => toV1Requirements(r, paymentRequired.resource))
+      .filter((r) => r !== undefined);
+    const body =
+      v1Accepts.length > 0
+        ? { x402Version: 1, accepts: v1Accepts }
+        : { x402Version: 2, resource: paymentRequired.resource, accepts: paymentRequired.accepts, ...(paymentRequired.extensions ? { extensions: paymentRequired.extensions } : {}) };
+    return new X402HttpException(402, code, message, body, {
+      [PAYMENT_REQUIRED_HEADER]: encodePaymentRequiredHeader(paymentRequired),
+      'Cache-Control': PAYMENT_REQUIRED_CACHE_CONTROL,
+    });
   }
 
   /** The absolute URL of the requested resource: the configured public URL, else the request's own. */
@@ -214,7 +288,10 @@ export class X402Guard implements CanActivate {
 
   protected describePrice(offer: RouteOffer): string {
     const options = offer.quotes.map((q) => `${formatAtomic(q.amount, q.asset.decimals)} ${q.asset.symbol} on ${q.network}`);
-    return `payment required: ${options.join(' or ')}. Sign one of "accepts" and send it in the PAYMENT-SIGNATURE header.`;
+    const how = offer.requirements.some((r) => this.host.acceptsV1(r.network))
+      ? 'Sign one of the requirements of the PAYMENT-REQUIRED header and send it in PAYMENT-SIGNATURE (x402 v2), or one of "accepts" in X-PAYMENT (x402 v1).'
+      : 'Sign one of "accepts" and send it in the PAYMENT-SIGNATURE header.';
+    return `payment required: ${options.join(' or ')}. ${how}`;
   }
 
   protected applyHeaders(response: unknown, headers: Record<string, string>): void {

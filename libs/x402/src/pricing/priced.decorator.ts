@@ -15,6 +15,13 @@ export interface PricedOptions {
   payTo?: string;
   /** Validity window of a payment for this route (seconds). */
   maxTimeoutSeconds?: number;
+  /**
+   * Paid session: after paying, the payer may come back for this window (`'30m'`, `'1h'`, `'7d'`
+   * or seconds) by signing in with the `sign-in-with-x` extension instead of paying again.
+   */
+  access?: string | number;
+  /** When money moves for this route (default: the module's `settlement.mode`). */
+  settlement?: 'authorization' | 'upfront' | 'deferred';
 }
 
 /** What {@link Priced} and {@link Free} store on a handler or controller. */

@@ -3,6 +3,9 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import type { PaymentRequired, PaymentRequirements } from '@x402/core/types';
 import { declarePaymentIdentifierExtension, PAYMENT_IDENTIFIER } from '@x402/extensions/payment-identifier';
 import { checkAddress, type X402Config } from '../config/x402.config.js';
+import { routeExtensions } from '../discovery/route-extensions.js';
+import type { SettlementMode } from '../ledger/payment-store.interface.js';
+import { parseAccessWindow } from '../sessions/access-window.js';
 import { X402ConfigError, X402ErrorCode, X402HttpException } from '../x402.errors.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG } from '../x402.tokens.js';
@@ -22,6 +25,12 @@ export interface RoutePlan {
   quotes?: Quote[];
   /** Built on first use once the facilitator is ready, then reused by every request. */
   offer?: Promise<RouteOffer>;
+  /** Settlement mode chosen by the route; the module's default applies when unset. */
+  settlement?: SettlementMode;
+  /** Paid-session window in ms (`@Priced(..., { access })`): a payer signs in instead of paying again. */
+  accessMs?: number;
+  /** Extensions this route declares in its 402 (e.g. `bazaar` from `@Discoverable`), built once. */
+  extensions?: Record<string, unknown>;
 }
 
 /** The payment requirements of a request and the 402 challenge built from them (resource filled per request). */
@@ -66,7 +75,19 @@ export class RoutePricingService {
     if (!Number.isSafeInteger(maxTimeoutSeconds) || maxTimeoutSeconds <= 0) {
       throw new X402ConfigError(`${where}: maxTimeoutSeconds`, 'must be a positive integer');
     }
-    plan = { route, options, payTo, maxTimeoutSeconds };
+    if (options.settlement !== undefined && !['authorization', 'upfront', 'deferred'].includes(options.settlement)) {
+      throw new X402ConfigError(`${where}: settlement`, `must be authorization, upfront or deferred, got ${JSON.stringify(options.settlement)}`);
+    }
+    plan = { route, options, payTo, maxTimeoutSeconds, settlement: options.settlement };
+    if (options.access !== undefined) {
+      try {
+        plan.accessMs = parseAccessWindow(options.access);
+      } catch (error) {
+        throw new X402ConfigError(`${where}: access`, (error as Error).message);
+      }
+    }
+    const extensions = routeExtensions(controller, handler, method, route.slice(method.length + 1), this.host.server);
+    if (extensions) plan.extensions = extensions;
     if (typeof price === 'function') {
       plan.dynamic = price;
     } else {
@@ -109,9 +130,9 @@ export class RoutePricingService {
     }
   }
 
-  /** Extensions every 402 declares: `payment-identifier` (idempotency ids, required or optional). */
-  protected declaredExtensions(): Record<string, unknown> {
-    return { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(this.config.idempotency.required) };
+  /** Extensions every 402 declares: `payment-identifier` (idempotency ids, required or optional), and the route's own (`bazaar`). */
+  protected declaredExtensions(plan?: RoutePlan): Record<string, unknown> {
+    return { ...plan?.extensions, [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(this.config.idempotency.required) };
   }
 
   private async buildOffer(plan: RoutePlan, quotes: Quote[]): Promise<RouteOffer> {
@@ -135,7 +156,7 @@ export class RoutePricingService {
       requirements,
       { url: '', description: plan.options.description ?? '', mimeType: plan.options.mimeType ?? '' },
       undefined,
-      this.declaredExtensions(),
+      this.declaredExtensions(plan),
     );
     return { quotes, requirements, challenge };
   }
