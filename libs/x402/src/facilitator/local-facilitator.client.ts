@@ -8,6 +8,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createWalletClient, defineChain, http, HttpRequestError, publicActions, TimeoutError, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { v1NetworkName } from '../http/v1-compat.js';
+import { authorizationKey, MULTICALL3, MULTICALL3_ABI, transferCall, usedAuthorizations } from './multicall-batch.js';
 import { submissionQueueFor } from './submission-queue.js';
 
 export interface LocalFacilitatorOptions {
@@ -101,7 +102,14 @@ function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, options:
     writeContract: (args: any) => watchRpc(() => submit((nonce) => client.writeContract({ ...args, nonce } as any))),
     sendTransaction: (args: { to: Hex; data: Hex }) => watchRpc(() => submit((nonce) => client.sendTransaction({ ...args, nonce } as any))),
   };
-  return toFacilitatorEvmSigner(signer as any, { confirmationTimeoutMs: options.confirmationTimeoutMs ?? 60_000 });
+  const facilitatorSigner = toFacilitatorEvmSigner(signer as any, { confirmationTimeoutMs: options.confirmationTimeoutMs ?? 60_000 });
+  /** Sends one Multicall3 `aggregate3` of `calls` through the queue and waits for its receipt. */
+  const aggregate = async (calls: ReturnType<typeof transferCall>[]) => {
+    const hash = await signer.writeContract({ address: MULTICALL3, abi: MULTICALL3_ABI, functionName: 'aggregate3', args: [calls] });
+    const receipt = await watchRpc(() => client.waitForTransactionReceipt({ hash, timeout: options.confirmationTimeoutMs ?? 60_000 }));
+    return { hash, receipt };
+  };
+  return { facilitatorSigner, aggregate, hasMulticall: () => watchRpc(() => client.getCode({ address: MULTICALL3 })).then((code) => !!code && code !== '0x') };
 }
 
 /**
@@ -114,10 +122,13 @@ function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, options:
  */
 export class LocalFacilitatorClient implements FacilitatorClient {
   private readonly facilitator = new x402Facilitator();
+  private readonly batchers = new Map<string, Pick<ReturnType<typeof queuedSigner>, 'aggregate' | 'hasMulticall'>>();
+  private readonly multicallPresent = new Map<string, Promise<boolean>>();
 
   constructor(options: LocalFacilitatorOptions) {
     for (const [network, rpcUrl] of Object.entries(options.rpcUrls)) {
-      const signer = queuedSigner(options.privateKey as Hex, network, rpcUrl, options);
+      const { facilitatorSigner: signer, aggregate, hasMulticall } = queuedSigner(options.privateKey as Hex, network, rpcUrl, options);
+      this.batchers.set(network, { aggregate, hasMulticall });
       this.facilitator.register(network as `${string}:${string}`, new ExactEvmScheme(signer));
       // v1 clients (X-PAYMENT) name the network the v1 way ("base-sepolia"); same chain, same signer.
       const v1Name = v1NetworkName(network);
@@ -131,6 +142,56 @@ export class LocalFacilitatorClient implements FacilitatorClient {
 
   settle(paymentPayload: PaymentPayload, paymentRequirements: PaymentRequirements): Promise<SettleResponse> {
     return this.watched('settle', () => this.facilitator.settle(paymentPayload, paymentRequirements), (r) => r.success);
+  }
+
+  /**
+   * Settles several v2 `exact` EIP-3009 payments of one network in one transaction: each is verified
+   * first, then all valid ones go into one Multicall3 `aggregate3` of `transferWithAuthorization` calls
+   * that may fail one by one. Which ones moved money is read from the receipt's `AuthorizationUsed`
+   * events. Networks without Multicall3 (or any other payment kind) fall back to one settle each.
+   */
+  async settleBatch(items: { payload: PaymentPayload; requirements: PaymentRequirements }[]): Promise<SettleResponse[]> {
+    const results: (SettleResponse | undefined)[] = new Array(items.length);
+    const byNetwork = new Map<string, number[]>();
+    items.forEach((item, i) => {
+      const batchable = item.payload.x402Version === 2 && item.requirements.scheme === 'exact' && this.batchers.has(item.requirements.network);
+      if (!batchable) return;
+      byNetwork.set(item.requirements.network, [...(byNetwork.get(item.requirements.network) ?? []), i]);
+    });
+    for (const [network, indexes] of byNetwork) {
+      if (indexes.length < 2 || !(await this.multicallOn(network))) continue;
+      const valid: number[] = [];
+      for (const i of indexes) {
+        const verified = await this.verify(items[i].payload, items[i].requirements);
+        if (verified.isValid) valid.push(i);
+        else results[i] = { success: false, errorReason: verified.invalidReason ?? 'invalid_payment', transaction: '', network: network as SettleResponse['network'], payer: verified.payer };
+      }
+      if (valid.length === 0) continue;
+      const { hash, receipt } = await this.watched('settle', () => this.batchers.get(network)!.aggregate(valid.map((i) => transferCall(items[i].payload, items[i].requirements))), () => true);
+      const used = receipt.status === 'success' ? usedAuthorizations(receipt.logs) : new Set<string>();
+      for (const i of valid) {
+        const payer = (items[i].payload.payload as { authorization: { from: string } }).authorization.from;
+        results[i] = used.has(authorizationKey(items[i].payload))
+          ? { success: true, transaction: hash, network: network as SettleResponse['network'], payer, amount: items[i].requirements.amount }
+          : { success: false, errorReason: 'transaction_failed', transaction: hash, network: network as SettleResponse['network'], payer };
+      }
+    }
+    return Promise.all(items.map((item, i) => results[i] ?? this.settle(item.payload, item.requirements)));
+  }
+
+  private multicallOn(network: string): Promise<boolean> {
+    let present = this.multicallPresent.get(network);
+    if (!present) {
+      present = this.batchers
+        .get(network)!
+        .hasMulticall()
+        .catch(() => {
+          this.multicallPresent.delete(network); // unknown, not absent: ask again next time
+          return false;
+        });
+      this.multicallPresent.set(network, present);
+    }
+    return present;
   }
 
   /** Runs a call; a negative answer reached while the RPC was failing is an outage, not a refusal. */

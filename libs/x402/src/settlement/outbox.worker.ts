@@ -55,7 +55,7 @@ export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationSh
       const batch = await this.store.takeDue(this.config.settlement.deferred.batchSize, this.config.settlement.holdMs);
       if (batch.length === 0) return total;
       total += batch.length;
-      await Promise.all(batch.map((record) => this.settlement.settleTaken(record).catch((error: Error) => this.logger.error(`outbox: ${error.message}`))));
+      await this.settlement.settleTakenBatch(batch).catch((error: Error) => this.logger.error(`outbox: ${error.message}`));
     }
   }
 

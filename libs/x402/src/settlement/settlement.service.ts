@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { FacilitatorClient } from '@x402/core/server';
 import type { PaymentPayload, PaymentRequirements, SettleResponse } from '@x402/core/types';
 import type { X402Config } from '../config/x402.config.js';
 import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
@@ -6,7 +7,8 @@ import { PAYMENT_STORE, type PaymentRecord, type PaymentStore, type SettlementMo
 import { parseUsdAmount } from '../pricing/price.js';
 import type { RoutePlan } from '../pricing/route-pricing.service.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
-import { X402_CONFIG } from '../x402.tokens.js';
+import { X402_CONFIG, X402_FACILITATOR } from '../x402.tokens.js';
+import { LocalFacilitatorClient } from '../facilitator/local-facilitator.client.js';
 import { ChainReader } from './chain-reader.js';
 
 /** What became of a payment the outbox took. */
@@ -29,6 +31,7 @@ export class X402SettlementService {
     private readonly host: X402ResourceServerHost,
     @Inject(PAYMENT_STORE) private readonly store: PaymentStore,
     @Inject(X402_CONFIG) private readonly config: X402Config,
+    @Inject(X402_FACILITATOR) private readonly facilitator: FacilitatorClient,
   ) {
     this.chain = new ChainReader(config.settlement.rpcUrls);
   }
@@ -81,19 +84,56 @@ export class X402SettlementService {
         return this.fail(record, 'settlement_interrupted');
       }
     }
-    if (record.settleBy && Date.now() > record.settleBy.getTime()) return this.fail(record, 'settlement_deadline_passed');
+    if (this.pastDeadline(record)) return this.fail(record, 'settlement_deadline_passed');
     try {
-      const result = await this.settle(pending.payload, pending.requirements);
-      if (result.success) {
-        await this.store.markSettled(record.id, result.transaction);
-        return 'settled';
-      }
-      const reason = result.errorReason ?? 'settlement_failed';
-      return PERMANENT.test(reason) ? this.fail(record, reason) : this.retry(record, reason);
+      return await this.recordAttempt(record, await this.settle(pending.payload, pending.requirements));
     } catch (error) {
-      const failure = facilitatorFailure(error, 'settle');
-      return failure.getStatus() === 402 && PERMANENT.test(failure.code) ? this.fail(record, failure.code) : this.retry(record, failure.code);
+      return this.recordError(record, error);
     }
+  }
+
+  /**
+   * Works off a batch the outbox took. With the local facilitator, the payments that only need
+   * submitting go out together in one Multicall3 transaction; the others (to reconcile, past their
+   * deadline) and any other facilitator are handled one by one.
+   */
+  async settleTakenBatch(records: PaymentRecord[]): Promise<OutboxOutcome[]> {
+    const batchable = (r: PaymentRecord) => r.settlement !== undefined && r.previousState !== 'settling' && r.attempts <= 2 && !this.pastDeadline(r);
+    const together = this.facilitator instanceof LocalFacilitatorClient ? records.filter(batchable) : [];
+    const alone = records.filter((r) => !together.includes(r));
+    const outcomes = new Map<PaymentRecord, Promise<OutboxOutcome>>(alone.map((r) => [r, this.settleTaken(r)]));
+    if (together.length > 0) {
+      const batch = (async () => {
+        try {
+          const results = await (this.facilitator as LocalFacilitatorClient).settleBatch(
+            together.map((r) => r.settlement as { payload: PaymentPayload; requirements: PaymentRequirements }),
+          );
+          return Promise.all(together.map((r, i) => this.recordAttempt(r, results[i])));
+        } catch (error) {
+          return Promise.all(together.map((r) => this.recordError(r, error)));
+        }
+      })();
+      together.forEach((r, i) => outcomes.set(r, batch.then((all) => all[i])));
+    }
+    return Promise.all(records.map((r) => outcomes.get(r)!));
+  }
+
+  private pastDeadline(record: PaymentRecord): boolean {
+    return record.settleBy !== undefined && Date.now() > record.settleBy.getTime();
+  }
+
+  private async recordAttempt(record: PaymentRecord, result: SettleResponse): Promise<OutboxOutcome> {
+    if (result.success) {
+      await this.store.markSettled(record.id, result.transaction);
+      return 'settled';
+    }
+    const reason = result.errorReason ?? 'settlement_failed';
+    return PERMANENT.test(reason) ? this.fail(record, reason) : this.retry(record, reason);
+  }
+
+  private recordError(record: PaymentRecord, error: unknown): Promise<OutboxOutcome> {
+    const failure = facilitatorFailure(error, 'settle');
+    return failure.getStatus() === 402 && PERMANENT.test(failure.code) ? this.fail(record, failure.code) : this.retry(record, failure.code);
   }
 
   private landed(record: PaymentRecord) {
