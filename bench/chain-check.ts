@@ -1,0 +1,95 @@
+import type { Devnet } from '#devnet';
+import type { SignedPayment } from './payments.js';
+
+/** What the chain says about the payments of one server's runs. */
+export interface ChainCheck {
+  /** 200 responses. */
+  served: number;
+  /** 200s whose authorization was used exactly once on chain. */
+  servedChargedOnce: number;
+  /** 200s whose authorization was never used: served unpaid. */
+  servedUncharged: number;
+  /** Authorizations used more than once (EIP-3009 forbids it; counted anyway). */
+  chargedTwice: number;
+  /** Refused (non-200) requests whose authorization was used all the same: charged, not served. */
+  refusedCharged: number;
+  /** Payments sent when the load generator stopped, whose answer it did not wait for; and of those, the charged ones. */
+  unanswered: number;
+  unansweredCharged: number;
+  /** USDC Transfer events to payTo in the block range, against AuthorizationUsed events of the sent payments. */
+  transfersToPayTo: number;
+  authorizationsUsed: number;
+  /** AuthorizationUsed events in the range for payments this run did not send (should be none). */
+  foreign: string[];
+  /** Seconds spent waiting for background (deferred) settlements to land. */
+  waitedS: number;
+  ok: boolean;
+}
+
+const key = (payer: string, nonce: string) => `${payer.toLowerCase()}:${nonce.toLowerCase()}`;
+
+async function usedAuthorizations(devnet: Devnet, fromBlock: bigint): Promise<Map<string, number>> {
+  const logs = await devnet.publicClient.getContractEvents({ address: devnet.usdc.address, abi: devnet.usdc.abi, eventName: 'AuthorizationUsed', fromBlock });
+  const used = new Map<string, number>();
+  for (const log of logs) {
+    const { authorizer, nonce } = log.args as { authorizer: string; nonce: string };
+    used.set(key(authorizer, nonce), (used.get(key(authorizer, nonce)) ?? 0) + 1);
+  }
+  return used;
+}
+
+/**
+ * Checks every sent payment against the chain from `fromBlock` on: each 200 must have used its
+ * authorization exactly once. With `waitForServed`, first waits (up to `maxWaitMs`, or until nothing
+ * moved for 20 s) until every served payment landed: deferred settlements happen after the response.
+ */
+export async function checkChain(
+  devnet: Devnet,
+  fromBlock: bigint,
+  outcomes: { payment: SignedPayment; status: number }[],
+  options: { waitForServed?: boolean; maxWaitMs?: number; strict?: boolean } = {},
+): Promise<ChainCheck> {
+  const started = Date.now();
+  const servedKeys = outcomes.filter((o) => o.status === 200).map((o) => key(o.payment.payer, o.payment.nonce));
+  let used = await usedAuthorizations(devnet, fromBlock);
+  if (options.waitForServed) {
+    let landed = servedKeys.filter((k) => used.has(k)).length;
+    let progressAt = Date.now();
+    while (landed < servedKeys.length && Date.now() - started < (options.maxWaitMs ?? 180_000) && Date.now() - progressAt < 20_000) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      used = await usedAuthorizations(devnet, fromBlock);
+      const now = servedKeys.filter((k) => used.has(k)).length;
+      if (now > landed) progressAt = Date.now();
+      landed = now;
+    }
+  }
+  const transfers = await devnet.publicClient.getContractEvents({
+    address: devnet.usdc.address,
+    abi: devnet.usdc.abi,
+    eventName: 'Transfer',
+    args: { to: devnet.accounts.payTo.address },
+    fromBlock,
+  });
+  const sent = new Set(outcomes.map((o) => key(o.payment.payer, o.payment.nonce)));
+  const check: ChainCheck = {
+    served: servedKeys.length,
+    servedChargedOnce: servedKeys.filter((k) => used.get(k) === 1).length,
+    servedUncharged: servedKeys.filter((k) => !used.has(k)).length,
+    chargedTwice: [...used.values()].filter((n) => n > 1).length,
+    refusedCharged: outcomes.filter((o) => o.status !== 200 && o.status !== 0 && used.has(key(o.payment.payer, o.payment.nonce))).length,
+    unanswered: outcomes.filter((o) => o.status === 0).length,
+    unansweredCharged: outcomes.filter((o) => o.status === 0 && used.has(key(o.payment.payer, o.payment.nonce))).length,
+    transfersToPayTo: transfers.length,
+    authorizationsUsed: [...used.keys()].filter((k) => sent.has(k)).length,
+    foreign: [...used.keys()].filter((k) => !sent.has(k)),
+    waitedS: Math.round((Date.now() - started) / 100) / 10,
+    ok: false,
+  };
+  check.ok =
+    check.servedUncharged === 0 &&
+    check.chargedTwice === 0 &&
+    check.foreign.length === 0 &&
+    check.transfersToPayTo === check.authorizationsUsed &&
+    (!options.strict || check.refusedCharged === 0);
+  return check;
+}

@@ -1,0 +1,259 @@
+/**
+ * `npm run bench`: one devnet, the reference server (@x402/express) and our demo on Express and
+ * Fastify in each settlement mode, each in its own process, measured with autocannon from this one.
+ * Writes bench/results/latest.md and latest.json. Environment: DATABASE_URL (PostgreSQL for the
+ * ledger, default the local server; PGlite when it does not answer), BENCH_SCALE (multiplies the
+ * request counts), BENCH_DURATION_S (seconds of each free/402 run), BENCH_PROFILE=1 (CPU profiles),
+ * BENCH_ONLY=reference,express,fastify, BENCH_MODES=authorization,upfront,deferred and
+ * BENCH_SCENARIOS=plain,challenge,paid, BENCH_CLIENTS=1,8 (subsets, e.g. to profile one path).
+ */
+import { decodePaymentRequiredHeader } from '@x402/core/http';
+import type { PaymentRequirements } from '@x402/core/types';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DataSource } from 'typeorm';
+import { startDevnet, type Devnet } from '#devnet';
+import { checkChain } from './chain-check.js';
+import { killAll, startServer, type ServerProcess } from './child.js';
+import { paidRun, timedRun, type PaidLoadResult } from './load.js';
+import { signPayments, type SignedPayment } from './payments.js';
+import { summarizeProfile } from './profile.js';
+import { addRatios, evaluateTargets, renderMarkdown, type BenchReport, type RunRecord, type ServerRecord } from './report.js';
+import { FREE_PATH, PAID_PATH, type BenchDevnet } from './servers/server-env.js';
+
+const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
+const root = join(here, '..', '..');
+const resultsDir = join(root, 'bench', 'results');
+const env = process.env;
+const scale = Number(env.BENCH_SCALE ?? 1);
+const durationS = Number(env.BENCH_DURATION_S ?? 5);
+const profile = env.BENCH_PROFILE === '1';
+const only = (env.BENCH_ONLY ?? 'reference,express,fastify').split(',');
+const scenarios = (env.BENCH_SCENARIOS ?? 'plain,challenge,paid').split(',');
+const modes = (env.BENCH_MODES ?? 'authorization,upfront,deferred').split(',') as ('authorization' | 'upfront' | 'deferred')[];
+const TIMED_CLIENTS = 8;
+const PAID_CLIENTS = (env.BENCH_CLIENTS ?? '1,8').split(',').map(Number);
+const BUYERS = 64;
+/** Seconds of each paid run, by client count; a run also ends when its pre-signed payments run out. */
+const PAID_SECONDS: Record<number, number> = { 1: 4, 8: 5 };
+/** Pre-signed payments per paid run, by client count: more than each mode's pace can use in that time. */
+const PAID_POOL = {
+  settled: { 1: 600, 8: 2000 },
+  deferred: { 1: 1500, 8: 4000 },
+} as const;
+
+const log = (line: string) => console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}`);
+const t0 = performance.now();
+
+/** Runs one statement on PostgreSQL at `url`; throws if it cannot connect. */
+async function sql(url: string, text: string): Promise<void> {
+  const dataSource = new DataSource({ type: 'postgres', url, extra: { connectionTimeoutMillis: 2000, max: 1 } });
+  await dataSource.initialize();
+  try {
+    await dataSource.query(text);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** The PostgreSQL of the ledger: DATABASE_URL, else the local server; undefined when none answers. */
+async function postgresUrl(): Promise<string | undefined> {
+  const url = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  return sql(url, 'SELECT 1').then(
+    () => url,
+    () => undefined,
+  );
+}
+
+/** Share of the machine's CPU busy over `ms` (Linux /proc/stat), e.g. other test runs; undefined elsewhere. */
+async function cpuBusyPct(ms = 1000): Promise<number | undefined> {
+  const sample = () => {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    const values = fields.map(Number);
+    return { idle: values[3] + (values[4] ?? 0), total: values.reduce((a, b) => a + b, 0) };
+  };
+  try {
+    const a = sample();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    const b = sample();
+    return Math.round((1 - (b.idle - a.idle) / (b.total - a.total)) * 100);
+  } catch {
+    return undefined;
+  }
+}
+
+async function challengeOf(url: string): Promise<PaymentRequirements> {
+  const res = await fetch(url);
+  await res.arrayBuffer();
+  if (res.status !== 402) throw new Error(`expected 402 from ${url}, got ${res.status}`);
+  return decodePaymentRequiredHeader(res.headers.get('payment-required')!).accepts[0];
+}
+
+async function main(): Promise<void> {
+  mkdirSync(resultsDir, { recursive: true });
+  const profileDir = join(resultsDir, 'profiles');
+  if (profile) rmSync(profileDir, { recursive: true, force: true });
+  const busyBefore = await cpuBusyPct();
+  if (busyBefore !== undefined && busyBefore > 20) log(`warning: ${busyBefore}% of the CPU was busy before the run (other processes): the numbers will be low and noisy`);
+  const databaseUrl = await postgresUrl();
+  const ledger = databaseUrl ? `PostgreSQL (${databaseUrl.replace(/\/\/[^@/]*@/, '//')}), a fresh schema per server process` : 'PGlite in memory (no PostgreSQL answered)';
+  log(`ledger: ${ledger}`);
+  const devnet: Devnet = await startDevnet({ buyers: BUYERS - 1 });
+  stopDevnet = () => devnet.stop();
+  log(`devnet ${devnet.network} at ${devnet.rpcUrl}, ${BUYERS} funded buyers`);
+  const buyers = [devnet.accounts.buyer.account, ...devnet.accounts.buyers.map((b) => b.account)];
+  const facts: BenchDevnet = {
+    rpcUrl: devnet.rpcUrl,
+    chainId: devnet.chainId,
+    usdc: { address: devnet.usdc.address, name: devnet.usdc.name, version: devnet.usdc.version, decimals: devnet.usdc.decimals },
+    payTo: devnet.accounts.payTo.address,
+    facilitatorPrivateKey: devnet.accounts.facilitator.privateKey,
+  };
+  const runs: RunRecord[] = [];
+  const servers: ServerRecord[] = [];
+  const schemas: string[] = [];
+
+  /** Starts one server process, measures it, checks the chain, stops it, reads its profile. */
+  const measure = async (
+    name: string,
+    server: RunRecord['server'],
+    mode: string,
+    script: string,
+    serverEnv: Record<string, string>,
+    plan: { timed: boolean; pool: Record<number, number>; strict: boolean; waitForServed: boolean },
+  ) => {
+    const fromBlock = (await devnet.publicClient.getBlockNumber()) + 1n;
+    const proc: ServerProcess = await startServer({
+      name,
+      script: join(here, 'servers', script),
+      env: { ...serverEnv, BENCH_DEVNET: JSON.stringify(facts) },
+      logFile: join(resultsDir, `${name}.log`),
+      cpuProfileDir: profile ? profileDir : undefined,
+    });
+    log(`${name}: listening on ${proc.url} (pid ${proc.pid})`);
+    const record: ServerRecord = { name, server, mode };
+    const outcomes: PaidLoadResult['outcomes'] = [];
+    let waitedS = 0;
+    try {
+      if (plan.timed) {
+        for (const [scenario, path, expect] of [['plain', FREE_PATH, 200], ['challenge', PAID_PATH, 402]] as const) {
+          if (!scenarios.includes(scenario)) continue;
+          const result = await timedRun(proc.url, path, TIMED_CLIENTS, durationS, expect);
+          runs.push({ server, mode, scenario, result });
+          log(`${name} ${scenario}: ${Math.round(result.reqPerSec)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
+        }
+      }
+      const accepted = await challengeOf(proc.url + PAID_PATH);
+      let pool: SignedPayment[] = [];
+      for (const connections of scenarios.includes('paid') ? PAID_CLIENTS : []) {
+        const want = Math.round(plan.pool[connections] * scale);
+        if (pool.length < want) pool.push(...(await signPayments(buyers, accepted, devnet.chainId, want - pool.length)));
+        const result = await paidRun(proc.url, PAID_PATH, connections, pool, PAID_SECONDS[connections]);
+        if (result.unsent.length === 0) log(`${name} paid x${connections}: the ${want} pre-signed payments ran out after ${result.durationS} s (the run ended there)`);
+        pool = result.unsent;
+        outcomes.push(...result.outcomes);
+        const { outcomes: _, unsent: __, ...summary } = result;
+        runs.push({ server, mode, scenario: 'paid', result: summary });
+        log(`${name} paid x${connections}: ${result.served}/${result.requests} served in ${result.durationS} s, ${Math.round(result.reqPerSec)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms ${JSON.stringify(result.statuses)}${result.errors ? `, ${result.errors} errors` : ''}`);
+      }
+      // Deferred: the outbox settles after the responses; wait for it while the server runs.
+      if (plan.waitForServed) waitedS = (await checkChain(devnet, fromBlock, outcomes, { waitForServed: true })).waitedS;
+    } finally {
+      await proc.stop(); // lets the requests in flight finish
+    }
+    if (outcomes.length > 0) {
+      record.chain = { ...(await checkChain(devnet, fromBlock, outcomes, { strict: plan.strict })), waitedS };
+      log(`${name} chain: ${JSON.stringify(record.chain)}`);
+    }
+    if (profile) {
+      try {
+        record.profile = summarizeProfile(join(profileDir, `${name}.cpuprofile`));
+      } catch (error) {
+        log(`${name}: no profile (${(error as Error).message})`);
+      }
+    }
+    servers.push(record);
+  };
+
+  try {
+    if (only.includes('reference')) {
+      await measure('reference', 'reference', 'reference', 'reference-server.js', {}, { timed: true, pool: PAID_POOL.settled, strict: false, waitForServed: false });
+    }
+    for (const adapter of ['express', 'fastify'] as const) {
+      if (!only.includes(adapter)) continue;
+      for (const mode of modes) {
+        const schema = `x402_bench_${randomBytes(4).toString('hex')}`;
+        if (databaseUrl) {
+          await sql(databaseUrl, `CREATE SCHEMA ${schema}`);
+          schemas.push(schema);
+        }
+        await measure(
+          `${adapter}-${mode}`,
+          adapter,
+          mode,
+          'demo-server.js',
+          {
+            BENCH_ADAPTER: adapter,
+            ...(databaseUrl ? { DATABASE_URL: databaseUrl, BENCH_SCHEMA: schema } : { DATABASE_URL: '' }),
+            X402_NETWORK: devnet.network,
+            X402_RPC_URL: devnet.rpcUrl,
+            X402_ASSET: devnet.usdc.address,
+            X402_ASSET_NAME: devnet.usdc.name,
+            X402_ASSET_VERSION: devnet.usdc.version,
+            X402_ASSET_DECIMALS: String(devnet.usdc.decimals),
+            X402_PAY_TO: devnet.accounts.payTo.address,
+            X402_FACILITATOR_PRIVATE_KEY: devnet.accounts.facilitator.privateKey,
+            X402_SETTLEMENT_MODE: mode,
+            X402_PUBLIC_URL: '',
+            X402_FACILITATOR_URL: '',
+          },
+          { timed: mode === modes[0], pool: mode === 'deferred' ? PAID_POOL.deferred : PAID_POOL.settled, strict: true, waitForServed: mode === 'deferred' },
+        );
+      }
+    }
+  } finally {
+    killAll();
+    await devnet.stop();
+    for (const schema of schemas) await sql(databaseUrl!, `DROP SCHEMA ${schema} CASCADE`).catch(() => undefined);
+  }
+
+  addRatios(runs);
+  const report: BenchReport = {
+    startedAt: new Date(Date.now() - (performance.now() - t0)).toISOString(),
+    durationS: Math.round((performance.now() - t0) / 1000),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      note: 'The load generator (autocannon, this process), the server under test (its own process), anvil and PostgreSQL all share these cores.',
+      busyBeforePct: busyBefore,
+    },
+    ledger,
+    buyers: BUYERS,
+    runs,
+    servers,
+    targets: evaluateTargets(runs, servers, 8),
+  };
+  writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  const markdown = renderMarkdown(report);
+  writeFileSync(join(resultsDir, 'latest.md'), markdown);
+  console.log('\n' + markdown);
+  log(`wrote bench/results/latest.md and latest.json`);
+}
+
+let stopDevnet: (() => Promise<void>) | undefined;
+const interrupt = () => {
+  killAll();
+  void (stopDevnet?.() ?? Promise.resolve()).finally(() => process.exit(130));
+};
+process.once('SIGINT', interrupt);
+process.once('SIGTERM', interrupt);
+main().catch(async (error: Error) => {
+  killAll();
+  await stopDevnet?.().catch(() => undefined);
+  console.error(error.stack ?? error.message);
+  process.exit(1);
+});

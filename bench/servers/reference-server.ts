@@ -1,0 +1,79 @@
+/**
+ * The reference: `@x402/express` `paymentMiddleware` with an in-process facilitator
+ * (`x402Facilitator` + the `@x402/evm` exact scheme and a viem wallet signer), set up the way the
+ * packages' READMEs show, offering the demo's forecast route at the demo's price, token and payTo.
+ */
+import { x402Facilitator } from '@x402/core/facilitator';
+import { x402ResourceServer, type FacilitatorClient } from '@x402/core/server';
+import type { SupportedResponse } from '@x402/core/types';
+import { toFacilitatorEvmSigner } from '@x402/evm';
+import { registerExactEvmScheme } from '@x402/evm/exact/facilitator';
+import { ExactEvmScheme } from '@x402/evm/exact/server';
+import { paymentMiddleware } from '@x402/express';
+import express from 'express';
+import type { AddressInfo } from 'node:net';
+import { createWalletClient, http, publicActions } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { devnetChain } from '#devnet';
+import { CITIES, days } from '../../apps/demo-api/src/weather/weather.data.js';
+import { announce, MAX_TIMEOUT_SECONDS, PRICE_ATOMIC, readDevnet } from './server-env.js';
+
+const devnet = readDevnet();
+const network = `eip155:${devnet.chainId}` as const;
+const account = privateKeyToAccount(devnet.facilitatorPrivateKey);
+// Receipts polled every 250 ms, as our local facilitator does (viem's default for an unknown chain is 4 s).
+const wallet = createWalletClient({ account, chain: devnetChain(devnet.chainId, devnet.rpcUrl), transport: http(devnet.rpcUrl), pollingInterval: 250 }).extend(publicActions);
+const signer = toFacilitatorEvmSigner({
+  address: account.address,
+  readContract: (args) => wallet.readContract(args as Parameters<typeof wallet.readContract>[0]),
+  verifyTypedData: (args) => wallet.verifyTypedData(args as Parameters<typeof wallet.verifyTypedData>[0]),
+  writeContract: (args) => wallet.writeContract(args as Parameters<typeof wallet.writeContract>[0]),
+  sendTransaction: (args) => wallet.sendTransaction(args),
+  waitForTransactionReceipt: (args) => wallet.waitForTransactionReceipt(args),
+  getCode: (args) => wallet.getCode(args),
+});
+const facilitator = registerExactEvmScheme(new x402Facilitator(), { signer, networks: network });
+// The resource server takes a FacilitatorClient; the in-process facilitator answers /supported synchronously.
+const client: FacilitatorClient = {
+  verify: (payload, requirements) => facilitator.verify(payload, requirements),
+  settle: (payload, requirements) => facilitator.settle(payload, requirements),
+  getSupported: async () => facilitator.getSupported() as SupportedResponse,
+};
+const resourceServer = new x402ResourceServer(client).register(network, new ExactEvmScheme());
+
+const app = express();
+app.use(
+  paymentMiddleware(
+    {
+      'GET /weather/forecast/:city': {
+        accepts: {
+          scheme: 'exact',
+          network,
+          payTo: devnet.payTo,
+          price: { amount: PRICE_ATOMIC, asset: devnet.usdc.address, extra: { name: devnet.usdc.name, version: devnet.usdc.version } },
+          maxTimeoutSeconds: MAX_TIMEOUT_SECONDS,
+        },
+        description: 'Seven-day forecast for one city',
+        mimeType: 'application/json',
+      },
+    },
+    resourceServer,
+  ),
+);
+app.get('/weather/cities', (_req, res) => {
+  res.json({ cities: CITIES });
+});
+app.get('/weather/forecast/:city', (req, res) => {
+  res.json({ city: req.params.city, days: days(req.params.city, new Date(), 7, 1) });
+});
+
+const server = app.listen(0, '127.0.0.1', () => {
+  announce(
+    (server.address() as AddressInfo).port,
+    () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+});

@@ -1,0 +1,118 @@
+import { jest } from '@jest/globals';
+import type { PaymentPayload, PaymentRequirements, SettleResponse } from '@x402/core/types';
+import { encodeEventTopics, parseAbi, type Hex, type Log } from 'viem';
+import { SettlementBatcher, type SettlementBatcherOptions, type SettlementItem } from './settlement-batcher.js';
+
+const NETWORK = 'eip155:31337';
+const ASSET = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
+const PAY_TO = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
+const USED = parseAbi(['event AuthorizationUsed(address indexed authorizer, bytes32 indexed nonce)']);
+const now = Math.floor(Date.now() / 1000);
+
+function item(n: number, overrides: Record<string, string> = {}): SettlementItem {
+  const requirements = { scheme: 'exact', network: NETWORK, amount: '10000', asset: ASSET, payTo: PAY_TO, maxTimeoutSeconds: 300, extra: {} } as PaymentRequirements;
+  const authorization = {
+    from: `0x${String(n).padStart(40, '0')}`,
+    to: PAY_TO,
+    value: '10000',
+    validAfter: String(now - 600),
+    validBefore: String(now + 300),
+    nonce: `0x${String(n).padStart(64, '0')}`,
+    ...overrides,
+  };
+  const payload = { x402Version: 2, accepted: requirements, payload: { signature: `0x${'11'.repeat(32)}${'22'.repeat(32)}1b`, authorization } } as unknown as PaymentPayload;
+  return { payload, requirements };
+}
+
+function usedLog(i: SettlementItem): Log {
+  const { from, nonce } = (i.payload.payload as { authorization: { from: Hex; nonce: Hex } }).authorization;
+  return { address: ASSET, topics: encodeEventTopics({ abi: USED, eventName: 'AuthorizationUsed', args: { authorizer: from, nonce } }), data: '0x' } as unknown as Log;
+}
+
+function batcher(overrides: Partial<SettlementBatcherOptions> = {}) {
+  const sent: number[] = [];
+  let landed: (items: SettlementItem[]) => SettlementItem[] = (items) => items;
+  let lastBatch: SettlementItem[] = [];
+  const options: SettlementBatcherOptions = {
+    network: NETWORK,
+    maxBatch: 3,
+    prepare: async (calls) => {
+      sent.push(calls.length);
+      return { to: '0x0', data: '0x' } as never;
+    },
+    send: async () => '0xhash',
+    receipt: async () => ({ status: 'success', logs: landed(lastBatch).map(usedLog) }),
+    alone: jest.fn(async (i: SettlementItem) => ({ success: true, transaction: '0xalone', network: NETWORK, payer: 'alone' }) as SettleResponse),
+    diagnose: jest.fn(async () => ({ isValid: false, invalidReason: 'invalid_exact_evm_insufficient_balance' })),
+    isolate: (call) => call(),
+    ...overrides,
+  };
+  const b = new SettlementBatcher(options);
+  return {
+    b,
+    options,
+    sent,
+    settle: (items: SettlementItem[]) => {
+      lastBatch = [...lastBatch, ...items];
+      return Promise.all(items.map((i) => b.settle(i)));
+    },
+    landOnly: (fn: typeof landed) => (landed = fn),
+  };
+}
+
+describe('SettlementBatcher', () => {
+  it('sends payments handed over together in one transaction, at most maxBatch each, and names it in every answer', async () => {
+    const { settle, sent } = batcher();
+    const results = await settle([1, 2, 3, 4].map((n) => item(n)));
+    expect(sent).toEqual([3, 1]);
+    expect(results.map((r) => [r.success, r.transaction])).toEqual(Array(4).fill([true, '0xhash']));
+    expect(results[0].payer).toBe(`0x${'1'.padStart(40, '0')}`);
+  });
+
+  it('never puts the same authorization twice in one transaction', async () => {
+    const { settle, sent } = batcher();
+    await settle([item(1), item(1)]);
+    expect(sent).toEqual([1, 1]);
+  });
+
+  it('refuses a payment the chain did not take with the reason of a full check, and settles alone one that is valid after all', async () => {
+    const diagnose = jest.fn(async (i: SettlementItem) => (i.payload === second.payload ? { isValid: true } : { isValid: false, invalidReason: 'invalid_exact_evm_insufficient_balance' }));
+    const first = item(1);
+    const second = item(2);
+    const { settle, landOnly, options } = batcher({ diagnose });
+    landOnly(() => []);
+    const [refused, alone] = await settle([first, second]);
+    expect(refused).toMatchObject({ success: false, errorReason: 'invalid_exact_evm_insufficient_balance', transaction: '' });
+    expect(alone).toMatchObject({ success: true, transaction: '0xalone' });
+    expect(options.alone).toHaveBeenCalledTimes(1);
+  });
+
+  it('settles alone what it cannot batch: wrong recipient or amount, expired, v1, not an ECDSA signature', async () => {
+    const { settle, sent, options } = batcher();
+    const v1 = item(5);
+    (v1.payload as { x402Version: number }).x402Version = 1;
+    const smartWallet = item(6);
+    (smartWallet.payload.payload as { signature: string }).signature = `0x${'2'.repeat(200)}`;
+    await settle([item(1, { to: ASSET }), item(2, { value: '1' }), item(3, { validBefore: String(now + 2) }), v1, smartWallet]);
+    expect(sent).toEqual([]);
+    expect(options.alone).toHaveBeenCalledTimes(5);
+  });
+
+  it('fails every payment of a batch that could not be sent (nothing moved), and goes on with the next', async () => {
+    let fail = true;
+    const { settle } = batcher({
+      send: async () => {
+        if (fail) throw new Error('nonce too low');
+        return '0xhash';
+      },
+    });
+    await expect(settle([item(1), item(2)])).rejects.toThrow('nonce too low');
+    fail = false;
+    expect((await settle([item(3)]))[0]).toMatchObject({ success: true });
+  });
+
+  it('fails the payments of a sent batch whose receipt does not come (uncertain, as for one payment)', async () => {
+    const { settle } = batcher({ receipt: async () => Promise.reject(new Error('timed out')) });
+    await expect(settle([item(1)])).rejects.toThrow('timed out');
+  });
+});

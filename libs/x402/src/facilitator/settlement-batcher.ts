@@ -1,0 +1,169 @@
+import type { PaymentPayload, PaymentRequirements, SettleResponse } from '@x402/core/types';
+import { getAddress, type Hex, type Log, type TransactionSerializable } from 'viem';
+import { authorizationKey, transferCall, usedAuthorizations } from './multicall-batch.js';
+
+/** A payment to settle: the payload as verified and the requirements it was verified against. */
+export interface SettlementItem {
+  payload: PaymentPayload;
+  requirements: PaymentRequirements;
+}
+
+/** What the batcher needs from the chain side of the local facilitator. */
+export interface SettlementBatcherOptions {
+  network: string;
+  /** Most payments in one transaction (each `transferWithAuthorization` costs ~60k gas). */
+  maxBatch: number;
+  /** Prepares one Multicall3 `aggregate3` of the calls (gas and fees: all but the nonce). */
+  prepare(calls: ReturnType<typeof transferCall>[]): Promise<TransactionSerializable>;
+  /** Sends a prepared transaction (signer's nonce order); resolves with its hash once sent. */
+  send(transaction: TransactionSerializable): Promise<Hex>;
+  /** Waits for a sent transaction's receipt. */
+  receipt(hash: Hex): Promise<{ status: 'success' | 'reverted'; logs: readonly Log[] }>;
+  /** Settles one payment alone, the reference way (checks, then its own transaction). */
+  alone(item: SettlementItem): Promise<SettleResponse>;
+  /** Checks a payment fully (signature, balance simulation): why a payment failed in a batch. */
+  diagnose(item: SettlementItem): Promise<{ isValid: boolean; invalidReason?: string; invalidMessage?: string }>;
+  /** Runs a batch's chain calls in a scope of their own (not the scope of whichever request started it). */
+  isolate<T>(call: () => Promise<T>): Promise<T>;
+}
+
+interface Waiting extends SettlementItem {
+  call: ReturnType<typeof transferCall>;
+  resolve(result: SettleResponse): void;
+  reject(error: unknown): void;
+}
+
+interface Eip3009 {
+  signature: string;
+  authorization: { from: string; to: string; value: string; validAfter: string; validBefore: string; nonce: string };
+}
+
+/**
+ * Group commit of settlements on one network: while a batch is being submitted, the payments that
+ * arrive wait and go out together in the next one, as one Multicall3 `aggregate3` of
+ * `transferWithAuthorization` calls that may fail one by one. A lone payment goes out alone the same
+ * way, without waiting. Which payments moved money is read from the receipt's `AuthorizationUsed`
+ * events of the token; one that did not is checked in full and, if still valid (a smart-wallet
+ * signature, say), settled alone the reference way, else refused with the scheme's reason.
+ *
+ * Only what the chain does not check itself is checked before a payment joins a batch: the x402
+ * exact v2 shape, recipient and amount as required, and the validity window. The signature, the
+ * nonce and the balance are the token's to enforce, and a payment that fails them moves nothing.
+ * Anything else is settled alone.
+ */
+export class SettlementBatcher {
+  private pending: Waiting[] = [];
+  private submitting = false;
+  private scheduled = false;
+
+  constructor(private readonly options: SettlementBatcherOptions) {}
+
+  /** Whether a payment can join a batch; anything else is settled alone. */
+  static batchable({ payload, requirements }: SettlementItem, network: string, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
+    if (payload.x402Version !== 2 || requirements.scheme !== 'exact' || requirements.network !== network) return false;
+    if (payload.accepted?.scheme !== 'exact' || payload.accepted.network !== requirements.network) return false;
+    const { signature, authorization: a } = (payload.payload ?? {}) as Partial<Eip3009>;
+    if (typeof signature !== 'string' || !/^0x[0-9a-fA-F]{130}$/.test(signature) || !a) return false;
+    try {
+      if (getAddress(a.to) !== getAddress(requirements.payTo)) return false;
+      if (BigInt(a.value) !== BigInt(requirements.amount)) return false;
+      // the exact scheme's window: valid now, and for at least 6 more seconds
+      return BigInt(a.validAfter) <= BigInt(nowSeconds) && BigInt(a.validBefore) >= BigInt(nowSeconds + 6);
+    } catch {
+      return false;
+    }
+  }
+
+  settle(item: SettlementItem): Promise<SettleResponse> {
+    if (!SettlementBatcher.batchable(item, this.options.network)) return this.options.alone(item);
+    let call: ReturnType<typeof transferCall>;
+    try {
+      call = transferCall(item.payload, item.requirements);
+    } catch {
+      return this.options.alone(item); // a signature that does not parse: the reference path says why
+    }
+    return new Promise((resolve, reject) => {
+      this.pending.push({ ...item, call, resolve, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      // after the current turn: payments handed over together (an outbox batch) go out together
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    });
+  }
+
+  /**
+   * Submits what is waiting, unless a batch is being prepared: the payments that arrive meanwhile go
+   * in the next batch, which is prepared while this one is signed and sent (in the signer's order).
+   */
+  private flush(): void {
+    if (this.submitting || this.pending.length === 0) return;
+    const batch: Waiting[] = [];
+    const keys = new Set<string>();
+    const later: Waiting[] = [];
+    for (const item of this.pending) {
+      const key = authorizationKey(item.payload);
+      // the same authorization twice in one transaction would read as paid twice: the repeat waits
+      if (batch.length >= this.options.maxBatch || keys.has(key)) later.push(item);
+      else {
+        keys.add(key);
+        batch.push(item);
+      }
+    }
+    this.pending = later;
+    this.submitting = true;
+    const prepared = this.options.isolate(() => this.options.prepare(batch.map((item) => item.call)));
+    prepared.then((transaction) => this.options.isolate(() => this.options.send(transaction))).then(
+      (hash) => void this.confirm(batch, hash),
+      (error: unknown) => {
+        for (const item of batch) item.reject(error); // not sent: nothing moved
+      },
+    );
+    void prepared
+      .catch(() => undefined)
+      .finally(() => {
+        this.submitting = false;
+        this.flush();
+      });
+  }
+
+  private async confirm(batch: Waiting[], hash: Hex): Promise<void> {
+    let used: Set<string>;
+    try {
+      const receipt = await this.options.isolate(() => this.options.receipt(hash));
+      used = receipt.status === 'success' ? usedAuthorizations(receipt.logs.filter((log) => batch.some((item) => sameAddress(log.address, item.requirements.asset)))) : new Set();
+    } catch (error) {
+      for (const item of batch) item.reject(error); // sent but unconfirmed: the outcome is uncertain, as for one payment
+      return;
+    }
+    for (const item of batch) {
+      if (!used.has(authorizationKey(item.payload))) {
+        this.options.isolate(() => this.retryAlone({ payload: item.payload, requirements: item.requirements })).then(item.resolve, item.reject);
+        continue;
+      }
+      const payer = (item.payload.payload as unknown as Eip3009).authorization.from;
+      item.resolve({ success: true, transaction: hash, network: item.requirements.network as SettleResponse['network'], payer });
+    }
+  }
+
+  /** A payment the batch did not settle: refused with the scheme's reason, or settled alone if it is valid after all. */
+  private async retryAlone(item: SettlementItem): Promise<SettleResponse> {
+    const check = await this.options.diagnose(item);
+    if (check.isValid) return this.options.alone(item);
+    const payer = (item.payload.payload as unknown as Eip3009).authorization.from;
+    return {
+      success: false,
+      errorReason: check.invalidReason ?? 'transaction_failed',
+      ...(check.invalidMessage ? { errorMessage: check.invalidMessage } : {}),
+      transaction: '',
+      network: item.requirements.network as SettleResponse['network'],
+      payer,
+    };
+  }
+}
+
+function sameAddress(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
