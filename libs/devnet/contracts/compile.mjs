@@ -19,7 +19,7 @@ const solc = require('solc');
 const here = dirname(fileURLToPath(import.meta.url));
 const artifactPath = join(here, 'artifacts.json');
 const abiPath = join(here, '..', 'src', 'abi.ts');
-const CONTRACTS = ['TestUSDC', 'Multicall3'];
+const CONTRACTS = ['TestUSDC', 'Multicall3', 'DevnetPermit2', 'DevnetUptoPermit2Proxy'];
 
 /**
  * Import callback: solc hands over source unit names such as
@@ -57,6 +57,10 @@ if (diagnostics.some((d) => d.severity === 'error')) {
 const pick = (name) => output.contracts[`${name}.sol`][name];
 const usdc = pick('TestUSDC');
 const multicall = pick('Multicall3');
+const permit2 = pick('DevnetPermit2');
+const uptoProxy = pick('DevnetUptoPermit2Proxy');
+/** Contracts installed with anvil_setCode keep only their runtime code. */
+const runtime = (contract) => ({ abi: contract.abi, deployedBytecode: `0x${contract.evm.deployedBytecode.object}` });
 const artifact = {
   TestUSDC: { abi: usdc.abi, bytecode: `0x${usdc.evm.bytecode.object}` },
   Multicall3: {
@@ -64,6 +68,8 @@ const artifact = {
     bytecode: `0x${multicall.evm.bytecode.object}`,
     deployedBytecode: `0x${multicall.evm.deployedBytecode.object}`,
   },
+  DevnetPermit2: runtime(permit2),
+  DevnetUptoPermit2Proxy: runtime(uptoProxy),
   compiler: solc.version(),
 };
 const text = `${JSON.stringify(artifact, null, 2)}\n`;
@@ -76,6 +82,12 @@ const abiText = [
   '',
   '/** ABI of Multicall3 (same interface as the canonical contract at 0xcA11bde0…CA11). */',
   `export const multicall3Abi = ${JSON.stringify(multicall.abi, null, 2)} as const;`,
+  '',
+  '/** ABI of DevnetPermit2 (Permit2 signature transfers, installed at the canonical Permit2 address). */',
+  `export const permit2Abi = ${JSON.stringify(permit2.abi, null, 2)} as const;`,
+  '',
+  '/** ABI of DevnetUptoPermit2Proxy (the x402 upto Permit2 proxy interface). */',
+  `export const uptoPermit2ProxyAbi = ${JSON.stringify(uptoProxy.abi, null, 2)} as const;`,
   '',
 ].join('\n');
 
@@ -94,6 +106,8 @@ if (process.argv.includes('--check')) {
   writeFileSync(abiPath, abiText);
   process.stdout.write(
     `wrote ${artifactPath} and ${abiPath} (solc ${artifact.compiler}; TestUSDC ${(usdc.evm.bytecode.object.length / 2) | 0} B, ` +
-      `Multicall3 runtime ${(multicall.evm.deployedBytecode.object.length / 2) | 0} B)\n`,
+      `Multicall3 runtime ${(multicall.evm.deployedBytecode.object.length / 2) | 0} B, ` +
+      `DevnetPermit2 runtime ${(permit2.evm.deployedBytecode.object.length / 2) | 0} B, ` +
+      `DevnetUptoPermit2Proxy runtime ${(uptoProxy.evm.deployedBytecode.object.length / 2) | 0} B)\n`,
   );
 }

@@ -5,6 +5,10 @@ import type { Hex } from 'viem';
 export interface DevnetArtifacts {
   readonly TestUSDC: { readonly abi: readonly unknown[]; readonly bytecode: Hex };
   readonly Multicall3: { readonly abi: readonly unknown[]; readonly bytecode: Hex; readonly deployedBytecode: Hex };
+  /** Permit2 signature transfers, installed (runtime code only) at the canonical Permit2 address. */
+  readonly DevnetPermit2: { readonly abi: readonly unknown[]; readonly deployedBytecode: Hex };
+  /** The x402 `upto` Permit2 proxy, installed (runtime code only) where `@x402/evm` expects it. */
+  readonly DevnetUptoPermit2Proxy: { readonly abi: readonly unknown[]; readonly deployedBytecode: Hex };
   /** solc version that produced the bytecode. */
   readonly compiler: string;
 }

@@ -13,7 +13,7 @@ import {
 import { DEVNET_ACCOUNTS } from './accounts.js';
 import { testUsdcAbi } from './abi.js';
 import { loadArtifacts } from './artifacts.js';
-import { MULTICALL3_ADDRESS } from './chain.js';
+import { MULTICALL3_ADDRESS, PERMIT2_ADDRESS, UPTO_PERMIT2_PROXY_ADDRESS } from './chain.js';
 
 /** EIP-712 identity of the test token. */
 export interface TokenConfig {
@@ -119,4 +119,25 @@ export async function installMulticall3(
 ): Promise<Address> {
   await testClient.setCode({ address, bytecode: loadArtifacts().Multicall3.deployedBytecode });
   return address;
+}
+
+/**
+ * Installs Permit2 (signature transfers) at its canonical address and the x402 `upto` Permit2 proxy
+ * at the address `@x402/evm` uses, so `upto` payments (and `exact` Permit2 signatures) can be settled
+ * on the devnet. Both are this repository's own implementations of the public interfaces
+ * (`contracts/DevnetPermit2.sol`, `contracts/DevnetUptoPermit2Proxy.sol`): the canonical bytecode is
+ * not available offline. A payer still approves Permit2 on the token once, as on a real chain.
+ *
+ * @example
+ * ```ts
+ * await installPermit2(testClient); // { permit2: '0x0000…8BA3', uptoProxy: '0x4020…0002' }
+ * ```
+ */
+export async function installPermit2(
+  testClient: TestClient<'anvil', Transport, Chain | undefined>,
+): Promise<{ permit2: Address; uptoProxy: Address }> {
+  const artifacts = loadArtifacts();
+  await testClient.setCode({ address: PERMIT2_ADDRESS, bytecode: artifacts.DevnetPermit2.deployedBytecode });
+  await testClient.setCode({ address: UPTO_PERMIT2_PROXY_ADDRESS, bytecode: artifacts.DevnetUptoPermit2Proxy.deployedBytecode });
+  return { permit2: PERMIT2_ADDRESS, uptoProxy: UPTO_PERMIT2_PROXY_ADDRESS };
 }

@@ -15,8 +15,8 @@ import type { PrivateKeyAccount } from 'viem/accounts';
 import { DEVNET_ACCOUNTS, deriveBuyerAccounts, type DevnetAccount, type DevnetAccounts } from './accounts.js';
 import { testUsdcAbi } from './abi.js';
 import { spawnAnvil, type AnvilProcess } from './anvil.js';
-import { devnetChain, MULTICALL3_ADDRESS } from './chain.js';
-import { DEFAULT_TOKEN, deployTestUsdc, installMulticall3, mintUsdc, type DeployContext } from './deploy.js';
+import { devnetChain, MULTICALL3_ADDRESS, PERMIT2_ADDRESS, UPTO_PERMIT2_PROXY_ADDRESS } from './chain.js';
+import { DEFAULT_TOKEN, deployTestUsdc, installMulticall3, installPermit2, mintUsdc, type DeployContext } from './deploy.js';
 
 /** Options of {@link startDevnet}. All optional. */
 export interface DevnetOptions {
@@ -73,6 +73,10 @@ export interface Devnet {
   readonly usdc: DevnetToken;
   /** Canonical Multicall3 address, where the devnet installed its Multicall3 code. */
   readonly multicall3: Address;
+  /** Canonical Permit2 address, where the devnet installed its Permit2-compatible code (`upto` payments). */
+  readonly permit2: Address;
+  /** The x402 `upto` Permit2 proxy address `@x402/evm` uses, where the devnet installed a compatible proxy. */
+  readonly uptoPermit2Proxy: Address;
   /** The well-known accounts plus the funded extra buyers (empty unless `buyers` was set). */
   readonly accounts: DevnetAccounts & { readonly buyers: readonly DevnetAccount[] };
   readonly publicClient: PublicClient<HttpTransport, Chain>;
@@ -98,7 +102,8 @@ export interface Devnet {
 
 /**
  * Starts anvil on a free port, deploys TestUSDC (name "USD Coin", EIP-712 version "2" unless told
- * otherwise) from the deployer, installs Multicall3 at 0xcA11bde05977b3631167028862bE2a173976CA11 and
+ * otherwise) from the deployer, installs Multicall3 at 0xcA11bde05977b3631167028862bE2a173976CA11,
+ * Permit2 and the x402 `upto` Permit2 proxy at their canonical addresses (see `installPermit2`) and
  * mints the buyer (and any extra buyers) 1000 USDC. Typically ready in well under a second.
  *
  * @example
@@ -153,7 +158,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     };
     const ctx: DeployContext = { publicClient, walletClient, mine: automine ? undefined : mineOne };
 
-    const [usdcAddress] = await Promise.all([deployTestUsdc(ctx, token), installMulticall3(testClient)]);
+    const [usdcAddress] = await Promise.all([deployTestUsdc(ctx, token), installMulticall3(testClient), installPermit2(testClient)]);
     const recipients = [DEVNET_ACCOUNTS.buyer, ...extraBuyers].map((a) => a.address);
     await mintUsdc(ctx, usdcAddress, recipients, buyerBalance);
 
@@ -175,6 +180,8 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       chain,
       usdc,
       multicall3: MULTICALL3_ADDRESS,
+      permit2: PERMIT2_ADDRESS,
+      uptoPermit2Proxy: UPTO_PERMIT2_PROXY_ADDRESS,
       accounts: Object.freeze({ ...DEVNET_ACCOUNTS, buyers: Object.freeze(extraBuyers) }),
       publicClient,
       walletClient,

@@ -26,11 +26,12 @@ export {
   DEVNET_USDC_ADDRESS,
   deployTestUsdc,
   installMulticall3,
+  installPermit2,
   mintUsdc,
   type DeployContext,
   type TokenConfig,
 } from './deploy.js';
-export { MULTICALL3_ADDRESS, devnetChain } from './chain.js';
+export { MULTICALL3_ADDRESS, PERMIT2_ADDRESS, UPTO_PERMIT2_PROXY_ADDRESS, devnetChain } from './chain.js';
 export { loadArtifacts, type DevnetArtifacts } from './artifacts.js';
-export { testUsdcAbi, multicall3Abi } from './abi.js';
+export { testUsdcAbi, multicall3Abi, permit2Abi, uptoPermit2ProxyAbi } from './abi.js';
 export { startFacilitatorServer, type FacilitatorServer, type FacilitatorServerOptions } from './facilitator-server.js';

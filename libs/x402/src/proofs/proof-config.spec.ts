@@ -1,0 +1,30 @@
+import { resolveX402Config } from '../config/x402.config.js';
+import type { X402ModuleOptions } from '../x402.options.js';
+
+const base: X402ModuleOptions = {
+  networks: ['eip155:8453', 'eip155:84532'],
+  payTo: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
+  facilitator: { type: 'remote', url: 'https://f.example.com' },
+};
+
+describe('proofs options', () => {
+  it('offers proofs on the networks with a JSON-RPC URL, one confirmation by default', () => {
+    expect(resolveX402Config(base).proofs.confirmations).toEqual({});
+    const config = resolveX402Config({ ...base, settlement: { rpcUrls: { 'eip155:8453': 'https://rpc.example.com' } }, proofs: { ttlSeconds: 600 } });
+    expect(config.proofs).toEqual({ confirmations: { 'eip155:8453': 1 }, ttlSeconds: 600, retryAfterSeconds: 2, headCacheMs: 1000 });
+  });
+
+  it('takes confirmations per network', () => {
+    const config = resolveX402Config({ ...base, settlement: { rpcUrls: { 'eip155:8453': 'https://rpc.example.com' } }, proofs: { confirmations: { 'eip155:8453': 5 } } });
+    expect(config.proofs.confirmations).toEqual({ 'eip155:8453': 5 });
+  });
+
+  it.each<[string, X402ModuleOptions['proofs'], RegExp]>([
+    ['a network not accepted', { confirmations: { 'eip155:1': 2 } }, /proofs\.confirmations\["eip155:1"\].*not in networks/],
+    ['a network without RPC', { confirmations: { 'eip155:84532': 2 } }, /proofs\.confirmations\["eip155:84532"\].*no JSON-RPC URL/],
+    ['zero confirmations', { confirmations: { 'eip155:8453': 0 } }, /proofs\.confirmations\["eip155:8453"\]/],
+    ['a too short quote lifetime', { ttlSeconds: 5 }, /proofs\.ttlSeconds/],
+  ])('refuses %s at startup, naming the option', (_, proofs, message) => {
+    expect(() => resolveX402Config({ ...base, settlement: { rpcUrls: { 'eip155:8453': 'https://rpc.example.com' } }, proofs })).toThrow(message);
+  });
+});

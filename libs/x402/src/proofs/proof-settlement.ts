@@ -1,0 +1,62 @@
+import type { Logger } from '@nestjs/common';
+import { encodePaymentResponseHeader } from '@x402/core/http';
+import type { SettleResponse } from '@x402/core/types';
+import { catchError, from, mergeMap, throwError, type Observable } from 'rxjs';
+import type { PaymentRecord } from '../ledger/payment-store.interface.js';
+import { PAYMENT_RESPONSE_HEADER } from '../x402.constants.js';
+import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
+import { TX_HASH_SCHEME } from './tx-hash-scheme.js';
+import type { ProofClaim, TxProofService } from './tx-proof.service.js';
+
+/** What {@link settleProof} reports through: the response's headers, the recorded receipt, the log. */
+export interface ProofSettlementHooks {
+  setHeader(name: string, value: string): void;
+  settled(receipt: PaymentRecord): void;
+  logger: Logger;
+}
+
+/**
+ * Runs the handler of a request paid by a transaction-hash proof: on success the reference is used
+ * and the receipt recorded before the response goes out (with `PAYMENT-RESPONSE`); on failure (or a
+ * declared status >= 400) the reference is released, so the same payment can be presented again.
+ * If the ledger cannot record the use, the response is withheld (503) and the payment stays presentable.
+ *
+ * @example
+ * return settleProof(proofs, claim, next.handle(), 200, { setHeader, settled: (receipt) => events.emit(...), logger });
+ */
+export function settleProof(proofs: TxProofService, claim: ProofClaim, handler: Observable<unknown>, status: number, hooks: ProofSettlementHooks): Observable<unknown> {
+  const { setHeader, logger } = hooks;
+  const release = () => proofs.release(claim).catch((error: Error) => logger.error(`could not release payment reference ${claim.reference}: ${error.message}`));
+  return handler.pipe(
+    catchError((error) => from(release()).pipe(mergeMap(() => throwError(() => error)))),
+    mergeMap((body) =>
+      from(
+        (async () => {
+          if (status >= 400) {
+            await release();
+            return body;
+          }
+          let receipt;
+          try {
+            receipt = await proofs.complete(claim);
+          } catch (error) {
+            logger.error(`could not record the use of payment reference ${claim.reference}: ${(error as Error).message}`);
+            await release();
+            throw new X402HttpException(503, X402ErrorCode.LedgerUnavailable, 'the payment ledger is unavailable; present the payment again shortly', {}, { 'Retry-After': '5' });
+          }
+          const response: SettleResponse = {
+            success: true,
+            transaction: claim.transaction,
+            network: claim.network as SettleResponse['network'],
+            payer: claim.payer,
+            amount: claim.transferred,
+            extra: { scheme: TX_HASH_SCHEME, reference: claim.reference, ...(receipt ? { receipt: receipt.id } : {}) },
+          };
+          setHeader(PAYMENT_RESPONSE_HEADER, encodePaymentResponseHeader(response));
+          if (receipt) hooks.settled(receipt);
+          return body;
+        })(),
+      ),
+    ),
+  );
+}

@@ -1,0 +1,91 @@
+import type { PaymentRecord } from '../ledger/payment-store.interface.js';
+
+/**
+ * Lifecycle of a payment reference: `open` (quoted in a 402) -> `pending` (a checked transfer is
+ * bound to it, maybe not yet confirmed) -> `claimed` (a request is running its handler on it, for a
+ * while) -> `used` (served once, receipt recorded). A failed handler puts `claimed` back to `pending`.
+ */
+export type PaymentReferenceState = 'open' | 'pending' | 'claimed' | 'used';
+
+/** What a 402 quoted: send `amount` of `asset` to `payTo` on `network`, in a block after `minBlock`. */
+export interface NewPaymentReference {
+  /** Random id the payer presents with its transaction hash. */
+  reference: string;
+  network: string;
+  asset: string;
+  payTo: string;
+  /** Atomic units. */
+  amount: string;
+  /** `METHOD /path/template` of the route, and the resource the quote is for. */
+  route: string;
+  resourceUrl: string;
+  /** The chain head when quoted: the transfer must be mined in a later block. */
+  minBlock: string;
+  /** The reference cannot be bound to a transaction after this. */
+  expiresAt: Date;
+}
+
+/** A reference as stored, with the transfer bound to it once checked. */
+export interface PaymentReference extends NewPaymentReference {
+  state: PaymentReferenceState;
+  /** Transaction hash (lower case) and what it carried. */
+  transaction?: string;
+  payer?: string;
+  blockNumber?: string;
+  /** Atomic units the transfer moved to `payTo` (at least `amount`). */
+  transferred?: string;
+  usedAt?: Date;
+  createdAt: Date;
+}
+
+/** The transfer a checked transaction carried, to bind to a reference. */
+export interface TransferBinding {
+  transaction: string;
+  payer: string;
+  blockNumber: string;
+  transferred: string;
+}
+
+export type BindResult =
+  | { bound: true; reference: PaymentReference }
+  /** `transaction`: the hash is bound to another reference; `reference`: this reference to another hash; `expired`. */
+  | { bound: false; conflict: 'transaction' | 'reference' | 'expired' | 'unknown'; reference?: PaymentReference };
+
+/**
+ * Where payment references of transaction-hash proofs live. Every write is one atomic statement
+ * (a transaction hash is bound to one reference by a unique index; one request at a time holds a
+ * reference), so it is correct across app instances on one database. The built-in payment stores
+ * give one (`proofStore()`); a custom `PaymentStore` can implement it, or pass one as `proofs.store`.
+ *
+ * @example
+ * X402Module.forRoot({ ...options, store: myStore, proofs: { store: new TypeOrmProofStore(dataSource) } })
+ */
+export interface ProofStore {
+  createReferences(references: NewPaymentReference[]): Promise<void>;
+  findReference(reference: string): Promise<PaymentReference | undefined>;
+  /** Binds a checked transfer to an open, unexpired reference (idempotent for the same transaction). */
+  bindTransaction(reference: string, binding: TransferBinding): Promise<BindResult>;
+  /** `pending` (or `claimed` past its hold) -> `claimed` for `holdMs`; the reference, or undefined if another request holds or used it. */
+  claimReference(reference: string, holdMs: number): Promise<PaymentReference | undefined>;
+  /** `claimed` -> `pending`: the handler failed, the payment can be presented again. */
+  releaseReference(reference: string): Promise<void>;
+  /** `claimed` -> `used` and the settled receipt recorded, in one statement; the receipt, or undefined if not claimed. */
+  useReference(reference: string): Promise<PaymentRecord | undefined>;
+  /** Whether a transaction is already bound to a reference, or settled a payment in the ledger (an x402 settlement, a used proof). */
+  isTransactionTaken(network: string, transaction: string): Promise<boolean>;
+  /** Drops references that expired unpaid, and used ones, older than `before`; returns how many. */
+  purgeReferences(before: Date): Promise<number>;
+}
+
+/** Injection token of the {@link ProofStore} in use (undefined when the payment store has none). */
+export const PROOF_STORE = Symbol('x402:ProofStore');
+
+/**
+ * Key of the receipt of a transaction-hash payment in the payment ledger.
+ *
+ * @example
+ * proofReceiptKey('eip155:8453', '0xAB…') // 'tx-hash:eip155:8453:0xab…'
+ */
+export function proofReceiptKey(network: string, transaction: string): string {
+  return `tx-hash:${network}:${transaction}`.toLowerCase();
+}

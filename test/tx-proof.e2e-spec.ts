@@ -1,0 +1,240 @@
+import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from '@x402/core/http';
+import type { PaymentRequirements } from '@x402/core/types';
+import { wrapFetchWithSIWx } from '@x402/extensions/sign-in-with-x';
+import { createWalletClient, http, type Hex } from 'viem';
+import type { PrivateKeyAccount } from 'viem/accounts';
+import { encodePaymentProof } from '#x402';
+import { deployTestUsdc, mintUsdc, testUsdcAbi } from '#devnet';
+import { ADAPTERS, errorOf, payingFetch, startDemo, type Adapter, type DemoHarness } from './support/demo.harness.js';
+
+type Receipt = { id: string; state: string; scheme: string; amount: string; authorizedAmount?: string; settledAmount?: string; transaction?: string; payer: string; nonce: string };
+
+const CONFIRMATIONS = 3;
+
+/** The demo on anvil with transaction-hash proofs needing 3 confirmations (each test transfer is one block: automine). */
+async function startProofDemo(adapter: Adapter = 'express'): Promise<DemoHarness> {
+  return startDemo({}, {}, { adapter, x402: (options) => ({ ...options, proofs: { confirmations: { [options.networks[0]]: CONFIRMATIONS }, headCacheMs: 0 } }) });
+}
+
+/** Helpers over one demo: quotes, transfers, proofs. */
+function helpers(demo: () => DemoHarness) {
+  const quote = async (path: string): Promise<PaymentRequirements> => {
+    const res = await fetch(`${demo().url}${path}`);
+    expect(res.status).toBe(402);
+    await res.arrayBuffer();
+    const entry = decodePaymentRequiredHeader(res.headers.get('payment-required')!).accepts.find((a) => a.scheme === 'tx-hash');
+    if (!entry) throw new Error(`no tx-hash entry in the 402 of ${path}`);
+    return entry;
+  };
+  const transfer = async (from: PrivateKeyAccount, to: string, amount: bigint, token: Hex = demo().devnet.usdc.address, gas?: bigint): Promise<Hex> => {
+    const { devnet } = demo();
+    const wallet = createWalletClient({ account: from, chain: devnet.chain, transport: http(devnet.rpcUrl) });
+    const hash = await wallet.writeContract({ address: token, abi: testUsdcAbi, functionName: 'transfer', args: [to as Hex, amount], ...(gas ? { gas } : {}) });
+    await devnet.publicClient.waitForTransactionReceipt({ hash });
+    return hash;
+  };
+  /** Pays a quote with a plain transfer from the buyer. */
+  const pay = (entry: PaymentRequirements, amount = BigInt(entry.amount)) => transfer(demo().devnet.accounts.buyer.account, entry.payTo, amount);
+  const present = (path: string, entry: PaymentRequirements, transaction: Hex) =>
+    fetch(`${demo().url}${path}`, {
+      headers: { 'X-PAYMENT-PROOF': encodePaymentProof({ network: entry.network, transaction, reference: entry.extra.reference as string }) },
+    });
+  const receipts = async (query = ''): Promise<Receipt[]> =>
+    (await (await fetch(`${demo().url}/admin/receipts?limit=1000${query}`, { headers: { authorization: `Bearer ${demo().adminToken}` } })).json()).receipts;
+  return { quote, transfer, pay, present, receipts };
+}
+
+describe('pay by transaction hash: confirmations, refusals, once only (anvil, PostgreSQL, express)', () => {
+  let demo: DemoHarness;
+  const { quote, transfer, pay, present, receipts } = helpers(() => demo);
+  const merchant = () => demo.devnet.balanceOf(demo.devnet.accounts.payTo.address);
+
+  beforeAll(async () => {
+    demo = await startProofDemo();
+  });
+  afterAll(() => demo?.close());
+
+  async function expectRefused(res: Response, status: number, code: string) {
+    const body = await res.json();
+    expect({ status: res.status, code: errorOf(body).code }).toEqual({ status, code });
+    expect(typeof errorOf(body).message).toBe('string');
+    expect(body).not.toHaveProperty('days');
+    return body;
+  }
+
+  it('advertises a tx-hash entry after the signed one, with a fresh reference per 402; the official client still pays the signed one', async () => {
+    const res = await fetch(`${demo.url}/archive/berlin`);
+    const { accepts } = decodePaymentRequiredHeader(res.headers.get('payment-required')!);
+    await res.arrayBuffer();
+    expect(accepts.map((a) => a.scheme)).toEqual(['exact', 'tx-hash']);
+    expect(accepts[1]).toMatchObject({
+      network: demo.devnet.network,
+      amount: '20000',
+      asset: demo.devnet.usdc.address,
+      payTo: demo.devnet.accounts.payTo.address,
+      extra: { reference: expect.stringMatching(/^[0-9a-f]{32}$/), confirmations: CONFIRMATIONS, proofHeader: 'X-PAYMENT-PROOF' },
+    });
+    expect(accepts[1].extra.status).toBe(`${demo.url}/.well-known/x402/proofs/${accepts[1].extra.reference}`);
+    expect((await quote('/archive/berlin')).extra.reference).not.toBe(accepts[1].extra.reference);
+    const before = await merchant();
+    expect((await payingFetch(demo.devnet.accounts.buyer.account)(`${demo.url}/archive/berlin`)).status).toBe(200);
+    expect((await merchant()) - before).toBe(20_000n);
+    // routes without txProof do not offer it
+    const plain = decodePaymentRequiredHeader((await fetch(`${demo.url}/weather/forecast/lisbon`)).headers.get('payment-required')!);
+    expect(plain.accepts.map((a) => a.scheme)).toEqual(['exact']);
+  });
+
+  it('a plain transfer grants access once after N confirmations, and never twice', async () => {
+    const entry = await quote('/archive/berlin');
+    const hash = await pay(entry);
+    const first = await present('/archive/berlin', entry, hash);
+    const pending = await expectRefused(first, 402, 'payment_pending');
+    expect(first.headers.get('retry-after')).toBe('2');
+    expect(pending.proof).toMatchObject({ state: 'pending', confirmations: 1, requiredConfirmations: CONFIRMATIONS, transaction: hash });
+    const status = await (await fetch(entry.extra.status as string)).json();
+    expect(status).toMatchObject({ reference: entry.extra.reference, state: 'pending', confirmations: 1, payer: demo.devnet.accounts.buyer.address });
+
+    await demo.devnet.mine(1);
+    expect((await expectRefused(await present('/archive/berlin', entry, hash), 402, 'payment_pending')).proof.confirmations).toBe(2);
+    await demo.devnet.mine(1);
+    expect((await (await fetch(entry.extra.status as string)).json()).state).toBe('confirmed');
+
+    const paid = await present('/archive/berlin', entry, hash);
+    expect(paid.status).toBe(200);
+    expect((await paid.json()).days).toHaveLength(365);
+    const settlement = decodePaymentResponseHeader(paid.headers.get('payment-response')!);
+    expect(settlement).toMatchObject({ success: true, transaction: hash, network: demo.devnet.network, payer: demo.devnet.accounts.buyer.address, amount: '20000' });
+
+    await expectRefused(await present('/archive/berlin', entry, hash), 409, 'payment_already_used');
+    expect((await (await fetch(entry.extra.status as string)).json()).state).toBe('used');
+    const receipt = (await receipts()).find((r) => r.transaction === hash)!;
+    expect(receipt).toMatchObject({ state: 'settled', scheme: 'tx-hash', amount: '20000', authorizedAmount: '20000', settledAmount: '20000', nonce: entry.extra.reference });
+  });
+
+  it('the same hash with another reference, or on another resource, is refused', async () => {
+    const entry = await quote('/archive/berlin');
+    const hash = await pay(entry);
+    await expectRefused(await present('/archive/berlin', entry, hash), 402, 'payment_pending'); // checked and bound to this reference
+    const other = await quote('/archive/berlin');
+    await expectRefused(await present('/archive/berlin', other, hash), 409, 'payment_already_used');
+    await expectRefused(await present('/archive/tokyo', entry, hash), 402, 'payment_reference_mismatch');
+    await demo.devnet.mine(CONFIRMATIONS);
+    expect((await present('/archive/berlin', entry, hash)).status).toBe(200);
+    await expectRefused(await present('/archive/berlin', other, hash), 409, 'payment_already_used');
+  });
+
+  it('refuses an underpayment, another token, another recipient, a reverted transfer and an unknown hash', async () => {
+    const { buyer, deployer } = demo.devnet.accounts;
+    const underpaid = await quote('/archive/berlin');
+    await expectRefused(await present('/archive/berlin', underpaid, await pay(underpaid, 19_999n)), 402, 'payment_insufficient');
+
+    // another token, deployed by the merchant's account (the deployer's key is the facilitator's: its nonces are the facilitator's business)
+    const owner = createWalletClient({ account: demo.devnet.accounts.payTo.account, chain: demo.devnet.chain, transport: http(demo.devnet.rpcUrl) });
+    const ctx = { publicClient: demo.devnet.publicClient, walletClient: owner };
+    const other = await deployTestUsdc(ctx, { name: 'Other Dollar', version: '1' });
+    await mintUsdc(ctx, other, [buyer.address], 1_000_000n);
+    const wrongToken = await quote('/archive/berlin');
+    await expectRefused(await present('/archive/berlin', wrongToken, await transfer(buyer.account, wrongToken.payTo, 20_000n, other)), 402, 'payment_wrong_asset');
+
+    const wrongRecipient = await quote('/archive/berlin');
+    await expectRefused(await present('/archive/berlin', wrongRecipient, await transfer(buyer.account, deployer.address, 20_000n)), 402, 'payment_wrong_recipient');
+
+    const reverted = await quote('/archive/berlin');
+    const failed = await transfer(buyer.account, reverted.payTo, 10n ** 15n, demo.devnet.usdc.address, 100_000n); // more than the buyer has
+    expect((await demo.devnet.publicClient.getTransactionReceipt({ hash: failed })).status).toBe('reverted');
+    await expectRefused(await present('/archive/berlin', reverted, failed), 402, 'payment_transaction_failed');
+
+    const unknown = await present('/archive/berlin', await quote('/archive/berlin'), `0x${'ab'.repeat(32)}`);
+    await expectRefused(unknown, 402, 'payment_pending');
+    expect(unknown.headers.get('retry-after')).toBe('2');
+
+    // refusals bind nothing: the underpaid reference can still be paid in full, with a new transfer
+    const full = await pay(underpaid);
+    await demo.devnet.mine(CONFIRMATIONS);
+    expect((await present('/archive/berlin', underpaid, full)).status).toBe(200);
+  });
+
+  it('refuses a transfer mined before the quote', async () => {
+    const early = await transfer(demo.devnet.accounts.buyer.account, demo.devnet.accounts.payTo.address, 20_000n);
+    await demo.devnet.mine(CONFIRMATIONS);
+    const entry = await quote('/archive/berlin');
+    await expectRefused(await present('/archive/berlin', entry, early), 402, 'payment_transaction_too_old');
+  });
+
+  it('a transaction that settled a signed x402 payment cannot be presented as a proof', async () => {
+    const paid = await payingFetch(demo.devnet.accounts.buyer.account)(`${demo.url}/archive/berlin`);
+    expect(paid.status).toBe(200);
+    const { transaction } = decodePaymentResponseHeader(paid.headers.get('payment-response')!);
+    await demo.devnet.mine(CONFIRMATIONS);
+    await expectRefused(await present('/archive/berlin', await quote('/archive/berlin'), transaction as Hex), 409, 'payment_already_used');
+  });
+
+  it('one confirmed proof presented 6 times at once serves exactly one request', async () => {
+    const entry = await quote('/archive/berlin');
+    const hash = await pay(entry);
+    await demo.devnet.mine(CONFIRMATIONS);
+    const responses = await Promise.all(Array.from({ length: 6 }, () => present('/archive/berlin', entry, hash)));
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 409, 409, 409, 409, 409]);
+    for (const r of responses.filter((r) => r.status === 409)) expect(['payment_in_progress', 'payment_already_used']).toContain(errorOf(await r.json()).code);
+    expect((await receipts()).filter((r) => r.transaction === hash)).toHaveLength(1);
+  });
+
+  it('a handler that fails does not use the payment: it can be presented again', async () => {
+    const entry = await quote('/archive/atlantis');
+    const hash = await pay(entry);
+    await demo.devnet.mine(CONFIRMATIONS);
+    expect((await present('/archive/atlantis', entry, hash)).status).toBe(404);
+    expect((await (await fetch(entry.extra.status as string)).json()).state).toBe('confirmed');
+    expect((await present('/archive/atlantis', entry, hash)).status).toBe(404);
+    expect((await receipts()).filter((r) => r.transaction === hash)).toHaveLength(0);
+  });
+
+  it('opens an access window after a confirmed payment: the same proof again, or signing in with the paying wallet', async () => {
+    const entry = await quote('/archive/lisbon/climate');
+    expect(entry.amount).toBe('30000');
+    const hash = await pay(entry);
+    await demo.devnet.mine(CONFIRMATIONS);
+    expect((await present('/archive/lisbon/climate', entry, hash)).status).toBe(200);
+    const again = await present('/archive/lisbon/climate', entry, hash);
+    expect(again.status).toBe(200);
+    expect((await again.json()).months).toHaveLength(12);
+    const signedIn = await wrapFetchWithSIWx(fetch, demo.devnet.accounts.buyer.account)(`${demo.url}/archive/lisbon/climate`);
+    expect(signedIn.status).toBe(200);
+    expect((await receipts()).filter((r) => r.transaction === hash)).toHaveLength(1);
+  });
+
+  it('bad proof headers are a 400, an unknown reference a 402, never a 5xx', async () => {
+    for (const header of ['%%%', Buffer.from('{"network":1}').toString('base64'), Buffer.from('null').toString('base64'), 'A'.repeat(2000)]) {
+      const res = await fetch(`${demo.url}/archive/berlin`, { headers: { 'X-PAYMENT-PROOF': header } });
+      await expectRefused(res, 400, 'invalid_payment_proof');
+    }
+    const entry = await quote('/archive/berlin');
+    const res = await fetch(`${demo.url}/archive/berlin`, {
+      headers: { 'X-PAYMENT-PROOF': encodePaymentProof({ network: entry.network, transaction: `0x${'cd'.repeat(32)}`, reference: 'f'.repeat(32) }) },
+    });
+    await expectRefused(res, 402, 'payment_reference_unknown');
+    expect((await fetch(`${demo.url}/.well-known/x402/proofs/${'f'.repeat(32)}`)).status).toBe(404);
+  });
+});
+
+describe.each(ADAPTERS)('pay by transaction hash (anvil, %s)', (adapter) => {
+  let demo: DemoHarness;
+  const { quote, pay, present } = helpers(() => demo);
+
+  beforeAll(async () => {
+    demo = await startProofDemo(adapter);
+  });
+  afterAll(() => demo?.close());
+
+  it('serves once after the confirmations, with PAYMENT-RESPONSE, then 409', async () => {
+    const entry = await quote('/archive/tokyo');
+    const hash = await pay(entry);
+    expect((await present('/archive/tokyo', entry, hash)).status).toBe(402);
+    await demo.devnet.mine(CONFIRMATIONS - 1);
+    const paid = await present('/archive/tokyo', entry, hash);
+    expect(paid.status).toBe(200);
+    expect(decodePaymentResponseHeader(paid.headers.get('payment-response')!).transaction).toBe(hash);
+    expect((await present('/archive/tokyo', entry, hash)).status).toBe(409);
+  });
+});
