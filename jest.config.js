@@ -25,6 +25,7 @@ const common = {
   moduleNameMapper: {
     '^#x402$': '<rootDir>/libs/x402/src/index.ts',
     '^#x402/health$': '<rootDir>/libs/x402/src/health/index.ts',
+    '^#x402/metrics$': '<rootDir>/libs/x402/src/metrics/index.ts',
     '^#devnet$': '<rootDir>/libs/devnet/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -6,6 +6,7 @@ import { startDevnet, type Devnet } from '#devnet';
 import { challengeOf, signPayment } from './support/demo.harness.js';
 import { DATABASE_URL } from './support/databases.js';
 import { freePort, start, type Child } from './support/processes.js';
+import { metricValue, parsePrometheus } from './support/prometheus.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 /**
@@ -85,6 +86,10 @@ describe('faults: chain down, database connections dropped (separate process)', 
     expect(details.facilitator.status).toBe('down');
     expect(await merchant()).toBe(before);
     expect(app.process.exitCode).toBeNull();
+    // operators see it as RPC errors, not as payers' faults
+    const metrics = parsePrometheus(await (await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer faults-test-admin-token' } })).text());
+    expect(metricValue(metrics, 'x402_rpc_errors_total', { operation: 'verify', network: devnet.network })).toBe(5);
+    expect(metricValue(metrics, 'x402_payments_failed_total', { stage: 'verify', reason: 'facilitator_unavailable' })).toBe(5);
   });
 
   it('works again once the chain is back', async () => {

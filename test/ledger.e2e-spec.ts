@@ -102,6 +102,16 @@ describe.each(['postgres', 'pglite'] as const)('TypeOrmPaymentStore on %s', (kin
     const byDay = await store.revenue({ by: 'day' });
     expect(byDay.map((r) => r.group)).toEqual([today]);
     expect(byDay[0].payments).toBe(await store.findReceipts({ state: 'settled', limit: 1000 }).then((r) => r.length));
+
+    // hours and minutes (the dashboard's time axis): the UTC period each settlement falls in
+    const settled = await store.findReceipts({ state: 'settled', limit: 1000 });
+    const periods = { hour: (iso: string) => `${iso.slice(0, 13)}:00Z`, minute: (iso: string) => `${iso.slice(0, 16)}Z` };
+    for (const by of ['hour', 'minute'] as const) {
+      const rows = await store.revenue({ by });
+      expect(rows.map((r) => r.group)).toEqual([...new Set(settled.map((r) => periods[by](r.settledAt!.toISOString())))].sort());
+      expect(rows.reduce((sum, r) => sum + r.payments, 0)).toBe(settled.length);
+      expect(Number.isNaN(new Date(rows[0].group).getTime())).toBe(false);
+    }
   });
 
   it('purges old snapshots and failed attempts but keeps receipts', async () => {

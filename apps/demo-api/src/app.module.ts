@@ -1,11 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { TypeOrmPaymentStore, X402DiscoveryModule, X402Module, type X402ModuleOptions } from '#x402';
+import { TypeOrmPaymentStore, X402DiscoveryModule, X402LoggingModule, X402Module, X402ProofsModule, type X402ModuleOptions } from '#x402';
 import { X402HealthModule } from '#x402/health';
+import { X402MetricsModule } from '#x402/metrics';
 import { ADMIN_TOKEN, AdminTokenGuard } from './admin/admin-token.guard.js';
 import { AdminController } from './admin/admin.controller.js';
+import { DashboardController } from './admin/dashboard/dashboard.controller.js';
+import { MetricsController } from './metrics.controller.js';
 import { AlertsController } from './alerts/alerts.controller.js';
+import { ArchiveController } from './archive/archive.controller.js';
+import { BulkController } from './bulk/bulk.controller.js';
 import { HealthController } from './health.controller.js';
 import { typeOrmOptions, type DemoDatabaseOptions } from './database.js';
 import { InfoController } from './info.controller.js';
@@ -33,8 +38,11 @@ export class AppModule {
           useFactory: (dataSource: DataSource) => ({ ...x402, store: new TypeOrmPaymentStore(dataSource) }),
         }),
         X402DiscoveryModule.forRoot(), // GET /.well-known/x402
+        X402ProofsModule.forRoot(), // GET /.well-known/x402/proofs/:reference (transaction-hash payments)
+        X402MetricsModule.forRoot(), // its own registry, served at GET /metrics (admin token)
+        X402LoggingModule.forRoot({ format: 'text' }), // one line per payment outcome, correlated by receipt id
       ],
-      controllers: [InfoController, WeatherController, SearchController, ReportsController, AlertsController, AdminController, HealthController],
+      controllers: [InfoController, WeatherController, SearchController, ReportsController, AlertsController, BulkController, ArchiveController, AdminController, DashboardController, MetricsController, HealthController],
       providers: [{ provide: ADMIN_TOKEN, useValue: adminToken }, AdminTokenGuard],
     };
   }

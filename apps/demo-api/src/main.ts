@@ -46,6 +46,8 @@ async function main(): Promise<void> {
     log(`demo buyer ${devnet.buyer} holds test USDC; merchant (payTo) ${devnet.payTo}`);
   }
   if (!config.adminToken) log(`admin: curl -H 'Authorization: Bearer ${adminToken}' ${url}/admin/receipts   (token generated for this run; set X402_ADMIN_TOKEN to fix it)`);
+  // The fragment never reaches the server; the page keeps the token for its tab (sessionStorage).
+  log(`dashboard: ${url}/admin/dashboard${config.adminToken ? '   (asks for X402_ADMIN_TOKEN)' : `#token=${adminToken}`}   metrics: ${url}/metrics (bearer token)`);
   log(`try: curl -i ${url}/weather/forecast/lisbon   (402 with the price)`);
   log(`pay: npx x402 pay ${url}/weather/forecast/lisbon`);
   const stop = async () => {

@@ -29,6 +29,27 @@ export { X402ConfigError, X402ErrorCode, X402HttpException, type X402ErrorBody, 
 export { Free, Priced, X402_PRICE_METADATA, type PriceMetadata, type PricedOptions } from './pricing/priced.decorator.js';
 export { formatAtomic, parseUsdAmount, quotePrice, PriceError, type AtomicPrice, type DynamicPrice, type PriceInput, type Quote, type StaticPrice } from './pricing/price.js';
 export { RoutePricingService, type RouteOffer, type RoutePlan } from './pricing/route-pricing.service.js';
+// Observability (issue #8): the event stream metrics and logs subscribe to; outcome logs through Nest's Logger.
+export { X402Events } from './events/x402.events.js';
+export { outageEvent } from './events/outage-event.js';
+export type {
+  X402ChallengeEvent,
+  X402Event,
+  X402EventListener,
+  X402EventOf,
+  X402EventType,
+  X402FacilitatorErrorEvent,
+  X402FailedEvent,
+  X402PaymentFacts,
+  X402PaymentStage,
+  X402ReplayedEvent,
+  X402RpcErrorEvent,
+  X402SettledEvent,
+  X402VerifiedEvent,
+} from './events/x402-event.types.js';
+export { X402LoggingModule } from './logging/x402-logging.module.js';
+export { X402OutcomeLogger } from './logging/payment-outcome.logger.js';
+export type { X402LoggingOptions } from './logging/x402-logging.options.js';
 export { X402Guard } from './http/x402.guard.js';
 export { X402Interceptor } from './http/x402.interceptor.js';
 export { decodePaymentHeader, readPaymentHeader, type DecodedPayment, type PaymentHeader } from './http/payment-header.codec.js';
@@ -72,3 +93,35 @@ export { X402OutboxWorker } from './settlement/outbox.worker.js';
 export { ChainReader, type AuthorizationOnChain } from './settlement/chain-reader.js';
 export { PaidAccessService, type AccessDecision } from './sessions/paid-access.service.js';
 export { parseAccessWindow } from './sessions/access-window.js';
+// Transaction-hash proofs and usage-based prices (issue #7).
+export type { X402ProofOptions } from './proofs/proof-options.js';
+export { resolveProofs, type ResolvedProofs } from './proofs/proof-config.js';
+export { TxProofService, type PaymentProof, type ProofClaim, type ProofDecision, type ProofStatus } from './proofs/tx-proof.service.js';
+export { X402ProofsModule, type X402ProofsModuleOptions } from './proofs/x402-proofs.module.js';
+export { X402ProofsController, PROOF_STATUS_PATH } from './proofs/x402-proofs.controller.js';
+export { decodePaymentProof, encodePaymentProof, readPaymentProof, MAX_PAYMENT_PROOF_BYTES } from './proofs/payment-proof.codec.js';
+export { X402ProofErrorCode } from './proofs/proof-errors.js';
+export { TX_HASH_SCHEME } from './proofs/tx-hash-scheme.js';
+export { judgeTransfer, type TransferVerdict } from './proofs/transfer-match.js';
+export { TransferReader, type TransactionInspection, type TransferLog } from './proofs/transfer-reader.js';
+export {
+  PROOF_STORE,
+  proofReceiptKey,
+  type BindResult,
+  type NewPaymentReference,
+  type PaymentReference,
+  type PaymentReferenceState,
+  type ProofStore,
+  type TransferBinding,
+} from './proofs/proof-store.interface.js';
+export { InMemoryProofStore } from './proofs/in-memory-proof.store.js';
+export { TypeOrmProofStore } from './proofs/typeorm/typeorm-proof.store.js';
+export { X402PaymentReferenceEntity } from './proofs/typeorm/x402-payment-reference.entity.js';
+export { X402ProofsAndUsage1764000000003 } from './ledger/typeorm/migrations/1764000000003-x402-proofs-and-usage.js';
+export { PAYMENT_PROOF_HEADER } from './x402.constants.js';
+export type { SettledAmounts } from './ledger/payment-store.interface.js';
+export { isUpToPrice, type UpToPrice } from './upto/upto-price.js';
+export { UPTO_SCHEME } from './upto/upto-scheme.js';
+export { UsageMeter } from './upto/usage-meter.js';
+export { X402Usage, usageOf } from './upto/usage.decorator.js';
+export { settlementOverridesFor, settledAmountsFor } from './upto/upto-settlement.js';

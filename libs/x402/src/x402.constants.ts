@@ -11,8 +11,11 @@ export const X_PAYMENT_RESPONSE_HEADER = 'X-PAYMENT-RESPONSE';
 
 /** Headers a browser client must be allowed to read (CORS `exposedHeaders`). */
 export const X402_EXPOSED_HEADERS = [PAYMENT_REQUIRED_HEADER, PAYMENT_RESPONSE_HEADER, X_PAYMENT_RESPONSE_HEADER];
+/** Request header carrying a transaction-hash proof: base64 JSON `{ network, transaction, reference }`. */
+export const PAYMENT_PROOF_HEADER = 'x-payment-proof';
+
 /** Headers a browser client must be allowed to send (CORS `allowedHeaders`). */
-export const X402_ALLOWED_HEADERS = ['PAYMENT-SIGNATURE', 'X-PAYMENT', 'SIGN-IN-WITH-X', 'Idempotency-Key'];
+export const X402_ALLOWED_HEADERS = ['PAYMENT-SIGNATURE', 'X-PAYMENT', 'SIGN-IN-WITH-X', 'Idempotency-Key', 'X-PAYMENT-PROOF'];
 
 /** Default upper bound for the encoded payment header, in bytes. */
 export const DEFAULT_MAX_PAYMENT_HEADER_BYTES = 8 * 1024;

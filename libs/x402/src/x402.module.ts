@@ -2,10 +2,13 @@ import { Module, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { resolveX402Config, type X402Config } from './config/x402.config.js';
 import { createFacilitatorClient } from './facilitator/facilitator.factory.js';
+import { X402Events } from './events/x402.events.js';
 import { X402Guard } from './http/x402.guard.js';
 import { X402Interceptor } from './http/x402.interceptor.js';
 import { InMemoryPaymentStore } from './ledger/in-memory-payment.store.js';
-import { PAYMENT_STORE } from './ledger/payment-store.interface.js';
+import { PAYMENT_STORE, type PaymentStore } from './ledger/payment-store.interface.js';
+import { PROOF_STORE } from './proofs/proof-store.interface.js';
+import { TxProofService } from './proofs/tx-proof.service.js';
 import { X402ReceiptsService } from './ledger/receipts.service.js';
 import { PaidAccessService } from './sessions/paid-access.service.js';
 import { X402OutboxWorker } from './settlement/outbox.worker.js';
@@ -21,6 +24,9 @@ const providers: Provider[] = [
   { provide: X402_CONFIG, useFactory: (options: X402ModuleOptions) => resolveX402Config(options), inject: [X402_MODULE_OPTIONS] },
   { provide: X402_FACILITATOR, useFactory: (config: X402Config) => createFacilitatorClient(config), inject: [X402_CONFIG] },
   { provide: PAYMENT_STORE, useFactory: (options: X402ModuleOptions) => options.store ?? new InMemoryPaymentStore(), inject: [X402_MODULE_OPTIONS] },
+  { provide: PROOF_STORE, useFactory: (options: X402ModuleOptions, store: PaymentStore) => options.proofs?.store ?? store.proofStore?.(), inject: [X402_MODULE_OPTIONS, PAYMENT_STORE] },
+  TxProofService,
+  X402Events,
   X402ResourceServerHost,
   RoutePricingService,
   X402RouteValidator,
@@ -51,6 +57,6 @@ const providers: Provider[] = [
 @Module({
   imports: [DiscoveryModule],
   providers,
-  exports: [X402_CONFIG, X402_FACILITATOR, PAYMENT_STORE, X402ResourceServerHost, RoutePricingService, X402Guard, X402Interceptor, X402ReceiptsService, PaidAccessService, X402SettlementService, X402OutboxWorker],
+  exports: [X402_CONFIG, X402_FACILITATOR, PAYMENT_STORE, PROOF_STORE, TxProofService, X402Events, X402ResourceServerHost, RoutePricingService, X402Guard, X402Interceptor, X402ReceiptsService, PaidAccessService, X402SettlementService, X402OutboxWorker],
 })
 export class X402Module extends X402ConfigurableModule {}

@@ -1,5 +1,6 @@
 import type { FacilitatorClient, FacilitatorConfig } from '@x402/core/server';
 import type { PaymentStore } from './ledger/payment-store.interface.js';
+import type { X402ProofOptions } from './proofs/proof-options.js';
 
 /** A CAIP-2 network id such as `eip155:8453` (Base) or `eip155:84532` (Base Sepolia). */
 export type Network = `${string}:${string}`;
@@ -90,6 +91,8 @@ export interface X402ModuleOptions {
   idempotency?: X402IdempotencyOptions;
   /** When money moves relative to the handler, and how deferred settlements are worked off. */
   settlement?: X402SettlementOptions;
+  /** Transaction-hash proofs (`@Priced(price, { txProof: true })`): confirmations per network, quote lifetime. */
+  proofs?: X402ProofOptions;
 }
 
 /** When money moves: `authorization` (verify, handler, settle, respond), `upfront` (settle first) or `deferred` (respond, settle in the background). */

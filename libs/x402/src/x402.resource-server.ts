@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { x402ResourceServer, type FacilitatorClient } from '@x402/core/server';
 import { ExactEvmScheme } from '@x402/evm/exact/server';
+import { UptoEvmScheme } from '@x402/evm/upto/server';
 import type { X402Config } from './config/x402.config.js';
 import { DEFAULT_SUPPORTED_CACHE_TTL_MS, RemoteFacilitatorClient } from './facilitator/remote-facilitator.client.js';
 import { v1NetworkName } from './http/v1-compat.js';
@@ -31,6 +32,15 @@ export class X402ResourceServerHost implements OnModuleInit, OnModuleDestroy {
   private refreshing?: Promise<void>;
   /** Set while the resource server reloads its kinds (they are briefly empty): requests wait for it. */
   private reloading?: Promise<void>;
+  private loads = 0;
+
+  /**
+   * Counts the loads of the facilitator's supported kinds: what is derived from them (which networks
+   * take v1 payments, hence the 402 bodies) and kept must be derived again when it changes.
+   */
+  get generation(): number {
+    return this.loads;
+  }
 
   constructor(
     @Inject(X402_CONFIG) private readonly config: X402Config,
@@ -39,6 +49,7 @@ export class X402ResourceServerHost implements OnModuleInit, OnModuleDestroy {
     this.server = new x402ResourceServer(facilitator);
     for (const { network } of config.accepted) {
       this.server.register(network, new ExactEvmScheme());
+      this.server.register(network, new UptoEvmScheme()); // usage prices; offered only where the facilitator supports it
       const v1Name = v1NetworkName(network);
       if (v1Name) this.server.register(v1Name as `${string}:${string}`, new ExactEvmScheme());
     }
@@ -95,6 +106,7 @@ export class X402ResourceServerHost implements OnModuleInit, OnModuleDestroy {
   private async load(): Promise<void> {
     if (this.refreshMs !== undefined) this.loadedKinds = JSON.stringify(await this.facilitator.getSupported()); // cached: initialize() reuses it
     await this.server.initialize();
+    this.loads++;
   }
 
   /**

@@ -1,7 +1,12 @@
-import { BadRequestException, Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Inject, Optional, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { X402ReceiptsService, type PaymentRecord, type PaymentState } from '#x402';
+import { PAYMENT_STORE, X402_CONFIG, X402ReceiptsService, type PaymentRecord, type PaymentState, type PaymentStore, type RevenueQuery, type X402Config } from '#x402';
+import { X402MetricsService } from '#x402/metrics';
 import { AdminTokenGuard } from './admin-token.guard.js';
+
+const REVENUE_GROUPS: RevenueQuery['by'][] = ['route', 'day', 'hour', 'minute'];
+/** Failed payments the failures summary reads at most. */
+const FAILURE_SCAN = 1000;
 
 const STATES: PaymentState[] = ['verified', 'settling', 'settled', 'failed'];
 
@@ -27,7 +32,12 @@ function integer(name: string, value: string | undefined, min: number, max: numb
 @Controller('admin')
 @UseGuards(AdminTokenGuard)
 export class AdminController {
-  constructor(private readonly receipts: X402ReceiptsService) {}
+  constructor(
+    private readonly receipts: X402ReceiptsService,
+    @Inject(PAYMENT_STORE) private readonly store: PaymentStore,
+    @Inject(X402_CONFIG) private readonly config: X402Config,
+    @Optional() private readonly metrics?: X402MetricsService,
+  ) {}
 
   @Get('receipts')
   @ApiOperation({ summary: 'Payments, newest first' })
@@ -64,12 +74,58 @@ export class AdminController {
   }
 
   @Get('revenue')
-  @ApiOperation({ summary: 'Settled revenue per route or per day (atomic units)' })
-  @ApiQuery({ name: 'by', required: false, enum: ['route', 'day'] })
+  @ApiOperation({ summary: 'Settled revenue per route, or per UTC day, hour or minute (atomic units)' })
+  @ApiQuery({ name: 'by', required: false, enum: REVENUE_GROUPS })
   @ApiQuery({ name: 'from', required: false })
   @ApiQuery({ name: 'to', required: false })
   async revenue(@Query('by') by = 'route', @Query('from') from?: string, @Query('to') to?: string) {
-    if (by !== 'route' && by !== 'day') throw new BadRequestException({ error: { code: 'invalid_query', message: 'by must be route or day' } });
-    return { by, revenue: await this.receipts.revenue({ by, from: date('from', from), to: date('to', to) }) };
+    if (!REVENUE_GROUPS.includes(by as RevenueQuery['by'])) {
+      throw new BadRequestException({ error: { code: 'invalid_query', message: `by must be one of ${REVENUE_GROUPS.join(', ')}` } });
+    }
+    const group = by as RevenueQuery['by'];
+    return { by: group, revenue: await this.receipts.revenue({ by: group, from: date('from', from), to: date('to', to) }) };
+  }
+
+  @Get('assets')
+  @ApiOperation({ summary: 'The tokens this API accepts (network, address, symbol, decimals), to format atomic amounts' })
+  assets() {
+    return { assets: this.config.accepted.map(({ network, asset }) => ({ network, asset: asset.address, symbol: asset.symbol, decimals: asset.decimals })) };
+  }
+
+  @Get('outbox')
+  @ApiOperation({ summary: 'Deferred payments served but not yet settled (backlog of the settlement outbox)' })
+  async outbox() {
+    const stats = await this.store.outboxStats();
+    const oldest = stats.oldestUnsettledAt;
+    return {
+      queued: stats.queued,
+      settling: stats.settling,
+      backlog: stats.queued + stats.settling,
+      oldestUnsettledAt: oldest?.toISOString() ?? null,
+      oldestUnsettledAgeSeconds: oldest ? Math.max(0, Math.round((Date.now() - oldest.getTime()) / 1000)) : null,
+    };
+  }
+
+  @Get('failures')
+  @ApiOperation({
+    summary: 'Why payments failed: settlement failures recorded in the ledger (by reason), and every refusal this instance saw since it started (by stage and reason)',
+  })
+  @ApiQuery({ name: 'from', required: false })
+  async failures(@Query('from') from?: string) {
+    const failed = await this.receipts.find({ state: 'failed', from: date('from', from), limit: FAILURE_SCAN });
+    const byReason = new Map<string, { reason: string; count: number; lastAt: string; routes: string[] }>();
+    for (const receipt of failed) {
+      const reason = receipt.errorReason ?? 'unknown';
+      const row = byReason.get(reason) ?? { reason, count: 0, lastAt: receipt.updatedAt.toISOString(), routes: [] };
+      row.count += 1;
+      if (receipt.updatedAt.toISOString() > row.lastAt) row.lastAt = receipt.updatedAt.toISOString();
+      if (!row.routes.includes(receipt.route)) row.routes.push(receipt.route);
+      byReason.set(reason, row);
+    }
+    return {
+      ledger: [...byReason.values()].sort((a, b) => b.count - a.count),
+      truncated: failed.length === FAILURE_SCAN, // more failed payments than were read: the counts are of the latest ones
+      sinceStart: this.metrics ? await this.metrics.failureCounts() : [],
+    };
   }
 }

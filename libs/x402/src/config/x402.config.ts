@@ -2,6 +2,7 @@ import { DEFAULT_ASSETS } from '@x402/evm';
 import { getAddress, isAddress } from 'viem';
 import { DEFAULT_MAX_PAYMENT_HEADER_BYTES, DEFAULT_MAX_TIMEOUT_SECONDS } from '../x402.constants.js';
 import { X402ConfigError } from '../x402.errors.js';
+import { resolveProofs, type ResolvedProofs } from '../proofs/proof-config.js';
 import type {
   Network,
   X402AssetOptions,
@@ -35,6 +36,8 @@ export interface X402Config {
   ledger: Required<X402LedgerOptions>;
   idempotency: Required<X402IdempotencyOptions>;
   settlement: ResolvedSettlement;
+  /** Transaction-hash proofs: the networks they can be checked on (those with a JSON-RPC URL), confirmations, quote lifetime. */
+  proofs: ResolvedProofs;
 }
 
 /** Settlement options after validation; USD caps are kept as decimal strings. */
@@ -211,7 +214,7 @@ export function resolveX402Config(options: X402ModuleOptions): X402Config {
       throw new X402ConfigError('publicUrl', `must be an absolute http(s) URL, got ${JSON.stringify(options.publicUrl)}`);
     }
   }
-  return {
+  const config: Omit<X402Config, 'proofs'> = {
     accepted,
     payTo: checkAddress('payTo', options.payTo),
     facilitator: checkFacilitator(options.facilitator, options.networks),
@@ -229,4 +232,5 @@ export function resolveX402Config(options: X402ModuleOptions): X402Config {
     idempotency: { required: checkBoolean('idempotency.required', options.idempotency?.required, false) },
     settlement: resolveSettlement(options),
   };
+  return { ...config, proofs: resolveProofs(options.proofs, options.networks, config.settlement.rpcUrls) };
 }

@@ -4,11 +4,27 @@ import type { PaymentPayload, PaymentRequirements, SettleResponse, SupportedResp
 import { toFacilitatorEvmSigner } from '@x402/evm';
 import { ExactEvmScheme } from '@x402/evm/exact/facilitator';
 import { ExactEvmSchemeV1 } from '@x402/evm/exact/v1/facilitator';
+import { UptoEvmScheme } from '@x402/evm/upto/facilitator';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createWalletClient, defineChain, http, HttpRequestError, publicActions, TimeoutError, type Hex } from 'viem';
+import {
+  concatHex,
+  createWalletClient,
+  defineChain,
+  encodeFunctionData,
+  http,
+  HttpRequestError,
+  publicActions,
+  TimeoutError,
+  TransactionReceiptNotFoundError,
+  WaitForTransactionReceiptTimeoutError,
+  type Abi,
+  type Hex,
+  type TransactionSerializable,
+} from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { v1NetworkName } from '../http/v1-compat.js';
-import { authorizationKey, MULTICALL3, MULTICALL3_ABI, transferCall, usedAuthorizations } from './multicall-batch.js';
+import { MULTICALL3, MULTICALL3_ABI, transferCall } from './multicall-batch.js';
+import { SettlementBatcher } from './settlement-batcher.js';
 import { submissionQueueFor } from './submission-queue.js';
 
 export interface LocalFacilitatorOptions {
@@ -20,18 +36,46 @@ export interface LocalFacilitatorOptions {
   confirmationTimeoutMs?: number;
   /** How often receipts are polled (ms). */
   pollingIntervalMs?: number;
+  /** Most payments settled in one Multicall3 transaction. */
+  maxBatch?: number;
 }
+
+/** Payments per settlement transaction: ~60k gas each, well under any block's gas limit. */
+const DEFAULT_MAX_BATCH = 50;
 
 function chainIdOf(network: string): number {
   return Number(network.split(':')[1]);
 }
 
-/** The RPC failures seen while one verify or settle call runs. */
-const rpcFailures = new AsyncLocalStorage<{ error?: unknown }>();
+/** What one verify or settle call saw of the chain: its RPC failures, and the code read at each address. */
+interface OperationScope {
+  error?: unknown;
+  codes?: Map<string, Promise<Hex | undefined>>;
+}
+
+const rpcFailures = new AsyncLocalStorage<OperationScope>();
 
 /** Transport-level failures (node down, timeout, refused), as opposed to the chain answering no. */
 function isTransportFailure(error: unknown): boolean {
   return error instanceof HttpRequestError || error instanceof TimeoutError || (error as { name?: string })?.name === 'TimeoutError';
+}
+
+/**
+ * The code at `address`, read once per verify or settle call: the exact scheme asks for the payer's
+ * code twice in a row (to classify the signature, then to check it), one RPC round trip each.
+ */
+function codeAt(address: Hex, read: () => Promise<Hex | undefined>): Promise<Hex | undefined> {
+  const scope = rpcFailures.getStore();
+  if (!scope) return read();
+  scope.codes ??= new Map();
+  const key = address.toLowerCase();
+  let code = scope.codes.get(key);
+  if (!code) {
+    code = read();
+    scope.codes.set(key, code);
+    code.catch(() => scope.codes!.delete(key)); // a failed read is not remembered
+  }
+  return code;
 }
 
 async function watchRpc<T>(call: () => Promise<T>): Promise<T> {
@@ -93,23 +137,57 @@ function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, options:
       }
     });
 
+  /** Estimates a transaction's gas and fees: everything but the nonce, so it need not wait in the queue. */
+  const prepare = async (to: Hex, data: Hex): Promise<TransactionSerializable> => {
+    const prepared = await client.prepareTransactionRequest({ account, chain, to, data, parameters: ['fees', 'gas', 'type'] });
+    const { type, gas, gasPrice, maxFeePerGas, maxPriorityFeePerGas, accessList } = prepared as Record<string, any>;
+    const fees = gasPrice !== undefined && maxFeePerGas === undefined ? { gasPrice } : { maxFeePerGas, maxPriorityFeePerGas };
+    return { chainId: id, to, data, type, gas, ...fees, ...(accessList ? { accessList } : {}) } as TransactionSerializable;
+  };
+  /** Signs a prepared transaction with the queue's next nonce and sends it: the only part that waits in turn. */
+  const sendPrepared = (transaction: TransactionSerializable): Promise<Hex> =>
+    submit(async (nonce) => client.sendRawTransaction({ serializedTransaction: await account.signTransaction({ ...transaction, nonce } as TransactionSerializable) }));
+  const send = async (to: Hex, data: Hex): Promise<Hex> => sendPrepared(await prepare(to, data));
+
+  /**
+   * Waits for a receipt, asking at once and then again after 10, 20, 40 ... ms up to the polling
+   * interval: a local chain mines in a few ms, and a fixed interval (viem waits one whole interval
+   * when the first look finds nothing) made the unlucky payments wait a quarter of a second.
+   */
+  const receiptOf = async (hash: Hex) => {
+    const deadline = Date.now() + (options.confirmationTimeoutMs ?? 60_000);
+    for (let delay = 10; ; delay = Math.min(delay * 2, options.pollingIntervalMs ?? 250)) {
+      try {
+        return await client.getTransactionReceipt({ hash });
+      } catch (error) {
+        if (!(error instanceof TransactionReceiptNotFoundError)) throw error;
+      }
+      if (Date.now() + delay > deadline) throw new WaitForTransactionReceiptTimeoutError({ hash });
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  };
+
   const signer = {
     address: account.address,
     readContract: (args: Parameters<typeof client.readContract>[0]) => watchRpc(() => client.readContract(args)),
     verifyTypedData: (args: Parameters<typeof client.verifyTypedData>[0]) => watchRpc(() => client.verifyTypedData(args)),
-    getCode: (args: { address: Hex }) => watchRpc(() => client.getCode(args)),
+    getCode: (args: { address: Hex }) => watchRpc(() => codeAt(args.address, () => client.getCode(args))),
     waitForTransactionReceipt: (args: { hash: Hex; timeout?: number }) => watchRpc(() => client.waitForTransactionReceipt(args)),
-    writeContract: (args: any) => watchRpc(() => submit((nonce) => client.writeContract({ ...args, nonce } as any))),
-    sendTransaction: (args: { to: Hex; data: Hex }) => watchRpc(() => submit((nonce) => client.sendTransaction({ ...args, nonce } as any))),
+    writeContract: (args: { address: Hex; abi: Abi; functionName: string; args?: readonly unknown[]; dataSuffix?: Hex }) =>
+      watchRpc(() => send(args.address, concatHex([encodeFunctionData({ abi: args.abi, functionName: args.functionName, args: args.args }), args.dataSuffix ?? '0x']))),
+    sendTransaction: (args: { to: Hex; data: Hex }) => watchRpc(() => send(args.to, args.data)),
   };
   const facilitatorSigner = toFacilitatorEvmSigner(signer as any, { confirmationTimeoutMs: options.confirmationTimeoutMs ?? 60_000 });
-  /** Sends one Multicall3 `aggregate3` of `calls` through the queue and waits for its receipt. */
-  const aggregate = async (calls: ReturnType<typeof transferCall>[]) => {
-    const hash = await signer.writeContract({ address: MULTICALL3, abi: MULTICALL3_ABI, functionName: 'aggregate3', args: [calls] });
-    const receipt = await watchRpc(() => client.waitForTransactionReceipt({ hash, timeout: options.confirmationTimeoutMs ?? 60_000 }));
-    return { hash, receipt };
+  return {
+    facilitatorSigner,
+    /** Prepares one Multicall3 `aggregate3` of `calls` (gas, fees). */
+    prepareAggregate: (calls: ReturnType<typeof transferCall>[]) =>
+      watchRpc(() => prepare(MULTICALL3, encodeFunctionData({ abi: MULTICALL3_ABI, functionName: 'aggregate3', args: [calls] }))),
+    /** Sends a prepared transaction through the queue; its hash once sent. */
+    send: (transaction: TransactionSerializable) => watchRpc(() => sendPrepared(transaction)),
+    receipt: (hash: Hex) => watchRpc(() => receiptOf(hash)),
+    hasMulticall: () => watchRpc(() => client.getCode({ address: MULTICALL3 })).then((code) => !!code && code !== '0x'),
   };
-  return { facilitatorSigner, aggregate, hasMulticall: () => watchRpc(() => client.getCode({ address: MULTICALL3 })).then((code) => !!code && code !== '0x') };
 }
 
 /**
@@ -122,14 +200,26 @@ function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, options:
  */
 export class LocalFacilitatorClient implements FacilitatorClient {
   private readonly facilitator = new x402Facilitator();
-  private readonly batchers = new Map<string, Pick<ReturnType<typeof queuedSigner>, 'aggregate' | 'hasMulticall'>>();
+  private readonly chains = new Map<string, { batcher: SettlementBatcher; hasMulticall(): Promise<boolean> }>();
   private readonly multicallPresent = new Map<string, Promise<boolean>>();
 
   constructor(options: LocalFacilitatorOptions) {
     for (const [network, rpcUrl] of Object.entries(options.rpcUrls)) {
-      const { facilitatorSigner: signer, aggregate, hasMulticall } = queuedSigner(options.privateKey as Hex, network, rpcUrl, options);
-      this.batchers.set(network, { aggregate, hasMulticall });
+      const { facilitatorSigner: signer, prepareAggregate, send, receipt, hasMulticall } = queuedSigner(options.privateKey as Hex, network, rpcUrl, options);
+      const batcher = new SettlementBatcher({
+        network,
+        maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+        prepare: prepareAggregate,
+        send,
+        receipt,
+        alone: (item) => this.facilitator.settle(item.payload, item.requirements),
+        diagnose: (item) => this.facilitator.verify(item.payload, item.requirements),
+        isolate: (call) => this.watched('settle', call, () => true),
+      });
+      this.chains.set(network, { batcher, hasMulticall });
       this.facilitator.register(network as `${string}:${string}`, new ExactEvmScheme(signer));
+      // Usage prices (`upto`): Permit2 signatures settled through the x402 upto proxy (needs Permit2 and the proxy on the chain).
+      this.facilitator.register(network as `${string}:${string}`, new UptoEvmScheme(signer));
       // v1 clients (X-PAYMENT) name the network the v1 way ("base-sepolia"); same chain, same signer.
       const v1Name = v1NetworkName(network);
       if (v1Name) this.facilitator.registerV1(v1Name as `${string}:${string}`, new ExactEvmSchemeV1(signer));
@@ -140,49 +230,34 @@ export class LocalFacilitatorClient implements FacilitatorClient {
     return this.watched('verify', () => this.facilitator.verify(paymentPayload, paymentRequirements), (r) => r.isValid);
   }
 
-  settle(paymentPayload: PaymentPayload, paymentRequirements: PaymentRequirements): Promise<SettleResponse> {
+  /**
+   * Settles a payment. Where Multicall3 is deployed, v2 `exact` EIP-3009 payments are group-committed:
+   * those that arrive while a transaction is being submitted go out together in the next one (see
+   * {@link SettlementBatcher}), so concurrent payments share transactions and receipt waits instead of
+   * queueing one transaction each behind the signer's nonce. Anything else is settled alone.
+   */
+  async settle(paymentPayload: PaymentPayload, paymentRequirements: PaymentRequirements): Promise<SettleResponse> {
+    const chain = this.chains.get(paymentRequirements.network);
+    if (chain && (await this.multicallOn(paymentRequirements.network))) {
+      return this.watched('settle', () => chain.batcher.settle({ payload: paymentPayload, requirements: paymentRequirements }), (r) => r.success);
+    }
     return this.watched('settle', () => this.facilitator.settle(paymentPayload, paymentRequirements), (r) => r.success);
   }
 
   /**
-   * Settles several v2 `exact` EIP-3009 payments of one network in one transaction: each is verified
-   * first, then all valid ones go into one Multicall3 `aggregate3` of `transferWithAuthorization` calls
-   * that may fail one by one. Which ones moved money is read from the receipt's `AuthorizationUsed`
-   * events. Networks without Multicall3 (or any other payment kind) fall back to one settle each.
+   * Settles several payments (an outbox batch): handed to the group commit together, the v2 `exact`
+   * EIP-3009 payments of a network go out in one Multicall3 transaction whose calls may fail one by one;
+   * which ones moved money is read from the receipt's `AuthorizationUsed` events. Networks without
+   * Multicall3 (or any other payment kind) are settled one by one.
    */
-  async settleBatch(items: { payload: PaymentPayload; requirements: PaymentRequirements }[]): Promise<SettleResponse[]> {
-    const results: (SettleResponse | undefined)[] = new Array(items.length);
-    const byNetwork = new Map<string, number[]>();
-    items.forEach((item, i) => {
-      const batchable = item.payload.x402Version === 2 && item.requirements.scheme === 'exact' && this.batchers.has(item.requirements.network);
-      if (!batchable) return;
-      byNetwork.set(item.requirements.network, [...(byNetwork.get(item.requirements.network) ?? []), i]);
-    });
-    for (const [network, indexes] of byNetwork) {
-      if (indexes.length < 2 || !(await this.multicallOn(network))) continue;
-      const valid: number[] = [];
-      for (const i of indexes) {
-        const verified = await this.verify(items[i].payload, items[i].requirements);
-        if (verified.isValid) valid.push(i);
-        else results[i] = { success: false, errorReason: verified.invalidReason ?? 'invalid_payment', transaction: '', network: network as SettleResponse['network'], payer: verified.payer };
-      }
-      if (valid.length === 0) continue;
-      const { hash, receipt } = await this.watched('settle', () => this.batchers.get(network)!.aggregate(valid.map((i) => transferCall(items[i].payload, items[i].requirements))), () => true);
-      const used = receipt.status === 'success' ? usedAuthorizations(receipt.logs) : new Set<string>();
-      for (const i of valid) {
-        const payer = (items[i].payload.payload as { authorization: { from: string } }).authorization.from;
-        results[i] = used.has(authorizationKey(items[i].payload))
-          ? { success: true, transaction: hash, network: network as SettleResponse['network'], payer, amount: items[i].requirements.amount }
-          : { success: false, errorReason: 'transaction_failed', transaction: hash, network: network as SettleResponse['network'], payer };
-      }
-    }
-    return Promise.all(items.map((item, i) => results[i] ?? this.settle(item.payload, item.requirements)));
+  settleBatch(items: { payload: PaymentPayload; requirements: PaymentRequirements }[]): Promise<SettleResponse[]> {
+    return Promise.all(items.map((item) => this.settle(item.payload, item.requirements)));
   }
 
   private multicallOn(network: string): Promise<boolean> {
     let present = this.multicallPresent.get(network);
     if (!present) {
-      present = this.batchers
+      present = this.chains
         .get(network)!
         .hasMulticall()
         .catch(() => {
@@ -196,7 +271,7 @@ export class LocalFacilitatorClient implements FacilitatorClient {
 
   /** Runs a call; a negative answer reached while the RPC was failing is an outage, not a refusal. */
   private async watched<T>(operation: string, call: () => Promise<T>, ok: (result: T) => boolean): Promise<T> {
-    const scope: { error?: unknown } = {};
+    const scope: OperationScope = {};
     const result = await rpcFailures.run(scope, async () => {
       try {
         return await call();

@@ -3,6 +3,8 @@ import { parsePaymentPayload, PaymentPayloadV1Schema, z } from '@x402/core/schem
 import type { PaymentPayload } from '@x402/core/types';
 import { PAYMENT_SIGNATURE_HEADER, X_PAYMENT_HEADER } from '../x402.constants.js';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
+import { asAuthorization, UptoPermit2PayloadSchema } from '../upto/permit2-payload.js';
+import { UPTO_SCHEME } from '../upto/upto-scheme.js';
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`));
 const uint = z.string().regex(/^[0-9]{1,78}$/);
@@ -29,7 +31,7 @@ export interface PaymentHeader {
   value: string;
 }
 
-/** A decoded, schema-checked payment with its EIP-3009 authorization. */
+/** A decoded, schema-checked payment with its EIP-3009 authorization (for `upto`, the Permit2 one read the same way). */
 export interface DecodedPayment {
   /** 2 for `PAYMENT-SIGNATURE`, 1 for `X-PAYMENT`. */
   x402Version: 1 | 2;
@@ -126,10 +128,13 @@ export function decodePaymentHeader(header: PaymentHeader | string, maxBytes: nu
     reject(400, X402ErrorCode.UnsupportedVersion, `x402Version ${quote(version)} is not supported in ${name}; ${hint}`);
   }
   const payload = x402Version === 2 ? parseV2(json) : parseV1(json);
-  const shape = Eip3009PayloadSchema.safeParse(payload.payload);
+  // A usage-based (`upto`) payment is a Permit2 signature: its authorization is read the same way.
+  const upto = x402Version === 2 && payload.accepted?.scheme === UPTO_SCHEME;
+  const shape = (upto ? UptoPermit2PayloadSchema : Eip3009PayloadSchema).safeParse(payload.payload);
   if (!shape.success) {
     const issue = shape.error.issues[0];
     reject(400, X402ErrorCode.InvalidPaymentPayload, `payment payload is invalid at "payload.${issue.path.join('.')}": ${issue.message}`);
   }
-  return { x402Version, payload, authorization: shape.data.authorization };
+  const data = shape.data as z.infer<typeof Eip3009PayloadSchema> | z.infer<typeof UptoPermit2PayloadSchema>;
+  return { x402Version, payload, authorization: 'permit2Authorization' in data ? asAuthorization(data.permit2Authorization) : data.authorization };
 }

@@ -1,12 +1,14 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { PAYMENT_REQUIRED_CACHE_CONTROL } from '@x402/core/server';
-import { encodePaymentRequiredHeader } from '@x402/core/http';
 import type { PaymentPayloadV1 } from '@x402/core/schemas';
 import type { PaymentPayload, PaymentRequirements } from '@x402/core/types';
 import { extractPaymentIdentifier, isValidPaymentId } from '@x402/extensions/payment-identifier';
 import { getAddress } from 'viem';
 import type { X402Config } from '../config/x402.config.js';
+import { outageEvent } from '../events/outage-event.js';
+import { paymentFacts } from '../events/payment-facts.js';
+import { X402Events } from '../events/x402.events.js';
 import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
 import { ledgerCall } from '../ledger/ledger-call.js';
 import { PAYMENT_STORE, type PaymentClaim, type PaymentRecord, type PaymentStore, type SettlementMode } from '../ledger/payment-store.interface.js';
@@ -14,14 +16,20 @@ import { X402SettlementService } from '../settlement/settlement.service.js';
 import { formatAtomic } from '../pricing/price.js';
 import { X402_PRICE_METADATA, type PriceMetadata } from '../pricing/priced.decorator.js';
 import { RoutePricingService, type RouteOffer, type RoutePlan } from '../pricing/route-pricing.service.js';
-import { PAYMENT_REQUIRED_HEADER } from '../x402.constants.js';
+import { PAYMENT_PROOF_HEADER, PAYMENT_REQUIRED_HEADER, PAYMENT_SIGNATURE_HEADER, X_PAYMENT_HEADER } from '../x402.constants.js';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG } from '../x402.tokens.js';
+import { ChallengeCache, type BuiltChallenge } from './challenge-cache.js';
+import { encodePaymentRequired } from './header-encoding.js';
 import { decodePaymentHeader, readPaymentHeader, type DecodedPayment } from './payment-header.codec.js';
 import { PaidAccessService } from '../sessions/paid-access.service.js';
 import { getRequestState, setRequestState } from './request-state.js';
 import { toV1Requirements, v1NetworkName } from './v1-compat.js';
+import { readPaymentProof } from '../proofs/payment-proof.codec.js';
+import { X402ProofErrorCode } from '../proofs/proof-errors.js';
+import { getProofClaim, setProofClaim } from '../proofs/proof-request-state.js';
+import { TxProofService } from '../proofs/tx-proof.service.js';
 
 type HttpRequest = { headers: Record<string, string | string[] | undefined> };
 
@@ -55,11 +63,22 @@ export class X402Guard implements CanActivate {
     protected readonly settlement: X402SettlementService,
   ) {}
 
+  /** Where payment outcomes are published (property-injected, so subclasses keep their constructors). */
+  @Inject(X402Events) protected readonly events: X402Events;
+
+  /** Transaction-hash proofs of `txProof` routes (property-injected, so subclasses keep their constructors). */
+  @Inject(TxProofService) protected readonly proofs: TxProofService;
+
+  /** 402s of statically priced routes, per offer and URL. */
+  private readonly challenges = new ChallengeCache();
+  /** The price text of each offer's 402 message, per facilitator generation (v1 support may change). */
+  private readonly priceTexts = new WeakMap<RouteOffer, { generation: number; text: string }>();
+
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const http = context.switchToHttp();
     const request = http.getRequest<HttpRequest>();
-    if (getRequestState(request)) return true; // bound twice (controller and method): already verified
+    if (getRequestState(request) || getProofClaim(request)) return true; // bound twice (controller and method): already verified
     const metadata = this.reflector.getAllAndOverride<PriceMetadata | undefined>(X402_PRICE_METADATA, [
       context.getHandler(),
       context.getClass(),
@@ -67,18 +86,21 @@ export class X402Guard implements CanActivate {
     if (!metadata || metadata.free) return true;
 
     const response = http.getResponse();
+    let attempt: PaymentRecord | undefined; // the claimed payment, for the event of a refusal
     try {
       const plan = this.pricing.planFor(context.getClass(), context.getHandler(), metadata);
       const offer = await this.pricing.offerFor(plan, request);
       const header = readPaymentHeader(request.headers);
+      const proof = plan.txProof ? readPaymentProof(request.headers) : undefined;
+      if (proof !== undefined) return await this.payWithProof(request, plan, offer, proof, header !== undefined);
       const signIn = plan.accessMs ? request.headers[SIGN_IN_HEADER] : undefined;
       if (typeof signIn === 'string') {
         const decision = await this.access.decide(signIn, plan, this.resourceUrl(request));
         if (decision.granted) return true; // a paid session: the handler runs, nothing is charged
-        if (header === undefined) throw this.challenge(request, plan, offer, decision.code, decision.message);
+        if (header === undefined) throw this.challenge(request, plan, await this.quoteProofs(request, plan, offer), decision.code, decision.message);
       }
       if (header === undefined) {
-        throw this.challenge(request, plan, offer, X402ErrorCode.PaymentRequired, this.describePrice(offer));
+        throw this.challenge(request, plan, await this.quoteProofs(request, plan, offer), X402ErrorCode.PaymentRequired, this.describePrice(offer));
       }
       const decoded = decodePaymentHeader(header, this.config.maxPaymentHeaderBytes);
       const requirements = await this.matchRequirements(offer, decoded);
@@ -102,8 +124,10 @@ export class X402Guard implements CanActivate {
       const payer = claimed.payer;
       if ('replay' in claimed) {
         setRequestState(request, { plan, offer, payload: decoded.payload, requirements, facilitatorRequirements, payer, validBefore, record: claimed.replay, replay: true });
+        this.events.emit({ type: 'replayed', ...paymentFacts(claimed.replay) });
         return true;
       }
+      attempt = claimed.record;
       try {
         await this.verify(request, plan, offer, facilitatorRequirements, decoded);
       } catch (error) {
@@ -111,11 +135,44 @@ export class X402Guard implements CanActivate {
         throw error;
       }
       setRequestState(request, { plan, offer, payload: decoded.payload, requirements, facilitatorRequirements, payer, validBefore, record: claimed.record });
+      this.events.emit({ type: 'verified', ...paymentFacts(claimed.record) });
       return true;
     } catch (error) {
       if (error instanceof X402HttpException) this.applyHeaders(response, error.headers);
+      this.reportRefusal(request, context, metadata, error, attempt);
       throw error;
     }
+  }
+
+  /**
+   * The offer of a 402 without payment: for a `txProof` route, with fresh transaction-hash quotes
+   * (each with its own payment reference) appended to `accepts`.
+   */
+  protected quoteProofs(request: HttpRequest, plan: RoutePlan, offer: RouteOffer): Promise<RouteOffer> {
+    return plan.txProof ? this.proofs.quote(plan, offer, this.resourceUrl(request)) : Promise.resolve(offer);
+  }
+
+  /**
+   * Lets a request in on a transaction-hash proof (`X-PAYMENT-PROOF`): the transfer is checked on
+   * chain and, once confirmed, held by this request while its handler runs (the interceptor records
+   * or releases it). A transfer not yet confirmed is a 402 `payment_pending` with `Retry-After`; a
+   * transaction already used is a 409 `payment_already_used`.
+   */
+  protected async payWithProof(request: HttpRequest, plan: RoutePlan, offer: RouteOffer, header: string, signed: boolean): Promise<boolean> {
+    if (signed) throw new X402HttpException(400, X402ErrorCode.InvalidPaymentHeader, 'send either a signed payment or X-PAYMENT-PROOF, not both');
+    const decision = await this.proofs.check(header, plan, this.resourceUrl(request));
+    if (decision.granted) {
+      if (decision.claim) setProofClaim(request, decision.claim);
+      return true;
+    }
+    const headers: Record<string, string> = decision.retryAfter ? { 'Retry-After': String(decision.retryAfter) } : {};
+    if (decision.status === 409) throw new X402HttpException(409, decision.code, decision.message, decision.proof ? { proof: decision.proof } : {}, headers);
+    // A pending payment keeps its reference; any other refusal comes with fresh quotes to pay again.
+    const quoted = decision.code === X402ProofErrorCode.Pending ? offer : await this.quoteProofs(request, plan, offer);
+    const refusal = this.challenge(request, plan, quoted, decision.code, decision.message);
+    Object.assign(refusal.headers, headers);
+    if (decision.proof) (refusal.getResponse() as Record<string, unknown>).proof = decision.proof;
+    throw refusal;
   }
 
   /**
@@ -128,7 +185,8 @@ export class X402Guard implements CanActivate {
     const server = await this.host.ready();
     if (decoded.x402Version === 2) return server.findMatchingRequirements(offer.requirements, decoded.payload);
     const { scheme, network } = decoded.payload as unknown as PaymentPayloadV1;
-    return offer.requirements.find((r) => r.scheme === scheme && v1NetworkName(r.network) === network && this.host.acceptsV1(r.network));
+    // x402 v1 has the exact scheme only (a usage-priced route has no v1 offer).
+    return offer.requirements.find((r) => r.scheme === 'exact' && r.scheme === scheme && v1NetworkName(r.network) === network && this.host.acceptsV1(r.network));
   }
 
   /** The requirements the facilitator checks a payment against: as matched for v2, their v1 form for v1. */
@@ -236,6 +294,8 @@ export class X402Guard implements CanActivate {
       result = await server.verifyPayment(decoded.payload, requirements);
     } catch (error) {
       const failure = facilitatorFailure(error, 'verify');
+      const outage = outageEvent(error, failure, 'verify', { route: plan.route, network: requirements.network });
+      if (outage) this.events.emit(outage);
       if (failure.getStatus() !== 402) throw failure;
       throw this.challenge(request, plan, offer, failure.code, failure.message);
     }
@@ -253,6 +313,26 @@ export class X402Guard implements CanActivate {
    */
   protected challenge(request: HttpRequest, plan: RoutePlan, offer: RouteOffer, code: string, message: string): X402HttpException {
     const url = this.resourceUrl(request);
+    // A static price without sessions gives the same 402 for a URL every time: built once.
+    const built =
+      code === X402ErrorCode.PaymentRequired && plan.quotes && !plan.accessMs
+        ? this.challenges.get(offer, `${this.host.generation} ${url}`, () => this.buildChallenge(plan, offer, code, url))
+        : this.buildChallenge(plan, offer, code, url);
+    // An expected answer, not a fault: its stack is never shown, and capturing one was a tenth of a 402's CPU.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new X402HttpException(402, code, message, built.body, {
+        [PAYMENT_REQUIRED_HEADER]: built.header,
+        'Cache-Control': PAYMENT_REQUIRED_CACHE_CONTROL,
+      });
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
+  }
+
+  /** The `PAYMENT-REQUIRED` header and the JSON body of a 402 for `url` (see {@link challenge}). */
+  protected buildChallenge(plan: RoutePlan, offer: RouteOffer, code: string, url: string): BuiltChallenge {
     const paymentRequired = {
       ...offer.challenge,
       error: code === X402ErrorCode.PaymentRequired ? 'Payment required' : code,
@@ -262,17 +342,14 @@ export class X402Guard implements CanActivate {
         : {}),
     };
     const v1Accepts = offer.requirements
-      .filter((r) => this.host.acceptsV1(r.network))
+      .filter((r) => r.scheme === 'exact' && this.host.acceptsV1(r.network))
       .map((r) => toV1Requirements(r, paymentRequired.resource))
       .filter((r) => r !== undefined);
     const body =
       v1Accepts.length > 0
         ? { x402Version: 1, accepts: v1Accepts }
         : { x402Version: 2, resource: paymentRequired.resource, accepts: paymentRequired.accepts, ...(paymentRequired.extensions ? { extensions: paymentRequired.extensions } : {}) };
-    return new X402HttpException(402, code, message, body, {
-      [PAYMENT_REQUIRED_HEADER]: encodePaymentRequiredHeader(paymentRequired),
-      'Cache-Control': PAYMENT_REQUIRED_CACHE_CONTROL,
-    });
+    return { header: encodePaymentRequired(paymentRequired), body };
   }
 
   /** The absolute URL of the requested resource: the configured public URL, else the request's own. */
@@ -287,11 +364,34 @@ export class X402Guard implements CanActivate {
   }
 
   protected describePrice(offer: RouteOffer): string {
+    const known = this.priceTexts.get(offer);
+    if (known?.generation === this.host.generation) return known.text;
     const options = offer.quotes.map((q) => `${formatAtomic(q.amount, q.asset.decimals)} ${q.asset.symbol} on ${q.network}`);
-    const how = offer.requirements.some((r) => this.host.acceptsV1(r.network))
+    const how = offer.requirements.some((r) => r.scheme === 'exact' && this.host.acceptsV1(r.network))
       ? 'Sign one of the requirements of the PAYMENT-REQUIRED header and send it in PAYMENT-SIGNATURE (x402 v2), or one of "accepts" in X-PAYMENT (x402 v1).'
       : 'Sign one of "accepts" and send it in the PAYMENT-SIGNATURE header.';
-    return `payment required: ${options.join(' or ')}. ${how}`;
+    const text = `payment required: ${options.join(' or ')}. ${how}`;
+    this.priceTexts.set(offer, { generation: this.host.generation, text });
+    return text;
+  }
+
+  /**
+   * Publishes why a priced request was not let through: a `challenge` when it carried no payment,
+   * else a `failed` event at stage `verify` with the error's code (and the payment's facts once it was claimed).
+   */
+  protected reportRefusal(request: HttpRequest, context: ExecutionContext, metadata: PriceMetadata, error: unknown, attempt?: PaymentRecord): void {
+    if (!(error instanceof X402HttpException) || metadata.free) return;
+    let route = attempt?.route;
+    try {
+      route ??= this.pricing.planFor(context.getClass(), context.getHandler(), metadata).route;
+    } catch {
+      route = 'unknown';
+    }
+    const status = error.getStatus();
+    const paid =
+      request.headers[PAYMENT_SIGNATURE_HEADER] !== undefined || request.headers[X_PAYMENT_HEADER] !== undefined || request.headers[PAYMENT_PROOF_HEADER] !== undefined;
+    if (!paid && status === 402) this.events.emit({ type: 'challenge', route, reason: error.code });
+    else this.events.emit({ type: 'failed', stage: 'verify', reason: error.code, status, ...(attempt ? paymentFacts(attempt) : {}), route });
   }
 
   protected applyHeaders(response: unknown, headers: Record<string, string>): void {

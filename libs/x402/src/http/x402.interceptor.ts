@@ -5,6 +5,9 @@ import { encodePaymentResponseHeader } from '@x402/core/http';
 import type { SettleResponse } from '@x402/core/types';
 import { catchError, from, mergeMap, of, throwError, type Observable } from 'rxjs';
 import type { X402Config } from '../config/x402.config.js';
+import { paymentFacts } from '../events/payment-facts.js';
+import { outageEvent } from '../events/outage-event.js';
+import { X402Events } from '../events/x402.events.js';
 import { ledgerCall } from '../ledger/ledger-call.js';
 import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
 import { PAYMENT_STORE, type PaymentStore } from '../ledger/payment-store.interface.js';
@@ -15,6 +18,10 @@ import { X402_CONFIG } from '../x402.tokens.js';
 import { X402OutboxWorker } from '../settlement/outbox.worker.js';
 import { X402SettlementService } from '../settlement/settlement.service.js';
 import { getRequestState, type X402RequestState } from './request-state.js';
+import { takeProofClaim } from '../proofs/proof-request-state.js';
+import { settleProof } from '../proofs/proof-settlement.js';
+import { TxProofService, type ProofClaim } from '../proofs/tx-proof.service.js';
+import { settledAmountsFor, settlementOverridesFor } from '../upto/upto-settlement.js';
 import { snapshotOf } from './response-snapshot.js';
 
 /**
@@ -35,7 +42,15 @@ export class X402Interceptor implements NestInterceptor {
     protected readonly worker: X402OutboxWorker,
   ) {}
 
+  /** Where payment outcomes are published (property-injected, so subclasses keep their constructors). */
+  @Inject(X402Events) protected readonly events: X402Events;
+
+  /** Transaction-hash proofs (property-injected, so subclasses keep their constructors). */
+  @Inject(TxProofService) protected readonly proofs: TxProofService;
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const proof = context.getType() === 'http' ? takeProofClaim(context.switchToHttp().getRequest()) : undefined;
+    if (proof) return this.settleProof(context, next, proof);
     const state = context.getType() === 'http' ? getRequestState(context.switchToHttp().getRequest()) : undefined;
     if (!state || state.intercepted) return next.handle();
     state.intercepted = true;
@@ -45,18 +60,37 @@ export class X402Interceptor implements NestInterceptor {
     const declaredStatus: number | undefined = Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler());
     const method = this.adapterHost.httpAdapter.getRequestMethod?.(http.getRequest()) ?? 'GET';
     const status = declaredStatus ?? (method === 'POST' ? 201 : 200);
-    const release = () => this.store.release(state.record.id).catch((error: Error) => this.logger.error(`could not release payment ${state.record.id}: ${error.message}`));
+    const release = (handlerStatus?: number) => {
+      this.events.emit({ type: 'failed', stage: 'handler', reason: 'handler_error', ...(handlerStatus ? { status: handlerStatus } : {}), ...paymentFacts(state.record) });
+      return this.store.release(state.record.id).catch((error: Error) => this.logger.error(`could not release payment ${state.record.id}: ${error.message}`));
+    };
 
     if (state.record.mode === 'upfront') return this.upfront(state, response, next, status);
     return next.handle().pipe(
-      catchError((error) => from(release()).pipe(mergeMap(() => throwError(() => error)))),
+      catchError((error) => from(release(typeof error?.getStatus === 'function' ? error.getStatus() : 500)).pipe(mergeMap(() => throwError(() => error)))),
       mergeMap((body) => {
         if (state.settlement) return [body]; // a streaming handler: settled on its first value
-        if (status >= 400) return from(release().then(() => body));
+        if (status >= 400) return from(release(status).then(() => body));
         if (state.record.mode === 'deferred') return from(this.defer(state, response, body, status).then(() => body));
         return from(this.settle(state, response, body, status).then(() => body));
       }),
     );
+  }
+
+  /**
+   * A request paid by a transaction-hash proof: money already moved on chain. The handler runs once;
+   * on success the proof is used (receipt recorded, `PAYMENT-RESPONSE` set), on failure it is released.
+   */
+  protected settleProof(context: ExecutionContext, next: CallHandler, claim: ProofClaim): Observable<unknown> {
+    const http = context.switchToHttp();
+    const response = http.getResponse();
+    const declaredStatus: number | undefined = Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler());
+    const status = declaredStatus ?? ((this.adapterHost.httpAdapter.getRequestMethod?.(http.getRequest()) ?? 'GET') === 'POST' ? 201 : 200);
+    return settleProof(this.proofs, claim, next.handle(), status, {
+      setHeader: (name, value) => this.adapterHost.httpAdapter.setHeader(response, name, value),
+      settled: (receipt) => this.events.emit({ type: 'settled', ...paymentFacts(receipt), transaction: claim.transaction }),
+      logger: this.logger,
+    });
   }
 
   /**
@@ -125,14 +159,20 @@ export class X402Interceptor implements NestInterceptor {
     const { record } = state;
     const requirements = state.facilitatorRequirements ?? state.requirements;
     const held = await ledgerCall(() =>
-      this.store.markSettling(record.id, { settlement: { payload: state.payload, requirements }, lockMs: this.config.settlement.holdMs }),
+      this.store.markSettling(record.id, {
+        settlement: { payload: state.payload, requirements },
+        // kept so that a settlement found on chain later can still be replayed to the payer
+        response: this.config.ledger.snapshots && state.record.mode !== 'upfront' ? snapshotOf(body, status, {}, this.config.ledger.snapshotMaxBytes) : undefined,
+        lockMs: this.config.settlement.holdMs,
+      }),
     );
     if (!held) {
       throw new X402HttpException(409, X402ErrorCode.PaymentInProgress, 'this payment is already being settled');
     }
     let result: SettleResponse;
+    const started = Date.now();
     try {
-      result = await this.settlementService.settle(state.payload, requirements);
+      result = await this.settlementService.settle(state.payload, requirements, settlementOverridesFor(state));
     } catch (error) {
       const failed: SettleResponse = {
         success: false,
@@ -141,12 +181,22 @@ export class X402Interceptor implements NestInterceptor {
         network: (state.facilitatorRequirements ?? state.requirements).network as SettleResponse['network'],
         payer: state.payer,
       };
-      failed.errorReason = facilitatorFailure(error, 'settle').code;
-      await this.recordFailure(record.id, failed.errorReason);
+      const failure = facilitatorFailure(error, 'settle');
+      failed.errorReason = failure.code;
+      const outage = outageEvent(error, failure, 'settle', { route: record.route, network: record.network });
+      if (outage) this.events.emit(outage);
+      this.events.emit({ type: 'failed', stage: 'settle', reason: failure.code, status: failure.getStatus(), ...paymentFacts(state.record) });
+      if (failure.getStatus() !== 402 && this.settlementService.chain.covers(record.network)) {
+        // Outcome unknown (the transaction may have been sent): keep the hold; the outbox reconciles it from the chain.
+        this.logger.warn(`settlement of payment ${record.id} is uncertain (${failure.code}); it will be reconciled from the chain`);
+      } else {
+        await this.recordFailure(record.id, failed.errorReason);
+      }
       throw facilitatorFailure(error, 'settle', this.paymentResponseHeader(response, failed, state.payload.x402Version));
     }
     if (!result.success) {
       const code = result.errorReason ?? X402ErrorCode.SettlementFailed;
+      this.events.emit({ type: 'failed', stage: 'settle', reason: code, status: 402, ...paymentFacts(state.record) });
       await this.recordFailure(record.id, code);
       this.logger.warn(`settlement of payment ${record.id} was refused: ${code}`);
       throw new X402HttpException(
@@ -158,10 +208,12 @@ export class X402Interceptor implements NestInterceptor {
       );
     }
     state.settlement = result;
+    const amounts = settledAmountsFor(state, result); // an `upto` payment settles its charge, not the authorized maximum
+    this.events.emit({ type: 'settled', ...paymentFacts(state.record), ...(amounts?.settled ? { amount: amounts.settled } : {}), transaction: result.transaction, latencyMs: Date.now() - started });
     this.paymentResponseHeader(response, result, state.payload.x402Version);
     const snapshot = state.record.mode === 'upfront' ? undefined : this.snapshot(state, body, status);
     try {
-      await this.store.markSettled(record.id, result.transaction, snapshot);
+      await this.store.markSettled(record.id, result.transaction, snapshot, amounts);
     } catch (error) {
       // Money moved: the client gets what it paid for; the missing receipt must be reconciled from the chain.
       this.logger.error(`payment ${record.id} settled in ${result.transaction} but the ledger could not record it: ${(error as Error).message}`);

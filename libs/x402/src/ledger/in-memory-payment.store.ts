@@ -11,7 +11,10 @@ import type {
   ResponseSnapshot,
   RevenueQuery,
   RevenueRow,
+  SettledAmounts,
 } from './payment-store.interface.js';
+import type { ProofStore } from '../proofs/proof-store.interface.js';
+import { InMemoryProofStore } from '../proofs/in-memory-proof.store.js';
 import { clampLimit, matchesFilter, revenueRows } from './receipt-queries.js';
 
 /**
@@ -28,6 +31,7 @@ export class InMemoryPaymentStore implements PaymentStore {
   /** Outbox bookkeeping that is not part of a record: hold and next attempt times. */
   private readonly lockedUntil = new Map<string, number>();
   private readonly nextAttemptAt = new Map<string, number>();
+  private proofs?: ProofStore;
 
   async claim(claim: PaymentClaim): Promise<ClaimResult> {
     const existing = this.get(this.byKey.get(claim.key));
@@ -118,9 +122,23 @@ export class InMemoryPaymentStore implements PaymentStore {
     return { queued: pending.filter((r) => r.state === 'queued').length, settling: pending.filter((r) => r.state === 'settling').length, oldestUnsettledAt: oldest };
   }
 
-  async markSettled(id: string, transaction: string, response?: ResponseSnapshot): Promise<void> {
+  async markSettled(id: string, transaction: string, response?: ResponseSnapshot, amounts: SettledAmounts = {}): Promise<void> {
     const record = this.get(id);
-    if (record) this.update(record, { state: 'settled', transaction, response, settledAt: new Date() });
+    if (!record) return;
+    const authorizedAmount = amounts.authorized ?? record.authorizedAmount ?? record.amount;
+    const amount = amounts.settled ?? record.amount;
+    this.update(record, { state: 'settled', transaction, response, settledAt: new Date(), amount, authorizedAmount, settledAmount: amount });
+  }
+
+  /** References of transaction-hash proofs, kept in this process with these payments. */
+  proofStore(): ProofStore {
+    return (this.proofs ??= new InMemoryProofStore(this));
+  }
+
+  /** Whether a settled receipt carries this transaction hash (for {@link InMemoryProofStore}). */
+  hasTransaction(transaction: string): boolean {
+    const hash = transaction.toLowerCase();
+    return [...this.byId.values()].some((r) => r.transaction?.toLowerCase() === hash);
   }
 
   async markFailed(id: string, reason: string): Promise<void> {

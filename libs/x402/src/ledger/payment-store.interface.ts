@@ -1,3 +1,5 @@
+import type { ProofStore } from '../proofs/proof-store.interface.js';
+
 /**
  * Lifecycle of a claimed payment: `verified` -> `settling` -> `settled` | `failed`; in deferred
  * mode `verified` -> `queued` (served, waiting for the outbox) -> `settling` -> `settled` | `failed`.
@@ -58,11 +60,23 @@ export interface PaymentClaim {
   mode?: SettlementMode;
 }
 
+/** What a settlement moved, recorded on the receipt (atomic units). */
+export interface SettledAmounts {
+  /** What the settlement moved (an `upto` payment's charge); default the claimed `amount`. Becomes the receipt's `amount`. */
+  settled?: string;
+  /** The most the payer authorized (`upto`); default the claimed `amount`. */
+  authorized?: string;
+}
+
 /** A payment as the store keeps it: the receipt once settled. */
 export interface PaymentRecord extends PaymentClaim {
   id: string;
   state: PaymentState;
   transaction?: string;
+  /** Set on settlement: the most the payer authorized (`upto`: the signed maximum; else `amount`). */
+  authorizedAmount?: string;
+  /** Set on settlement: what moved (`upto`: the handler's charge; a transaction-hash proof: the transfer; else `amount`). */
+  settledAmount?: string;
   errorReason?: string;
   response?: ResponseSnapshot;
   /** Kept for a settlement that happens after the response (deferred) or must be reconciled. */
@@ -99,7 +113,10 @@ export interface ReceiptFilter {
 
 /** Settled revenue of one group, in atomic units of one asset. */
 export interface RevenueRow {
-  /** The route template (`by: 'route'`) or the UTC day `YYYY-MM-DD` (`by: 'day'`). */
+  /**
+   * The route template (`by: 'route'`), or the start of a UTC period: `YYYY-MM-DD` (`day`),
+   * `YYYY-MM-DDTHH:00Z` (`hour`), `YYYY-MM-DDTHH:MMZ` (`minute`).
+   */
   group: string;
   network: string;
   asset: string;
@@ -109,7 +126,7 @@ export interface RevenueRow {
 }
 
 export interface RevenueQuery {
-  by: 'route' | 'day';
+  by: 'route' | 'day' | 'hour' | 'minute';
   from?: Date;
   to?: Date;
 }
@@ -141,8 +158,11 @@ export interface PaymentStore {
   /** Served but unsettled amounts (queued or settling, deferred mode), optionally for one payer. */
   unsettledExposure(payer?: string): Promise<ExposureRow[]>;
   outboxStats(): Promise<OutboxStats>;
-  /** Records a successful settlement and, optionally, the response to replay. */
-  markSettled(id: string, transaction: string, response?: ResponseSnapshot): Promise<void>;
+  /**
+   * Records a successful settlement and, optionally, the response to replay and what it moved
+   * (an `upto` payment settles its charge, at most what was authorized: `amount` becomes that charge).
+   */
+  markSettled(id: string, transaction: string, response?: ResponseSnapshot, amounts?: SettledAmounts): Promise<void>;
   /** Records a settlement that did not move money, freeing the key for a new attempt. */
   markFailed(id: string, reason: string): Promise<void>;
   /** Drops a claim that never reached settlement (verification failed, handler failed). */
@@ -151,12 +171,14 @@ export interface PaymentStore {
   findByKey(key: string): Promise<PaymentRecord | undefined>;
   /** Receipts, newest first. */
   findReceipts(filter?: ReceiptFilter): Promise<PaymentRecord[]>;
-  /** Settled revenue per route or per UTC day. */
+  /** Settled revenue per route, or per UTC day, hour or minute. */
   revenue(query: RevenueQuery): Promise<RevenueRow[]>;
   /** Drops response snapshots, failed attempts and expired sign-in nonces older than `before`; returns how many rows changed. */
   purge(before: Date): Promise<number>;
   /** Marks a sign-in (`sign-in-with-x`) nonce used; false if it was used before. Kept at least until `expiresAt`. */
   consumeSessionNonce(nonce: string, expiresAt: Date): Promise<boolean>;
+  /** The store of transaction-hash proof references on the same ledger, if this store has one (the built-in stores do). */
+  proofStore?(): ProofStore;
 }
 
 /** Injection token of the {@link PaymentStore} the module uses. */

@@ -21,14 +21,20 @@ export function matchesFilter(record: PaymentRecord, filter: ReceiptFilter): boo
   );
 }
 
-/** In-memory revenue aggregation: settled payments grouped by route or UTC day, per network and asset. */
+/** The group of a settlement time: the UTC period it falls in, in the format of {@link RevenueRow.group}. */
+export function periodOf(at: Date, by: 'day' | 'hour' | 'minute'): string {
+  const iso = at.toISOString();
+  return by === 'day' ? iso.slice(0, 10) : by === 'hour' ? `${iso.slice(0, 13)}:00Z` : `${iso.slice(0, 16)}Z`;
+}
+
+/** In-memory revenue aggregation: settled payments grouped by route or UTC period, per network and asset. */
 export function revenueRows(records: Iterable<PaymentRecord>, query: RevenueQuery): RevenueRow[] {
   const groups = new Map<string, RevenueRow>();
   for (const r of records) {
     if (r.state !== 'settled' || !r.settledAt) continue;
     if (query.from && r.settledAt < query.from) continue;
     if (query.to && r.settledAt >= query.to) continue;
-    const group = query.by === 'route' ? r.route : r.settledAt.toISOString().slice(0, 10);
+    const group = query.by === 'route' ? r.route : periodOf(r.settledAt, query.by);
     const id = `${group}|${r.network}|${r.asset}`;
     const row = groups.get(id) ?? { group, network: r.network, asset: r.asset, amount: '0', payments: 0 };
     row.amount = (BigInt(row.amount) + BigInt(r.amount)).toString();

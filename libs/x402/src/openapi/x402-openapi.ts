@@ -7,6 +7,7 @@ import { X402RouteExplorer, type X402Route } from '../discovery/x402-route.explo
 import { X402ErrorCode } from '../x402.errors.js';
 import { X402_CONFIG } from '../x402.tokens.js';
 import { paymentInfoFor, priceDescription, priceLabel, X_PAYMENT_INFO, type X402PaymentInfo } from './payment-info.js';
+import { PAYMENT_PROOF_PARAMETER } from './payment-proof.parameter.js';
 import {
   PAYMENT_REQUIRED_HEADER,
   PAYMENT_REQUIRED_HEADER_OBJECT,
@@ -85,6 +86,10 @@ function documentPriced(operation: Operation, info: X402PaymentInfo, options: X4
   const parameters = (operation.parameters ??= []);
   if (!parameters.some((p) => p.in === 'header' && p.name?.toLowerCase() === PAYMENT_SIGNATURE_PARAMETER.name.toLowerCase())) {
     parameters.push({ ...PAYMENT_SIGNATURE_PARAMETER });
+  }
+  const proofs = info.protocols[0].x402.accepts.some((a) => a.scheme === 'tx-hash');
+  if (proofs && !parameters.some((p) => p.in === 'header' && p.name?.toLowerCase() === PAYMENT_PROOF_PARAMETER.name.toLowerCase())) {
+    parameters.push({ ...PAYMENT_PROOF_PARAMETER });
   }
 
   const responses = (operation.responses ??= {});

@@ -1,6 +1,7 @@
 import { applyDecorators, SetMetadata, UseGuards, UseInterceptors } from '@nestjs/common';
 import { X402Guard } from '../http/x402.guard.js';
 import { X402Interceptor } from '../http/x402.interceptor.js';
+import type { UpToPrice } from '../upto/upto-price.js';
 import type { PriceInput } from './price.js';
 
 export const X402_PRICE_METADATA = 'x402:price';
@@ -20,24 +21,38 @@ export interface PricedOptions {
    * or seconds) by signing in with the `sign-in-with-x` extension instead of paying again.
    */
   access?: string | number;
-  /** When money moves for this route (default: the module's `settlement.mode`). */
+  /** When money moves for this route (default: the module's `settlement.mode`). A usage price (`{ upTo }`) always settles after the handler. */
   settlement?: 'authorization' | 'upfront' | 'deferred';
+  /**
+   * Also accept a plain on-chain transfer proven by its transaction hash: each 402 gets a `tx-hash`
+   * entry (after the signed ones) with a payment reference; the payer sends the token and retries with
+   * `X-PAYMENT-PROOF`. Offered on the networks with a JSON-RPC URL (`settlement.rpcUrls` or the local
+   * facilitator's; none: off, with a warning at boot); confirmations per network in the module option
+   * `proofs`. Not with a usage price.
+   */
+  txProof?: boolean;
 }
 
 /** What {@link Priced} and {@link Free} store on a handler or controller. */
-export type PriceMetadata = { free: true } | { free?: false; price: PriceInput; options: PricedOptions };
+export type PriceMetadata = { free: true } | { free?: false; price: PriceInput | UpToPrice; options: PricedOptions };
 
 /**
  * Charges for a route (or every route of a controller; a method's own decorator wins).
  * The price is a USD amount paid in each accepted network's USD token, an atomic
- * `{ amount, asset }`, or a function of the request (sync or async) for dynamic pricing.
+ * `{ amount, asset }`, a function of the request (sync or async) for dynamic pricing, or a
+ * usage price `{ upTo }`: the payer authorizes that maximum and the handler charges what the call
+ * cost through `@X402Usage() usage: UsageMeter` (x402 `upto` scheme).
  *
  * @example
  * @Get('forecast')
  * @Priced('0.01', { description: 'Seven-day forecast' })
  * forecast() { ... }
+ *
+ * @Post('summarize')
+ * @Priced({ upTo: '0.10' })
+ * summarize(@Body() text: string, @X402Usage() usage: UsageMeter) { usage.charge('0.03'); ... }
  */
-export function Priced(price: PriceInput, options: PricedOptions = {}): MethodDecorator & ClassDecorator {
+export function Priced(price: PriceInput | UpToPrice, options: PricedOptions = {}): MethodDecorator & ClassDecorator {
   return applyDecorators(
     SetMetadata<string, PriceMetadata>(X402_PRICE_METADATA, { price, options }),
     UseGuards(X402Guard),

@@ -1,4 +1,4 @@
-import { HttpException, Inject, Injectable, RequestMethod, type Type } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Logger, RequestMethod, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import type { PaymentRequired, PaymentRequirements } from '@x402/core/types';
 import { declarePaymentIdentifierExtension, PAYMENT_IDENTIFIER } from '@x402/extensions/payment-identifier';
@@ -11,6 +11,7 @@ import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG } from '../x402.tokens.js';
 import { PriceError, quotePrice, type DynamicPrice, type Quote, type StaticPrice } from './price.js';
 import type { PricedOptions, PriceMetadata } from './priced.decorator.js';
+import { isUpToPrice } from '../upto/upto-price.js';
 
 /** Everything needed to charge for one route, computed once. */
 export interface RoutePlan {
@@ -31,6 +32,10 @@ export interface RoutePlan {
   accessMs?: number;
   /** Extensions this route declares in its 402 (e.g. `bazaar` from `@Discoverable`), built once. */
   extensions?: Record<string, unknown>;
+  /** `upto` for a usage price (`@Priced({ upTo })`): the payer signs a maximum, the handler's charge is settled. Default `exact`. */
+  scheme?: 'exact' | 'upto';
+  /** Transaction-hash proofs accepted too (`txProof: true`): confirmations per network they are offered on, and the quote lifetime. */
+  txProof?: { confirmations: Record<string, number>; ttlSeconds: number };
 }
 
 /** The payment requirements of a request and the 402 challenge built from them (resource filled per request). */
@@ -55,6 +60,7 @@ function joinPath(...parts: unknown[]): string {
  */
 @Injectable()
 export class RoutePricingService {
+  private readonly logger = new Logger('X402');
   private readonly plans = new WeakMap<Function, RoutePlan>();
 
   constructor(
@@ -88,7 +94,24 @@ export class RoutePricingService {
     }
     const extensions = routeExtensions(controller, handler, method, route.slice(method.length + 1), this.host.server);
     if (extensions) plan.extensions = extensions;
-    if (typeof price === 'function') {
+    if (options.txProof) {
+      const txProof = this.txProofPlan(where, isUpToPrice(price));
+      if (txProof) plan.txProof = txProof;
+    }
+    if (isUpToPrice(price)) {
+      // The amount is known only once the handler ran: settle after it, whatever the module's default mode.
+      if (options.settlement !== undefined && options.settlement !== 'authorization') {
+        throw new X402ConfigError(`${where}: settlement`, 'a usage price ({ upTo }) settles after the handler; leave settlement unset or use "authorization"');
+      }
+      plan.scheme = 'upto';
+      plan.settlement = 'authorization';
+      try {
+        if (typeof price.upTo === 'function') throw new PriceError('upTo must be a USD amount or { amount, asset }, not a function');
+        plan.quotes = quotePrice(price.upTo, this.config.accepted);
+      } catch (error) {
+        throw new X402ConfigError(`${where}: upTo`, (error as Error).message);
+      }
+    } else if (typeof price === 'function') {
       plan.dynamic = price;
     } else {
       try {
@@ -135,12 +158,31 @@ export class RoutePricingService {
     return { ...plan?.extensions, [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(this.config.idempotency.required) };
   }
 
+  /**
+   * The transaction-hash proof policy of a `txProof` route. Without a JSON-RPC URL for any accepted
+   * network there is no chain to check transfers on: the route keeps its signed payments only, and
+   * the boot says so (proofs are an extra way to pay, not the route's price).
+   */
+  private txProofPlan(where: string, usage: boolean): RoutePlan['txProof'] {
+    if (usage) throw new X402ConfigError(`${where}: txProof`, 'a usage price ({ upTo }) cannot be paid by a transaction hash');
+    const { confirmations, ttlSeconds } = this.config.proofs;
+    if (Object.keys(confirmations).length === 0) {
+      this.logger.warn(`${where}: txProof is off: no JSON-RPC URL of an accepted network to check transactions with (set settlement.rpcUrls)`);
+      return undefined;
+    }
+    return { confirmations, ttlSeconds };
+  }
+
   private async buildOffer(plan: RoutePlan, quotes: Quote[]): Promise<RouteOffer> {
     const server = await this.host.ready();
     const requirements: PaymentRequirements[] = [];
+    const scheme = plan.scheme ?? 'exact';
     for (const quote of quotes) {
+      if (scheme !== 'exact' && !server.getSupportedKind(2, quote.network, scheme)) {
+        throw new X402HttpException(503, X402ErrorCode.FacilitatorUnavailable, `the payment facilitator does not support the ${scheme} scheme on ${quote.network}`, {}, { 'Retry-After': '30' });
+      }
       const built = await server.buildPaymentRequirements({
-        scheme: 'exact',
+        scheme,
         network: quote.network,
         payTo: plan.payTo,
         maxTimeoutSeconds: plan.maxTimeoutSeconds,

@@ -2,6 +2,8 @@ import { createPublicClient, http, parseAbi, parseAbiItem, type Hex, type Public
 
 const EIP3009_ABI = parseAbi(['function authorizationState(address authorizer, bytes32 nonce) view returns (bool)']);
 const AUTHORIZATION_USED = parseAbiItem('event AuthorizationUsed(address indexed authorizer, bytes32 indexed nonce)');
+const PERMIT2 = '0x000000000022D473030F116dDEE9F6B43aC78BA3';
+const PERMIT2_ABI = parseAbi(['function nonceBitmap(address owner, uint256 wordPos) view returns (uint256)']);
 
 /** How far back to look for the transaction that used an authorization (blocks). */
 const LOOKBACK_BLOCKS = 10_000n;
@@ -32,6 +34,16 @@ export class ChainReader {
       .getLogs({ address: asset as Hex, event: AUTHORIZATION_USED, args: { authorizer: authorizer as Hex, nonce: nonce as Hex }, fromBlock: latest > LOOKBACK_BLOCKS ? latest - LOOKBACK_BLOCKS : 0n, toBlock: latest })
       .catch(() => []);
     return { used: true, transaction: logs[0]?.transactionHash ?? undefined };
+  }
+
+  /**
+   * Whether a Permit2 nonce (an `upto` payment, nonce as 32-byte hex) was spent: the money moved.
+   * The transaction is not looked up (Permit2 emits no event per nonce).
+   */
+  async permit2Nonce(network: string, owner: string, nonce: string): Promise<AuthorizationOnChain> {
+    const value = BigInt(nonce);
+    const word = await this.client(network).readContract({ address: PERMIT2, abi: PERMIT2_ABI, functionName: 'nonceBitmap', args: [owner as Hex, value >> 8n] });
+    return ((word >> (value & 255n)) & 1n) === 1n ? { used: true } : { used: false };
   }
 
   /** Latest block number and its age in seconds (for health checks). */

@@ -2,6 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FacilitatorClient } from '@x402/core/server';
 import type { PaymentPayload, PaymentRequirements, SettleResponse } from '@x402/core/types';
 import type { X402Config } from '../config/x402.config.js';
+import { outageEvent } from '../events/outage-event.js';
+import { paymentFacts } from '../events/payment-facts.js';
+import { X402Events } from '../events/x402.events.js';
 import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
 import { PAYMENT_STORE, type PaymentRecord, type PaymentStore, type SettlementMode } from '../ledger/payment-store.interface.js';
 import { parseUsdAmount } from '../pricing/price.js';
@@ -36,10 +39,14 @@ export class X402SettlementService {
     this.chain = new ChainReader(config.settlement.rpcUrls);
   }
 
+  /** Where outbox outcomes are published (property-injected, so subclasses keep their constructors). */
+  @Inject(X402Events) protected readonly events: X402Events;
+
   /** Settles through the facilitator. Throws what the facilitator client threw. */
-  async settle(payload: PaymentPayload, requirements: PaymentRequirements): Promise<SettleResponse> {
+  async settle(payload: PaymentPayload, requirements: PaymentRequirements, overrides?: { amount: string }): Promise<SettleResponse> {
     const server = await this.host.ready();
-    return server.settlePayment(payload, requirements);
+    // `overrides.amount`: what a usage-priced (`upto`) payment settles, at most the authorized maximum.
+    return overrides ? server.settlePayment(payload, requirements, undefined, undefined, overrides) : server.settlePayment(payload, requirements);
   }
 
   /**
@@ -72,9 +79,13 @@ export class X402SettlementService {
     if (!pending) return this.fail(record, 'settlement_data_missing');
     const mayHaveLanded = record.previousState === 'settling' || record.attempts > 2;
     if (mayHaveLanded) {
-      const known = await this.landed(record).catch(() => undefined);
+      const known = await this.landed(record).catch(() => {
+        this.events.emit({ type: 'rpc_error', operation: 'reconcile', network: record.network, route: record.route });
+        return undefined;
+      });
       if (known?.used) {
         await this.store.markSettled(record.id, known.transaction ?? '');
+        this.events.emit({ type: 'settled', ...paymentFacts(record), transaction: known.transaction ?? '', reconciled: true });
         this.logger.log(`payment ${record.id} was settled on chain (reconciled)`);
         return 'settled';
       }
@@ -86,7 +97,9 @@ export class X402SettlementService {
     }
     if (this.pastDeadline(record)) return this.fail(record, 'settlement_deadline_passed');
     try {
-      return await this.recordAttempt(record, await this.settle(pending.payload, pending.requirements));
+      const started = Date.now();
+      const result = await this.settle(pending.payload, pending.requirements);
+      return await this.recordAttempt(record, result, Date.now() - started);
     } catch (error) {
       return this.recordError(record, error);
     }
@@ -105,10 +118,12 @@ export class X402SettlementService {
     if (together.length > 0) {
       const batch = (async () => {
         try {
+          const started = Date.now();
           const results = await (this.facilitator as LocalFacilitatorClient).settleBatch(
             together.map((r) => r.settlement as { payload: PaymentPayload; requirements: PaymentRequirements }),
           );
-          return Promise.all(together.map((r, i) => this.recordAttempt(r, results[i])));
+          const latencyMs = Date.now() - started;
+          return Promise.all(together.map((r, i) => this.recordAttempt(r, results[i], latencyMs)));
         } catch (error) {
           return Promise.all(together.map((r) => this.recordError(r, error)));
         }
@@ -122,9 +137,10 @@ export class X402SettlementService {
     return record.settleBy !== undefined && Date.now() > record.settleBy.getTime();
   }
 
-  private async recordAttempt(record: PaymentRecord, result: SettleResponse): Promise<OutboxOutcome> {
+  private async recordAttempt(record: PaymentRecord, result: SettleResponse, latencyMs?: number): Promise<OutboxOutcome> {
     if (result.success) {
       await this.store.markSettled(record.id, result.transaction);
+      this.events.emit({ type: 'settled', ...paymentFacts(record), transaction: result.transaction, latencyMs });
       return 'settled';
     }
     const reason = result.errorReason ?? 'settlement_failed';
@@ -133,11 +149,14 @@ export class X402SettlementService {
 
   private recordError(record: PaymentRecord, error: unknown): Promise<OutboxOutcome> {
     const failure = facilitatorFailure(error, 'settle');
+    const outage = outageEvent(error, failure, 'settle', { route: record.route, network: record.network });
+    if (outage) this.events.emit(outage);
     return failure.getStatus() === 402 && PERMANENT.test(failure.code) ? this.fail(record, failure.code) : this.retry(record, failure.code);
   }
 
   private landed(record: PaymentRecord) {
     if (!this.chain.covers(record.network)) return Promise.resolve({ used: false as const });
+    if (record.scheme === 'upto') return this.chain.permit2Nonce(record.network, record.payer, record.nonce);
     return this.chain.authorization(record.network, record.asset, record.payer, record.nonce);
   }
 
@@ -152,6 +171,7 @@ export class X402SettlementService {
 
   private async fail(record: PaymentRecord, reason: string): Promise<OutboxOutcome> {
     await this.store.markFailed(record.id, reason);
+    this.events.emit({ type: 'failed', stage: 'settle', reason, ...paymentFacts(record) });
     this.logger.error(`payment ${record.id} could not be settled: ${reason}`);
     return 'failed';
   }

@@ -1,12 +1,14 @@
 import { X402Ledger1764000000000 } from './migrations/1764000000000-x402-ledger.js';
 import { X402SessionNonces1764000000001 } from './migrations/1764000000001-x402-session-nonces.js';
 import { X402SettlementOutbox1764000000002 } from './migrations/1764000000002-x402-settlement-outbox.js';
+import { X402ProofsAndUsage1764000000003 } from './migrations/1764000000003-x402-proofs-and-usage.js';
+import { X402PaymentReferenceEntity } from '../../proofs/typeorm/x402-payment-reference.entity.js';
 import { X402PaymentEntity } from './x402-payment.entity.js';
 
 /** Entities of the ledger, for your DataSource's `entities`. */
-export const X402_ENTITIES = [X402PaymentEntity];
+export const X402_ENTITIES = [X402PaymentEntity, X402PaymentReferenceEntity];
 /** Migrations of the ledger, for your DataSource's `migrations` (run them with `migrationsRun: true` or the TypeORM CLI). */
-export const X402_MIGRATIONS = [X402Ledger1764000000000, X402SessionNonces1764000000001, X402SettlementOutbox1764000000002];
+export const X402_MIGRATIONS = [X402Ledger1764000000000, X402SessionNonces1764000000001, X402SettlementOutbox1764000000002, X402ProofsAndUsage1764000000003];
 
-export { X402PaymentEntity, X402Ledger1764000000000, X402SessionNonces1764000000001, X402SettlementOutbox1764000000002 };
+export { X402PaymentEntity, X402PaymentReferenceEntity, X402Ledger1764000000000, X402SessionNonces1764000000001, X402SettlementOutbox1764000000002, X402ProofsAndUsage1764000000003 };
 export { TypeOrmPaymentStore } from './typeorm-payment.store.js';

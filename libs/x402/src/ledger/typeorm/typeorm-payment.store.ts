@@ -12,18 +12,24 @@ import type {
   ResponseSnapshot,
   RevenueQuery,
   RevenueRow,
+  SettledAmounts,
 } from '../payment-store.interface.js';
+import type { ProofStore } from '../../proofs/proof-store.interface.js';
+import { TypeOrmProofStore } from '../../proofs/typeorm/typeorm-proof.store.js';
 import { clampLimit } from '../receipt-queries.js';
 
 type Row = Record<string, any>;
 
 const UNIQUE_VIOLATION = '23505';
 
+/** `to_char` formats of the revenue periods (the same strings as `periodOf` in memory). */
+const PERIOD_FORMATS = { day: 'YYYY-MM-DD', hour: 'YYYY-MM-DD"T"HH24":00Z"', minute: 'YYYY-MM-DD"T"HH24:MI"Z"' } as const;
+
 function json<T>(value: unknown): T | undefined {
   return ((typeof value === 'string' ? JSON.parse(value) : value) ?? undefined) as T | undefined;
 }
 
-function toRecord(row: Row): PaymentRecord {
+export function toRecord(row: Row): PaymentRecord {
   return {
     id: row.id,
     key: row.key,
@@ -39,6 +45,8 @@ function toRecord(row: Row): PaymentRecord {
     paymentIdentifier: row.payment_identifier ?? undefined,
     state: row.state,
     transaction: row.transaction_hash ?? undefined,
+    authorizedAmount: row.authorized_amount == null ? undefined : String(row.authorized_amount),
+    settledAmount: row.settled_amount == null ? undefined : String(row.settled_amount),
     errorReason: row.error_reason ?? undefined,
     response: json(row.response),
     mode: row.mode ?? 'authorization',
@@ -54,12 +62,12 @@ function toRecord(row: Row): PaymentRecord {
 }
 
 /** `pg` returns the rows of UPDATE ... RETURNING as `[rows, count]` through TypeORM; PGlite may not. */
-function rowsOf(result: unknown): Row[] {
+export function rowsOf(result: unknown): Row[] {
   if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0];
   return Array.isArray(result) ? (result as Row[]) : [];
 }
 
-function isUniqueViolation(error: unknown, constraint: string): boolean {
+export function isUniqueViolation(error: unknown, constraint: string): boolean {
   const e = error as { code?: string; driverError?: { code?: string; constraint?: string }; constraint?: string; message?: string };
   const code = e?.driverError?.code ?? e?.code;
   const name = e?.driverError?.constraint ?? e?.constraint ?? e?.message ?? '';
@@ -78,6 +86,8 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
  * })
  */
 export class TypeOrmPaymentStore implements PaymentStore {
+  private proofs?: ProofStore;
+
   constructor(private readonly dataSource: DataSource) {}
 
   async claim(claim: PaymentClaim, retried = false): Promise<ClaimResult> {
@@ -206,11 +216,13 @@ export class TypeOrmPaymentStore implements PaymentStore {
     return { queued: Number(row.queued), settling: Number(row.settling), oldestUnsettledAt: row.oldest ? new Date(row.oldest) : undefined };
   }
 
-  async markSettled(id: string, transaction: string, response?: ResponseSnapshot): Promise<void> {
+  async markSettled(id: string, transaction: string, response?: ResponseSnapshot, amounts: SettledAmounts = {}): Promise<void> {
+    // Right-hand sides read the row before the update: `amount` is still the claimed (authorized) amount there.
     await this.dataSource.query(
       `UPDATE x402_payments SET state = 'settled', transaction_hash = $2, response = COALESCE($3::jsonb, response), settled_at = now(),
-         locked_until = NULL, next_attempt_at = NULL, updated_at = now() WHERE id = $1`,
-      [id, transaction, response ? JSON.stringify(response) : null],
+         authorized_amount = COALESCE($5::numeric, authorized_amount, amount), settled_amount = COALESCE($4::numeric, amount),
+         amount = COALESCE($4::numeric, amount), locked_until = NULL, next_attempt_at = NULL, updated_at = now() WHERE id = $1`,
+      [id, transaction, response ? JSON.stringify(response) : null, amounts.settled ?? null, amounts.authorized ?? null],
     );
   }
 
@@ -257,7 +269,7 @@ export class TypeOrmPaymentStore implements PaymentStore {
   }
 
   async revenue(query: RevenueQuery): Promise<RevenueRow[]> {
-    const group = query.by === 'route' ? 'route' : `to_char(settled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+    const group = query.by === 'route' ? 'route' : `to_char(settled_at AT TIME ZONE 'UTC', '${PERIOD_FORMATS[query.by]}')`;
     const params: unknown[] = [];
     const where = [`state = 'settled'`];
     if (query.from) where.push(`settled_at >= $${params.push(query.from)}`);
@@ -269,6 +281,11 @@ export class TypeOrmPaymentStore implements PaymentStore {
       params,
     );
     return rows.map((r: Row) => ({ group: r.group, network: r.network, asset: r.asset, amount: String(r.amount), payments: Number(r.payments) }));
+  }
+
+  /** References of transaction-hash proofs, on the same database. */
+  proofStore(): ProofStore {
+    return (this.proofs ??= new TypeOrmProofStore(this.dataSource));
   }
 
   async consumeSessionNonce(nonce: string, expiresAt: Date): Promise<boolean> {

@@ -15,6 +15,7 @@ import type { PaymentState, ResponseSnapshot } from '../payment-store.interface.
 @Index('x402_payments_state_idx', ['state', 'updatedAt'])
 @Index('x402_payments_outbox_idx', ['nextAttemptAt'], { where: "state = 'queued'" })
 @Index('x402_payments_settling_idx', ['lockedUntil'], { where: "state = 'settling'" })
+@Index('x402_payments_transaction_idx', ['transactionHash'], { where: 'transaction_hash IS NOT NULL' })
 export class X402PaymentEntity {
   @PrimaryColumn('uuid')
   id: string;
@@ -38,6 +39,14 @@ export class X402PaymentEntity {
   /** Atomic units. */
   @Column('numeric', { precision: 78, scale: 0 })
   amount: string;
+
+  /** `upto`: the most the payer authorized (the settled amount is at most this). Set on settlement. */
+  @Column('numeric', { name: 'authorized_amount', precision: 78, scale: 0, nullable: true })
+  authorizedAmount: string | null;
+
+  /** What the settlement moved: `amount` for exact, the handler's charge for `upto`, the transfer for a proof. */
+  @Column('numeric', { name: 'settled_amount', precision: 78, scale: 0, nullable: true })
+  settledAmount: string | null;
 
   @Column('text')
   scheme: string;
