@@ -1,4 +1,5 @@
-import { createPublicClient, http, parseEventLogs, parseAbi, TransactionReceiptNotFoundError, type Hex, type PublicClient } from 'viem';
+import { parseEventLogs, parseAbi, TransactionReceiptNotFoundError, type Hex } from 'viem';
+import { RpcClients } from '../settlement/rpc-clients.js';
 
 const TRANSFER_ABI = parseAbi(['event Transfer(address indexed from, address indexed to, uint256 value)']);
 const AUTHORIZATION_USED_ABI = parseAbi(['event AuthorizationUsed(address indexed authorizer, bytes32 indexed nonce)']);
@@ -35,23 +36,25 @@ export type TransactionInspection =
  * const seen = await reader.inspect('eip155:8453', hash); // { status: 'mined', blockNumber, head, transfers, signedTransfer }
  */
 export class TransferReader {
-  private readonly clients = new Map<string, PublicClient>();
+  private readonly rpc: RpcClients;
   private readonly heads = new Map<string, { at: number; head: Promise<bigint> }>();
 
   constructor(
-    private readonly rpcUrls: Record<string, string>,
+    rpcUrls: Record<string, string>,
     private readonly headCacheMs: number,
-  ) {}
+  ) {
+    this.rpc = new RpcClients(rpcUrls);
+  }
 
   covers(network: string): boolean {
-    return this.rpcUrls[network] !== undefined;
+    return this.rpc.covers(network);
   }
 
   /** The latest block number, reused for `headCacheMs` (a stale head only makes a quote accept older blocks by a little). */
   cachedHead(network: string): Promise<bigint> {
     const known = this.heads.get(network);
     if (known && Date.now() - known.at < this.headCacheMs) return known.head;
-    const head = this.client(network).getBlockNumber({ cacheTime: 0 });
+    const head = this.rpc.get(network).getBlockNumber({ cacheTime: 0 });
     this.heads.set(network, { at: Date.now(), head });
     head.catch(() => this.heads.delete(network));
     return head;
@@ -59,7 +62,7 @@ export class TransferReader {
 
   /** The receipt of `transaction` with its token transfers, and the current head. */
   async inspect(network: string, transaction: string): Promise<TransactionInspection> {
-    const client = this.client(network);
+    const client = this.rpc.get(network);
     let receipt;
     try {
       receipt = await client.getTransactionReceipt({ hash: transaction as Hex });
@@ -79,14 +82,4 @@ export class TransferReader {
     return { status: 'mined', blockNumber: receipt.blockNumber, head, transfers, signedTransfer };
   }
 
-  private client(network: string): PublicClient {
-    let client = this.clients.get(network);
-    if (!client) {
-      const url = this.rpcUrls[network];
-      if (!url) throw new Error(`no RPC URL for ${network}`);
-      client = createPublicClient({ transport: http(url, { retryCount: 0, timeout: 10_000 }) });
-      this.clients.set(network, client);
-    }
-    return client;
-  }
 }

@@ -1,4 +1,5 @@
-import { createPublicClient, http, parseAbi, parseAbiItem, type Hex, type PublicClient } from 'viem';
+import { parseAbi, parseAbiItem, type Hex } from 'viem';
+import { RpcClients } from './rpc-clients.js';
 
 const EIP3009_ABI = parseAbi(['function authorizationState(address authorizer, bytes32 nonce) view returns (bool)']);
 const AUTHORIZATION_USED = parseAbiItem('event AuthorizationUsed(address indexed authorizer, bytes32 indexed nonce)');
@@ -16,17 +17,19 @@ export type AuthorizationOnChain = { used: false } | { used: true; transaction?:
  * whose transaction was sent but never confirmed to us): used means the money moved.
  */
 export class ChainReader {
-  private readonly clients = new Map<string, PublicClient>();
+  private readonly rpc: RpcClients;
 
-  constructor(private readonly rpcUrls: Record<string, string>) {}
+  constructor(rpcUrls: Record<string, string>) {
+    this.rpc = new RpcClients(rpcUrls);
+  }
 
   /** True if this reader can look at `network`. */
   covers(network: string): boolean {
-    return this.rpcUrls[network] !== undefined;
+    return this.rpc.covers(network);
   }
 
   async authorization(network: string, asset: string, authorizer: string, nonce: string): Promise<AuthorizationOnChain> {
-    const client = this.client(network);
+    const client = this.rpc.get(network);
     const used = await client.readContract({ address: asset as Hex, abi: EIP3009_ABI, functionName: 'authorizationState', args: [authorizer as Hex, nonce as Hex] });
     if (!used) return { used: false };
     const latest = await client.getBlockNumber();
@@ -42,24 +45,14 @@ export class ChainReader {
    */
   async permit2Nonce(network: string, owner: string, nonce: string): Promise<AuthorizationOnChain> {
     const value = BigInt(nonce);
-    const word = await this.client(network).readContract({ address: PERMIT2, abi: PERMIT2_ABI, functionName: 'nonceBitmap', args: [owner as Hex, value >> 8n] });
+    const word = await this.rpc.get(network).readContract({ address: PERMIT2, abi: PERMIT2_ABI, functionName: 'nonceBitmap', args: [owner as Hex, value >> 8n] });
     return ((word >> (value & 255n)) & 1n) === 1n ? { used: true } : { used: false };
   }
 
   /** Latest block number and its age in seconds (for health checks). */
   async head(network: string): Promise<{ blockNumber: bigint; ageSeconds: number }> {
-    const block = await this.client(network).getBlock({ blockTag: 'latest' });
+    const block = await this.rpc.get(network).getBlock({ blockTag: 'latest' });
     return { blockNumber: block.number, ageSeconds: Math.max(0, Math.floor(Date.now() / 1000) - Number(block.timestamp)) };
   }
 
-  private client(network: string): PublicClient {
-    let client = this.clients.get(network);
-    if (!client) {
-      const url = this.rpcUrls[network];
-      if (!url) throw new Error(`no RPC URL for ${network}`);
-      client = createPublicClient({ transport: http(url, { retryCount: 0, timeout: 10_000 }) });
-      this.clients.set(network, client);
-    }
-    return client;
-  }
 }
