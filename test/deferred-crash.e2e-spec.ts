@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { startDevnet, type Devnet } from '#devnet';
 import { challengeOf, signPayment } from './support/demo.harness.js';
 import { DATABASE_URL } from './support/databases.js';
+import { demoProcessEnv } from './support/demo-process.js';
 import { freePort, start, type Child } from './support/processes.js';
 
 const AUTHORIZATION_USED = parseAbiItem('event AuthorizationUsed(address indexed authorizer, bytes32 indexed nonce)');
@@ -28,23 +29,11 @@ describe('deferred settlement across a kill -9 (separate process, PostgreSQL, an
     await db.query(`CREATE SCHEMA ${schema}`);
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    env = {
-      PORT: String(port),
-      DATABASE_URL: `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-      X402_NETWORK: devnet.network,
-      X402_RPC_URL: devnet.rpcUrl,
-      X402_ASSET: devnet.usdc.address,
-      X402_ASSET_NAME: devnet.usdc.name,
-      X402_ASSET_VERSION: devnet.usdc.version,
-      X402_ASSET_DECIMALS: '6',
-      X402_PAY_TO: devnet.accounts.payTo.address,
-      X402_FACILITATOR_PRIVATE_KEY: devnet.accounts.facilitator.privateKey,
-      X402_SETTLEMENT_MODE: 'deferred',
-      X402_SETTLEMENT_HOLD_MS: '1500',
-      X402_DEFERRED_MAX_PER_PAYER: '10',
-      X402_DEFERRED_MAX_TOTAL: '100',
-      X402_ADMIN_TOKEN: 'crash-test-admin-token',
-    };
+    env = demoProcessEnv(devnet, {
+      port,
+      schema,
+      extra: { X402_SETTLEMENT_MODE: 'deferred', X402_SETTLEMENT_HOLD_MS: '1500', X402_DEFERRED_MAX_PER_PAYER: '10', X402_DEFERRED_MAX_TOTAL: '100' },
+    });
   }, 60_000);
 
   afterAll(async () => {

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { startDevnet, type Devnet } from '#devnet';
 import { challengeOf, signPayment } from './support/demo.harness.js';
 import { DATABASE_URL } from './support/databases.js';
+import { demoProcessEnv } from './support/demo-process.js';
 import { freePort, start, type Child } from './support/processes.js';
 import { metricValue, parsePrometheus } from './support/prometheus.js';
 import { TcpProxy } from './support/tcp-proxy.js';
@@ -33,18 +34,7 @@ describe('faults: chain down, database connections dropped (separate process)', 
     await db.query(`CREATE SCHEMA ${schema}`);
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    app = start(process.execPath, ['dist/apps/demo-api/src/main.js'], {
-      PORT: String(port),
-      DATABASE_URL: `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}&application_name=${schema}`,
-      X402_NETWORK: devnet.network,
-      X402_RPC_URL: rpc.url,
-      X402_ASSET: devnet.usdc.address,
-      X402_ASSET_NAME: devnet.usdc.name,
-      X402_ASSET_VERSION: devnet.usdc.version,
-      X402_PAY_TO: devnet.accounts.payTo.address,
-      X402_FACILITATOR_PRIVATE_KEY: devnet.accounts.facilitator.privateKey,
-      X402_ADMIN_TOKEN: 'faults-test-admin-token',
-    });
+    app = start(process.execPath, ['dist/apps/demo-api/src/main.js'], demoProcessEnv(devnet, { port, schema, rpcUrl: rpc.url }));
     await app.waitFor(/x402 demo API on/);
     accepted = await challengeOf(route());
   }, 60_000);
@@ -87,7 +77,7 @@ describe('faults: chain down, database connections dropped (separate process)', 
     expect(await merchant()).toBe(before);
     expect(app.process.exitCode).toBeNull();
     // operators see it as RPC errors, not as payers' faults
-    const metrics = parsePrometheus(await (await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer faults-test-admin-token' } })).text());
+    const metrics = parsePrometheus(await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${schema}-admin-token` } })).text());
     expect(metricValue(metrics, 'x402_rpc_errors_total', { operation: 'verify', network: devnet.network })).toBe(5);
     expect(metricValue(metrics, 'x402_payments_failed_total', { stage: 'verify', reason: 'facilitator_unavailable' })).toBe(5);
   });

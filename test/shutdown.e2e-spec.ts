@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { startDevnet, type Devnet } from '#devnet';
 import { challengeOf, signPayment } from './support/demo.harness.js';
 import { DATABASE_URL } from './support/databases.js';
+import { demoProcessEnv } from './support/demo-process.js';
 import { freePort, start, type Child } from './support/processes.js';
 
 /** SIGTERM while a settlement waits for its block: the request still completes, paid, then the process exits 0. */
@@ -30,18 +31,7 @@ describe('graceful shutdown drains in-flight settlements (separate process, anvi
 
   it('finishes the paid request in flight, records it, and exits 0', async () => {
     const port = await freePort();
-    app = start(process.execPath, ['dist/apps/demo-api/src/main.js'], {
-      PORT: String(port),
-      DATABASE_URL: `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-      X402_NETWORK: devnet.network,
-      X402_RPC_URL: devnet.rpcUrl,
-      X402_ASSET: devnet.usdc.address,
-      X402_ASSET_NAME: devnet.usdc.name,
-      X402_ASSET_VERSION: devnet.usdc.version,
-      X402_PAY_TO: devnet.accounts.payTo.address,
-      X402_FACILITATOR_PRIVATE_KEY: devnet.accounts.facilitator.privateKey,
-      X402_ADMIN_TOKEN: 'shutdown-test-admin-token',
-    });
+    app = start(process.execPath, ['dist/apps/demo-api/src/main.js'], demoProcessEnv(devnet, { port, schema }));
     await app.waitFor(/x402 demo API on/);
     const route = `http://127.0.0.1:${port}/weather/forecast/singapore`;
     const accepted = await challengeOf(route);
