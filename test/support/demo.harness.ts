@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { x402Client } from '@x402/core/client';
 import { decodePaymentRequiredHeader } from '@x402/core/http';
 import type { PaymentRequirements } from '@x402/core/types';
-import { ExactEvmScheme, toClientEvmSigner } from '@x402/evm';
+import { authorizationTypes, ExactEvmScheme, toClientEvmSigner } from '@x402/evm';
 import { ExactEvmSchemeV1 } from '@x402/evm/v1';
 import { wrapFetchWithPayment } from '@x402/fetch';
 import { randomBytes } from 'node:crypto';
@@ -184,16 +184,7 @@ export async function signPayment(
   };
   const signature = await account.signTypedData({
     domain: { name: accepted.extra.name as string, version: accepted.extra.version as string, chainId, verifyingContract: accepted.asset as `0x${string}` },
-    types: {
-      TransferWithAuthorization: [
-        { name: 'from', type: 'address' },
-        { name: 'to', type: 'address' },
-        { name: 'value', type: 'uint256' },
-        { name: 'validAfter', type: 'uint256' },
-        { name: 'validBefore', type: 'uint256' },
-        { name: 'nonce', type: 'bytes32' },
-      ],
-    },
+    types: authorizationTypes,
     primaryType: 'TransferWithAuthorization',
     message: {
       ...authorization,

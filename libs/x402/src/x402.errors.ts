@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { HttpException } from '@nestjs/common';
 
 /**
  * Stable machine-readable codes of the errors this module answers with.
@@ -72,6 +72,3 @@ export class X402ConfigError extends Error {
     this.name = 'X402ConfigError';
   }
 }
-
-/** 402 with a code and readable message; the caller adds the challenge headers and body. */
-export const paymentRequiredStatus = HttpStatus.PAYMENT_REQUIRED;

@@ -13,7 +13,6 @@ import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
 import { PAYMENT_STORE, type PaymentStore } from '../ledger/payment-store.interface.js';
 import { PAYMENT_RESPONSE_HEADER, X_PAYMENT_RESPONSE_HEADER } from '../x402.constants.js';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
-import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG } from '../x402.tokens.js';
 import { X402OutboxWorker } from '../settlement/outbox.worker.js';
 import { X402SettlementService } from '../settlement/settlement.service.js';
@@ -35,7 +34,6 @@ export class X402Interceptor implements NestInterceptor {
 
   constructor(
     protected readonly adapterHost: HttpAdapterHost,
-    protected readonly host: X402ResourceServerHost,
     @Inject(PAYMENT_STORE) protected readonly store: PaymentStore,
     @Inject(X402_CONFIG) protected readonly config: X402Config,
     protected readonly settlementService: X402SettlementService,
