@@ -6,15 +6,13 @@
 import { x402Facilitator } from '@x402/core/facilitator';
 import { x402ResourceServer, type FacilitatorClient } from '@x402/core/server';
 import type { SupportedResponse } from '@x402/core/types';
-import { toFacilitatorEvmSigner } from '@x402/evm';
 import { registerExactEvmScheme } from '@x402/evm/exact/facilitator';
 import { ExactEvmScheme } from '@x402/evm/exact/server';
 import { paymentMiddleware } from '@x402/express';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
-import { createWalletClient, http, publicActions } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { devnetChain } from '#devnet';
+import { devnetChain, walletFacilitatorSigner } from '#devnet';
 import { CITIES, days } from '../../apps/demo-api/src/weather/weather.data.js';
 import { announce, MAX_TIMEOUT_SECONDS, PRICE_ATOMIC, readDevnet } from './server-env.js';
 
@@ -22,16 +20,7 @@ const devnet = readDevnet();
 const network = `eip155:${devnet.chainId}` as const;
 const account = privateKeyToAccount(devnet.facilitatorPrivateKey);
 // Receipts polled every 250 ms, as our local facilitator does (viem's default for an unknown chain is 4 s).
-const wallet = createWalletClient({ account, chain: devnetChain(devnet.chainId, devnet.rpcUrl), transport: http(devnet.rpcUrl), pollingInterval: 250 }).extend(publicActions);
-const signer = toFacilitatorEvmSigner({
-  address: account.address,
-  readContract: (args) => wallet.readContract(args as Parameters<typeof wallet.readContract>[0]),
-  verifyTypedData: (args) => wallet.verifyTypedData(args as Parameters<typeof wallet.verifyTypedData>[0]),
-  writeContract: (args) => wallet.writeContract(args as Parameters<typeof wallet.writeContract>[0]),
-  sendTransaction: (args) => wallet.sendTransaction(args),
-  waitForTransactionReceipt: (args) => wallet.waitForTransactionReceipt(args),
-  getCode: (args) => wallet.getCode(args),
-});
+const signer = walletFacilitatorSigner(account, devnetChain(devnet.chainId, devnet.rpcUrl), devnet.rpcUrl, { pollingIntervalMs: 250 });
 const facilitator = registerExactEvmScheme(new x402Facilitator(), { signer, networks: network });
 // The resource server takes a FacilitatorClient; the in-process facilitator answers /supported synchronously.
 const client: FacilitatorClient = {

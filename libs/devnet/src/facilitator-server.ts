@@ -3,14 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { x402Facilitator } from '@x402/core/facilitator';
 import { PaymentPayloadSchema, PaymentRequirementsSchema } from '@x402/core/schemas';
 import type { PaymentPayload, PaymentRequirements } from '@x402/core/types';
-import { toFacilitatorEvmSigner } from '@x402/evm';
 import { ExactEvmScheme } from '@x402/evm/exact/facilitator';
 import { ExactEvmSchemeV1 } from '@x402/evm/exact/v1/facilitator';
 import { EVM_NETWORK_CHAIN_ID_MAP } from '@x402/evm/v1';
-import { createWalletClient, http, publicActions, type Hex } from 'viem';
+import type { Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { createNonceManager, jsonRpc } from 'viem/nonce';
 import { devnetChain } from './chain.js';
+import { walletFacilitatorSigner } from './wallet-signer.js';
 
 /** Options of {@link startFacilitatorServer}. */
 export interface FacilitatorServerOptions {
@@ -104,19 +104,7 @@ export async function startFacilitatorServer(options: FacilitatorServerOptions):
   const chain = devnetChain(options.chainId, options.rpcUrl);
   // A nonce manager of its own: the process-wide default would carry nonces over from an earlier chain with the same id.
   const account = privateKeyToAccount(options.privateKey, { nonceManager: createNonceManager({ source: jsonRpc() }) });
-  const client = createWalletClient({ account, chain, transport: http(options.rpcUrl), pollingInterval: 50 }).extend(publicActions);
-  const signer = toFacilitatorEvmSigner(
-    {
-      address: account.address,
-      readContract: (args) => client.readContract(args as Parameters<typeof client.readContract>[0]),
-      verifyTypedData: (args) => client.verifyTypedData(args as Parameters<typeof client.verifyTypedData>[0]),
-      writeContract: (args) => client.writeContract(args as Parameters<typeof client.writeContract>[0]),
-      sendTransaction: (args) => client.sendTransaction(args),
-      waitForTransactionReceipt: (args) => client.waitForTransactionReceipt(args),
-      getCode: (args) => client.getCode(args),
-    },
-    { confirmationTimeoutMs: options.confirmationTimeoutMs ?? 30_000 },
-  );
+  const signer = walletFacilitatorSigner(account, chain, options.rpcUrl, { pollingIntervalMs: 50, confirmationTimeoutMs: options.confirmationTimeoutMs ?? 30_000 });
 
   const network = `eip155:${options.chainId}` as const;
   const facilitator = new x402Facilitator().register(network, new ExactEvmScheme(signer));

@@ -35,3 +35,4 @@ export { MULTICALL3_ADDRESS, PERMIT2_ADDRESS, UPTO_PERMIT2_PROXY_ADDRESS, devnet
 export { loadArtifacts, type DevnetArtifacts } from './artifacts.js';
 export { testUsdcAbi, multicall3Abi, permit2Abi, uptoPermit2ProxyAbi } from './abi.js';
 export { startFacilitatorServer, type FacilitatorServer, type FacilitatorServerOptions } from './facilitator-server.js';
+export { walletFacilitatorSigner } from './wallet-signer.js';
