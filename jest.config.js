@@ -22,11 +22,18 @@ const common = {
     [`/node_modules/(${ESM_REQUIRED_FROM_CJS.join('|')})/.+\\.js$`]: ['@swc/jest', { swcrc: false, jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   transformIgnorePatterns: [`^(?!.*/node_modules/(${ESM_REQUIRED_FROM_CJS.join('|')})/).*/node_modules/`],
+  // The workspace packages by name, from their sources (the demo process and the packed-app test use the builds).
   moduleNameMapper: {
-    '^#x402$': '<rootDir>/libs/x402/src/index.ts',
-    '^#x402/health$': '<rootDir>/libs/x402/src/health/index.ts',
-    '^#x402/metrics$': '<rootDir>/libs/x402/src/metrics/index.ts',
-    '^#devnet$': '<rootDir>/libs/devnet/src/index.ts',
+    '^@nestjs-x402/core$': '<rootDir>/libs/x402/src/index.ts',
+    '^@nestjs-x402/core/typeorm$': '<rootDir>/libs/x402/src/ledger/typeorm/index.ts',
+    '^@nestjs-x402/core/openapi$': '<rootDir>/libs/x402/src/openapi/index.ts',
+    '^@nestjs-x402/core/discovery$': '<rootDir>/libs/x402/src/discovery/index.ts',
+    '^@nestjs-x402/core/health$': '<rootDir>/libs/x402/src/health/index.ts',
+    '^@nestjs-x402/core/metrics$': '<rootDir>/libs/x402/src/metrics/index.ts',
+    '^@nestjs-x402/core/logging$': '<rootDir>/libs/x402/src/logging/index.ts',
+    '^@nestjs-x402/core/proofs$': '<rootDir>/libs/x402/src/proofs/index.ts',
+    '^@nestjs-x402/core/local-facilitator$': '<rootDir>/libs/x402/src/facilitator/index.ts',
+    '^@nestjs-x402/testing$': '<rootDir>/libs/devnet/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',
@@ -36,7 +43,7 @@ export default {
   // Per test, for the e2e suites that start chains and processes (a project-level testTimeout is ignored).
   testTimeout: 120000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testPathIgnorePatterns: ['/node_modules/', '/dist/'], testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 120000 },
   ],
 };

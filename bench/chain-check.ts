@@ -1,4 +1,4 @@
-import type { Devnet } from '#devnet';
+import type { Devnet } from '@nestjs-x402/testing';
 import type { SignedPayment } from './payments.js';
 
 /** What the chain says about the payments of one server's runs. */

@@ -15,7 +15,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataSource } from 'typeorm';
-import { startDevnet, type Devnet } from '#devnet';
+import { startDevnet, type Devnet } from '@nestjs-x402/testing';
 import { checkChain } from './chain-check.js';
 import { killAll, startServer, type ServerProcess } from './child.js';
 import { paidRun, timedRun, type PaidLoadResult } from './load.js';

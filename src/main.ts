@@ -7,7 +7,7 @@ import { runRequirements } from './requirements.command.js';
 import { USAGE } from './usage.js';
 
 /**
- * Entry point of the `x402` command (see bin/x402.js).
+ * Entry point of the `x402` command (see libs/x402/bin/x402.mjs).
  *
  * @param argv - arguments after the program name
  * @returns the process exit code

@@ -2,6 +2,20 @@ import type { MigrateArgs } from './args.js';
 import { CliError, ExitCode, UsageError, redactSecrets } from './errors.js';
 import type { CliIo } from './io.js';
 
+/** Loads TypeORM and the ledger's entities: optional peers of the package, installed by apps that use the ledger. */
+async function loadLedger() {
+  try {
+    await import('reflect-metadata');
+    const { DataSource } = await import('typeorm');
+    const { X402_ENTITIES, X402_MIGRATIONS } = await import('@nestjs-x402/core/typeorm');
+    return { DataSource, X402_ENTITIES, X402_MIGRATIONS };
+  } catch (error) {
+    const missing = /Cannot find (?:module|package) '([^']+)'/.exec((error as Error).message)?.[1];
+    if (!missing) throw error;
+    throw new UsageError(`the ledger needs ${missing}: npm install typeorm pg (and @nestjs/typeorm for the module)`);
+  }
+}
+
 /**
  * `x402 migrate`: applies the payment ledger's migrations to a PostgreSQL database (or reverts the
  * last one with `--revert`). The same migrations run at startup when the app sets `migrationsRun`.
@@ -9,9 +23,7 @@ import type { CliIo } from './io.js';
 export async function runMigrate(args: MigrateArgs, io: CliIo): Promise<number> {
   const url = args.databaseUrl ?? io.env.DATABASE_URL;
   if (!url) throw new UsageError('missing database: pass --database-url or set DATABASE_URL');
-  await import('reflect-metadata');
-  const { DataSource } = await import('typeorm');
-  const { X402_ENTITIES, X402_MIGRATIONS } = await import('#x402');
+  const { DataSource, X402_ENTITIES, X402_MIGRATIONS } = await loadLedger();
   const dataSource = new DataSource({ type: 'postgres', url, entities: X402_ENTITIES, migrations: X402_MIGRATIONS, uuidExtension: 'pgcrypto' });
   try {
     await dataSource.initialize();

@@ -24,17 +24,17 @@ describe('x402 migrate', () => {
     (await admin.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [schema])).map((r: { table_name: string }) => r.table_name);
 
   it('creates the ledger tables, then reports them up to date', async () => {
-    const first = await run(process.execPath, ['bin/x402.js', 'migrate', '--database-url', url]);
+    const first = await run(process.execPath, ['libs/x402/bin/x402.mjs', 'migrate', '--database-url', url]);
     expect(first.code).toBe(0);
     expect(first.output).toContain('applied X402Ledger1764000000000');
     expect(await tables()).toEqual(expect.arrayContaining(['migrations', 'x402_payments', 'x402_session_nonces']));
-    const second = await run(process.execPath, ['bin/x402.js', 'migrate'], { DATABASE_URL: url });
+    const second = await run(process.execPath, ['libs/x402/bin/x402.mjs', 'migrate'], { DATABASE_URL: url });
     expect(second.code).toBe(0);
     expect(second.output).toContain('up to date');
   });
 
   it('reverts the last migration', async () => {
-    const res = await run(process.execPath, ['bin/x402.js', 'migrate', '--revert', '--database-url', url]);
+    const res = await run(process.execPath, ['libs/x402/bin/x402.mjs', 'migrate', '--revert', '--database-url', url]);
     expect(res.code).toBe(0);
     const applied = (await admin.query(`SELECT name FROM ${schema}.migrations ORDER BY id`)).map((r: { name: string }) => r.name);
     expect(applied).toEqual(['X402Ledger1764000000000', 'X402SessionNonces1764000000001', 'X402SettlementOutbox1764000000002']);
@@ -47,8 +47,8 @@ describe('x402 migrate', () => {
   });
 
   it('fails with a usage error without a database, and exit 4 when it is unreachable', async () => {
-    expect((await run(process.execPath, ['bin/x402.js', 'migrate'], { DATABASE_URL: '' })).code).toBe(2);
-    const down = await run(process.execPath, ['bin/x402.js', 'migrate', '--database-url', 'postgres://nobody@127.0.0.1:1/none']);
+    expect((await run(process.execPath, ['libs/x402/bin/x402.mjs', 'migrate'], { DATABASE_URL: '' })).code).toBe(2);
+    const down = await run(process.execPath, ['libs/x402/bin/x402.mjs', 'migrate', '--database-url', 'postgres://nobody@127.0.0.1:1/none']);
     expect(down.code).toBe(4);
     expect(down.output).toContain('cannot connect to the database');
   });

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { formatAtomic, type PaymentRecord, type RevenueRow } from '#x402';
-import { startDevnet, type Devnet } from '#devnet';
+import { formatAtomic, type PaymentRecord, type RevenueRow } from '@nestjs-x402/core';
+import { startDevnet, type Devnet } from '@nestjs-x402/testing';
 import { payingFetch, startDemo, type DemoHarness } from './support/demo.harness.js';
 import { drainingFacilitator } from './support/draining-facilitator.js';
 

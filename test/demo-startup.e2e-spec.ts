@@ -45,7 +45,7 @@ describe('the demo as a newcomer starts it', () => {
   });
 
   it('`x402 pay` gets 200 with a successful PAYMENT-RESPONSE (exit 0)', async () => {
-    const { code, output } = await run(process.execPath, ['bin/x402.js', 'pay', `${url}/weather/forecast/lisbon`, '--json']);
+    const { code, output } = await run(process.execPath, ['libs/x402/bin/x402.mjs', 'pay', `${url}/weather/forecast/lisbon`, '--json']);
     expect(code).toBe(0);
     const result = JSON.parse(output.slice(output.indexOf('{')));
     expect(result.status).toBe(200);

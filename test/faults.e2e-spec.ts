@@ -2,7 +2,7 @@ import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { PaymentRequirements } from '@x402/core/types';
 import { DataSource } from 'typeorm';
-import { startDevnet, type Devnet } from '#devnet';
+import { startDevnet, type Devnet } from '@nestjs-x402/testing';
 import { challengeOf, signPayment } from './support/demo.harness.js';
 import { DATABASE_URL } from './support/databases.js';
 import { demoProcessEnv } from './support/demo-process.js';

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { decodePaymentResponseHeader } from '@x402/core/http';
 import { Agent, request } from 'node:http';
-import { X402ErrorCode } from '#x402';
+import { X402ErrorCode } from '@nestjs-x402/core';
 import { WeatherController } from '../apps/demo-api/src/weather/weather.controller.js';
 import { ADAPTERS, challengeOf, errorOf, payingFetch, signPayment, startDemo, v1PayingFetch, type DemoHarness } from './support/demo.harness.js';
 import { fuzzCase, GENERATOR_NAMES, type FuzzCase, type Template } from './support/fuzz.js';

@@ -1,4 +1,5 @@
-import { TypeOrmPaymentStore, type PaymentClaim } from '#x402';
+import { TypeOrmPaymentStore } from '@nestjs-x402/core/typeorm';
+import type { PaymentClaim } from '@nestjs-x402/core';
 import { openTestDatabase, type TestDatabase } from './support/databases.js';
 
 const claimFor = (n: number, extra: Partial<PaymentClaim> = {}): PaymentClaim => ({

@@ -1,6 +1,6 @@
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import type { PaymentRecord, RevenueRow } from '#x402';
-import { startDevnet, type Devnet } from '#devnet';
+import type { PaymentRecord, RevenueRow } from '@nestjs-x402/core';
+import { startDevnet, type Devnet } from '@nestjs-x402/testing';
 import { errorOf, payingFetch, startDemo, type DemoHarness } from './support/demo.harness.js';
 import { drainingFacilitator } from './support/draining-facilitator.js';
 import { metricValue, parsePrometheus, type Sample } from './support/prometheus.js';

@@ -1,7 +1,9 @@
 import { Ajv } from 'ajv';
 import { decodePaymentRequiredHeader } from '@x402/core/http';
 import type { PaymentRequired } from '@x402/core/types';
-import { formatAtomic, priceLabel, type X402AcceptedOption, type X402DiscoveryDocument, type X402PaymentInfo } from '#x402';
+import { formatAtomic } from '@nestjs-x402/core';
+import { priceLabel, type X402AcceptedOption, type X402PaymentInfo } from '@nestjs-x402/core/openapi';
+import type { X402DiscoveryDocument } from '@nestjs-x402/core/discovery';
 import { ADAPTERS, startDemo, type DemoHarness } from './support/demo.harness.js';
 import { validateOpenApi } from './support/openapi-validator.js';
 

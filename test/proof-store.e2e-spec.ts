@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { TypeOrmPaymentStore, type NewPaymentReference, type PaymentClaim, type ProofStore } from '#x402';
+import { TypeOrmPaymentStore } from '@nestjs-x402/core/typeorm';
+import type { NewPaymentReference, ProofStore } from '@nestjs-x402/core/proofs';
+import type { PaymentClaim } from '@nestjs-x402/core';
 import { openTestDatabase, type TestDatabase } from './support/databases.js';
 
 const PAYER = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';

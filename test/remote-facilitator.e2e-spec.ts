@@ -1,6 +1,6 @@
 import { decodePaymentResponseHeader } from '@x402/core/http';
 import type { PaymentRequirements } from '@x402/core/types';
-import type { X402RemoteFacilitatorOptions } from '#x402';
+import type { X402RemoteFacilitatorOptions } from '@nestjs-x402/core';
 import { ADAPTERS, challengeOf, errorOf, payingFetch, signPayment, startDemo, type DemoHarness } from './support/demo.harness.js';
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
 

@@ -1,6 +1,6 @@
 import { decodePaymentResponseHeader } from '@x402/core/http';
 import type { PaymentRequirements } from '@x402/core/types';
-import { X402OutboxWorker } from '#x402';
+import { X402OutboxWorker } from '../libs/x402/src/settlement/outbox.worker.js';
 import { challengeOf, signPayment, startDemo, type DemoHarness } from './support/demo.harness.js';
 
 type Receipt = { id: string; state: string; mode: string; transaction?: string; handlerError?: string; payer: string };

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { priceLabel, type X402PaymentInfo } from '#x402';
+import { priceLabel, type X402PaymentInfo } from '@nestjs-x402/core/openapi';
 import { startDemo, type DemoHarness } from './support/demo.harness.js';
 
 /** Debian's Chromium; the test never downloads a browser. */

@@ -3,8 +3,8 @@ import type { PaymentRequirements } from '@x402/core/types';
 import { wrapFetchWithSIWx } from '@x402/extensions/sign-in-with-x';
 import { createWalletClient, http, type Hex } from 'viem';
 import type { PrivateKeyAccount } from 'viem/accounts';
-import { encodePaymentProof } from '#x402';
-import { deployTestUsdc, mintUsdc, testUsdcAbi } from '#devnet';
+import { encodePaymentProof } from '@nestjs-x402/core/proofs';
+import { deployTestUsdc, mintUsdc, testUsdcAbi } from '@nestjs-x402/testing';
 import { ADAPTERS, errorOf, payingFetch, startDemo, type Adapter, type DemoHarness } from './support/demo.harness.js';
 
 type Receipt = { id: string; state: string; scheme: string; amount: string; authorizedAmount?: string; settledAmount?: string; transaction?: string; payer: string; nonce: string };

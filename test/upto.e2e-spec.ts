@@ -5,7 +5,7 @@ import { UptoEvmScheme } from '@x402/evm/upto/client';
 import { wrapFetchWithPayment } from '@x402/fetch';
 import { createWalletClient, http, maxUint256 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
-import { PERMIT2_ADDRESS, testUsdcAbi } from '#devnet';
+import { PERMIT2_ADDRESS, testUsdcAbi } from '@nestjs-x402/testing';
 import { ADAPTERS, errorOf, startDemo, type DemoHarness } from './support/demo.harness.js';
 
 type Receipt = { state: string; scheme: string; amount: string; authorizedAmount?: string; settledAmount?: string; transaction?: string; payer: string };

@@ -12,7 +12,7 @@ import { paymentMiddleware } from '@x402/express';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { privateKeyToAccount } from 'viem/accounts';
-import { devnetChain, walletFacilitatorSigner } from '#devnet';
+import { devnetChain, walletFacilitatorSigner } from '@nestjs-x402/testing';
 import { CITIES, days } from '../../apps/demo-api/src/weather/weather.data.js';
 import { announce, MAX_TIMEOUT_SECONDS, PRICE_ATOMIC, readDevnet } from './server-env.js';
 

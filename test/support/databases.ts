@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
-import { X402_ENTITIES, X402_MIGRATIONS } from '#x402';
+import { X402_ENTITIES, X402_MIGRATIONS } from '@nestjs-x402/core/typeorm';
 
 /** The test PostgreSQL: `DATABASE_URL`, default the machine's local server. */
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -1,4 +1,4 @@
-import type { Devnet } from '#devnet';
+import type { Devnet } from '@nestjs-x402/testing';
 import { DATABASE_URL } from './databases.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { FacilitatorClient } from '@x402/core/server';
 import type { PaymentPayload } from '@x402/core/types';
 import { createWalletClient, http } from 'viem';
-import { LocalFacilitatorClient } from '#x402';
-import type { Devnet, DevnetAccount } from '#devnet';
+import { LocalFacilitatorClient } from '@nestjs-x402/core/local-facilitator';
+import type { Devnet, DevnetAccount } from '@nestjs-x402/testing';
 
 /**
  * The real in-process facilitator, except that once it has verified a payment of `victim`, the

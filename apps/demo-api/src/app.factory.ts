@@ -2,7 +2,8 @@ import { type INestApplication, type NestApplicationOptions } from '@nestjs/comm
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { applyX402ToDocument, X402_ALLOWED_HEADERS, X402_EXPOSED_HEADERS, type X402ModuleOptions } from '#x402';
+import { applyX402ToDocument } from '@nestjs-x402/core/openapi';
+import { X402_ALLOWED_HEADERS, X402_EXPOSED_HEADERS, type X402ModuleOptions } from '@nestjs-x402/core';
 import { randomBytes } from 'node:crypto';
 import { AppModule } from './app.module.js';
 import type { DemoDatabaseOptions } from './database.js';

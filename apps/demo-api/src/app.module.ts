@@ -1,9 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { TypeOrmPaymentStore, X402DiscoveryModule, X402LoggingModule, X402Module, X402ProofsModule, type X402ModuleOptions } from '#x402';
-import { X402HealthModule } from '#x402/health';
-import { X402MetricsModule } from '#x402/metrics';
+import { TypeOrmPaymentStore } from '@nestjs-x402/core/typeorm';
+import { X402DiscoveryModule } from '@nestjs-x402/core/discovery';
+import { X402LoggingModule } from '@nestjs-x402/core/logging';
+import { X402Module, type X402ModuleOptions } from '@nestjs-x402/core';
+import { X402ProofsModule } from '@nestjs-x402/core/proofs';
+import { X402HealthModule } from '@nestjs-x402/core/health';
+import { X402MetricsModule } from '@nestjs-x402/core/metrics';
 import { ADMIN_TOKEN, AdminTokenGuard } from './admin/admin-token.guard.js';
 import { AdminController } from './admin/admin.controller.js';
 import { DashboardController } from './admin/dashboard/dashboard.controller.js';

@@ -1,7 +1,7 @@
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { mkdirSync } from 'node:fs';
 import { PGliteDriver } from 'typeorm-pglite';
-import { X402_ENTITIES, X402_MIGRATIONS } from '#x402';
+import { X402_ENTITIES, X402_MIGRATIONS } from '@nestjs-x402/core/typeorm';
 
 /** Where the demo keeps its payment ledger. */
 export interface DemoDatabaseOptions {

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { X402ChainHealthIndicator, X402FacilitatorHealthIndicator, X402LedgerHealthIndicator } from '#x402/health';
+import { X402ChainHealthIndicator, X402FacilitatorHealthIndicator, X402LedgerHealthIndicator } from '@nestjs-x402/core/health';
 
 @ApiTags('info')
 @Controller('health')

@@ -7,7 +7,7 @@ import { toX402Options, type DevnetFacts } from './x402-options.js';
 const log = (line: string) => console.log(line);
 
 async function startEmbeddedDevnet(): Promise<DevnetFacts & { buyer: string; stop(): Promise<void> }> {
-  const { startDevnet } = await import('#devnet');
+  const { startDevnet } = await import('@nestjs-x402/testing');
   const devnet = await startDevnet({ port: Number(process.env.DEVNET_PORT ?? 8545) });
   return {
     rpcUrl: devnet.rpcUrl,

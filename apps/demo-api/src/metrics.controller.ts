@@ -1,7 +1,7 @@
 import { Controller, Get, Res, UseGuards } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { X402MetricsService } from '#x402/metrics';
+import { X402MetricsService } from '@nestjs-x402/core/metrics';
 import { AdminTokenGuard } from './admin/admin-token.guard.js';
 
 /**

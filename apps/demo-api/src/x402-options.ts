@@ -1,4 +1,4 @@
-import type { X402ModuleOptions } from '#x402';
+import type { X402ModuleOptions } from '@nestjs-x402/core';
 import type { DemoConfig } from './demo.config.js';
 
 /** What the embedded devnet contributes to the options: its RPC, token, merchant and gas signer. */

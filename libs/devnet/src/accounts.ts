@@ -45,7 +45,7 @@ const deployer = knownAccount(
  *
  * @example
  * ```ts
- * import { DEVNET_ACCOUNTS } from '#devnet';
+ * import { DEVNET_ACCOUNTS } from '@nestjs-x402/testing';
  * const signature = await DEVNET_ACCOUNTS.buyer.account.signTypedData({ domain, types, primaryType, message });
  * const payTo = DEVNET_ACCOUNTS.payTo.address; // 0x3C44…93BC
  * ```

@@ -108,7 +108,7 @@ export interface Devnet {
  *
  * @example
  * ```ts
- * import { startDevnet } from '#devnet';
+ * import { startDevnet } from '@nestjs-x402/testing';
  *
  * const devnet = await startDevnet({ chainId: 84532, buyers: 4 });
  * try {

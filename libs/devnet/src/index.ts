@@ -1,9 +1,11 @@
 /**
- * `#devnet` — a local EVM chain (anvil) with a USDC-like token for x402 demos and tests.
+ * `@nestjs-x402/testing`: test x402-priced routes for real. {@link startX402Testbed} starts a local EVM chain
+ * (anvil) with a USDC-like token and funded buyers, a facilitator service and a paying client in one call;
+ * the pieces are exported too.
  *
  * @example
  * ```ts
- * import { startDevnet, DEVNET_ACCOUNTS } from '#devnet';
+ * import { startDevnet, DEVNET_ACCOUNTS } from '@nestjs-x402/testing';
  *
  * const devnet = await startDevnet();
  * console.log(devnet.rpcUrl, devnet.network, devnet.usdc.address);
@@ -36,3 +38,4 @@ export { loadArtifacts, type DevnetArtifacts } from './artifacts.js';
 export { testUsdcAbi, multicall3Abi, permit2Abi, uptoPermit2ProxyAbi } from './abi.js';
 export { startFacilitatorServer, type FacilitatorServer, type FacilitatorServerOptions } from './facilitator-server.js';
 export { walletFacilitatorSigner } from './wallet-signer.js';
+export { startX402Testbed, type X402Testbed, type X402TestbedModuleOptions, type X402TestbedOptions } from './testbed.js';

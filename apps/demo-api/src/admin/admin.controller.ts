@@ -1,7 +1,7 @@
 import { BadRequestException, Controller, Get, Inject, Optional, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { PAYMENT_STORE, X402_CONFIG, X402ReceiptsService, type PaymentRecord, type PaymentState, type PaymentStore, type RevenueQuery, type X402Config } from '#x402';
-import { X402MetricsService } from '#x402/metrics';
+import { PAYMENT_STORE, X402_CONFIG, X402ReceiptsService, type PaymentRecord, type PaymentState, type PaymentStore, type RevenueQuery, type X402Config } from '@nestjs-x402/core';
+import { X402MetricsService } from '@nestjs-x402/core/metrics';
 import { AdminTokenGuard } from './admin-token.guard.js';
 
 const REVENUE_GROUPS: RevenueQuery['by'][] = ['route', 'day', 'hour', 'minute'];

@@ -1,7 +1,7 @@
 import { BadRequestException, Body, Controller, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { Priced } from '#x402';
+import { Priced } from '@nestjs-x402/core';
 import { CITIES } from '../weather/weather.data.js';
 
 interface AlertBody {

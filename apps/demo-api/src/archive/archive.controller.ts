@@ -1,6 +1,6 @@
 import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Priced } from '#x402';
+import { Priced } from '@nestjs-x402/core';
 import { CITIES, days, type City } from '../weather/weather.data.js';
 
 function checkCity(city: string): City {

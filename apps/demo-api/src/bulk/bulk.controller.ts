@@ -1,6 +1,6 @@
 import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Priced, X402Usage, type UsageMeter } from '#x402';
+import { Priced, X402Usage, type UsageMeter } from '@nestjs-x402/core';
 import { CITIES, days } from '../weather/weather.data.js';
 
 /** Usage-based pricing (x402 `upto`): the payer authorizes $0.05, each city forecast costs $0.01, only that is settled. */

@@ -1,6 +1,6 @@
 import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Free, Priced } from '#x402';
+import { Free, Priced } from '@nestjs-x402/core';
 import { CITIES, days } from '../weather/weather.data.js';
 
 const REPORTS = {

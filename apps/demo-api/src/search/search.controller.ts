@@ -1,6 +1,7 @@
 import { BadRequestException, Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Discoverable, Priced } from '#x402';
+import { Discoverable } from '@nestjs-x402/core/discovery';
+import { Priced } from '@nestjs-x402/core';
 import { CITIES, dayWeather } from '../weather/weather.data.js';
 
 interface SearchBody {

@@ -1,6 +1,7 @@
 import { BadRequestException, Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Discoverable, Priced } from '#x402';
+import { Discoverable } from '@nestjs-x402/core/discovery';
+import { Priced } from '@nestjs-x402/core';
 import { CITIES, days, type City } from './weather.data.js';
 
 function checkCity(city: string): City {

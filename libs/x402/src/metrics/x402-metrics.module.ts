@@ -8,7 +8,7 @@ import { X402_METRICS_OPTIONS, type X402MetricsOptions } from './x402-metrics.op
  * (global) `X402Module` in the app. Serving `/metrics` is the app's choice of path and protection.
  *
  * @example
- * import { X402MetricsModule, X402MetricsService } from 'nestjs-x402/metrics';
+ * import { X402MetricsModule, X402MetricsService } from '@nestjs-x402/core/metrics';
  *
  * @Module({ imports: [X402Module.forRoot({ ... }), X402MetricsModule.forRoot()], controllers: [MetricsController] })
  * export class AppModule {}

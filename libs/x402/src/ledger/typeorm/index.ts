@@ -1,3 +1,15 @@
+/**
+ * `@nestjs-x402/core/typeorm`: the payment ledger on PostgreSQL through TypeORM (optional peers `typeorm`,
+ * `@nestjs/typeorm`, and a driver such as `pg`).
+ *
+ * @example
+ * ```ts
+ * import { TypeOrmPaymentStore, X402_ENTITIES, X402_MIGRATIONS } from '@nestjs-x402/core/typeorm';
+ *
+ * TypeOrmModule.forRoot({ type: 'postgres', url, entities: X402_ENTITIES, migrations: X402_MIGRATIONS, migrationsRun: true });
+ * X402Module.forRootAsync({ inject: [DataSource], useFactory: (ds: DataSource) => ({ ...options, store: new TypeOrmPaymentStore(ds) }) });
+ * ```
+ */
 import { X402Ledger1764000000000 } from './migrations/1764000000000-x402-ledger.js';
 import { X402SessionNonces1764000000001 } from './migrations/1764000000001-x402-session-nonces.js';
 import { X402SettlementOutbox1764000000002 } from './migrations/1764000000002-x402-settlement-outbox.js';
@@ -7,8 +19,9 @@ import { X402PaymentEntity } from './x402-payment.entity.js';
 
 /** Entities of the ledger, for your DataSource's `entities`. */
 export const X402_ENTITIES = [X402PaymentEntity, X402PaymentReferenceEntity];
-/** Migrations of the ledger, for your DataSource's `migrations` (run them with `migrationsRun: true` or the TypeORM CLI). */
+/** Migrations of the ledger, for your DataSource's `migrations` (run them with `migrationsRun: true`, the TypeORM CLI or `npx x402 migrate`). */
 export const X402_MIGRATIONS = [X402Ledger1764000000000, X402SessionNonces1764000000001, X402SettlementOutbox1764000000002, X402ProofsAndUsage1764000000003];
 
 export { X402PaymentEntity, X402PaymentReferenceEntity, X402Ledger1764000000000, X402SessionNonces1764000000001, X402SettlementOutbox1764000000002, X402ProofsAndUsage1764000000003 };
 export { TypeOrmPaymentStore } from './typeorm-payment.store.js';
+export { TypeOrmProofStore } from '../../proofs/typeorm/typeorm-proof.store.js';
