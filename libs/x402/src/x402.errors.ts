@@ -25,6 +25,7 @@ export const X402ErrorCode = {
   PaymentIdentifierRequired: 'payment_identifier_required',
 } as const;
 
+/** One of the stable machine codes of {@link X402ErrorCode}. */
 export type X402ErrorCodeValue = (typeof X402ErrorCode)[keyof typeof X402ErrorCode];
 
 /** The `{ error: { code, message } }` part of the error bodies this module sends (every status but 402). */

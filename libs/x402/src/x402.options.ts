@@ -53,6 +53,7 @@ export interface X402CustomFacilitatorOptions {
   client: FacilitatorClient;
 }
 
+/** Where payments are verified and settled: a facilitator service, an in-process wallet, or any facilitator client. */
 export type X402FacilitatorOptions =
   | X402RemoteFacilitatorOptions
   | X402LocalFacilitatorOptions
@@ -98,6 +99,7 @@ export interface X402ModuleOptions {
 /** When money moves: `authorization` (verify, handler, settle, respond), `upfront` (settle first) or `deferred` (respond, settle in the background). */
 export type X402SettlementMode = 'authorization' | 'upfront' | 'deferred';
 
+/** When and how payments are settled (`settlement` in the module options). */
 export interface X402SettlementOptions {
   /** Default mode of every priced route (a route may choose its own). Default `authorization`. */
   mode?: X402SettlementMode;
@@ -153,6 +155,7 @@ export interface X402LedgerOptions {
   inFlightWaitMs?: number;
 }
 
+/** Idempotency ids (`payment-identifier` extension or `Idempotency-Key` header) of paid requests. */
 export interface X402IdempotencyOptions {
   /** Declare `payment-identifier` as required in every 402; payments without an id get 400 (default false). */
   required?: boolean;

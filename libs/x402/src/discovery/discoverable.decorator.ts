@@ -1,6 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
 import type { DeclareBodyDiscoveryExtensionConfig, DeclareQueryDiscoveryExtensionConfig } from '@x402/extensions/bazaar';
 
+/** Metadata key under which `@Discoverable` stores its options on a route handler. */
 export const X402_DISCOVERY_METADATA = 'x402:discovery';
 
 /**

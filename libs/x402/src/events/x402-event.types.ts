@@ -95,6 +95,7 @@ export type X402Event =
   | X402FacilitatorErrorEvent
   | X402RpcErrorEvent;
 
+/** The `type` of an {@link X402Event}: `'challenge'`, `'verified'`, `'settled'`, `'failed'`, ... */
 export type X402EventType = X402Event['type'];
 
 /** The event of one `type`. */

@@ -27,6 +27,7 @@ import { MULTICALL3, MULTICALL3_ABI, transferCall } from './multicall-batch.js';
 import { SettlementBatcher } from './settlement-batcher.js';
 import { submissionQueueFor } from './submission-queue.js';
 
+/** Options of {@link LocalFacilitatorClient}: the gas wallet, the RPC per network and the batching of settlements. */
 export interface LocalFacilitatorOptions {
   /** Gas-paying signer key. */
   privateKey: string;

@@ -93,6 +93,7 @@ export interface PaymentRecord extends PaymentClaim {
   settledAt?: Date;
 }
 
+/** Outcome of {@link PaymentStore.claim}: the claim was taken, or the payment is already known (in flight or done). */
 export type ClaimResult =
   | { claimed: true; record: PaymentRecord }
   /** `existing` holds the key, or (when `conflict` is `identifier`) the same payer's idempotency id. */
@@ -125,6 +126,7 @@ export interface RevenueRow {
   payments: number;
 }
 
+/** Filter and grouping of {@link PaymentStore.revenue}: by route or by day, within a time range. */
 export interface RevenueQuery {
   by: 'route' | 'day' | 'hour' | 'minute';
   from?: Date;

@@ -15,6 +15,7 @@ export type StaticPrice = string | number | AtomicPrice;
 /** A price computed from the request, for dynamic pricing. May be async. */
 export type DynamicPrice<TRequest = any> = (request: TRequest) => StaticPrice | Promise<StaticPrice>;
 
+/** What `@Priced` takes: a fixed price, or a function of the request returning one (sync or async). */
 export type PriceInput = StaticPrice | DynamicPrice;
 
 /** One payable option of a route: this amount of this asset on this network. */

@@ -46,6 +46,7 @@ export interface TransferBinding {
   transferred: string;
 }
 
+/** Outcome of binding a mined transfer to a payment reference: bound, or why not. */
 export type BindResult =
   | { bound: true; reference: PaymentReference }
   /** `transaction`: the hash is bound to another reference; `reference`: this reference to another hash; `expired`. */
