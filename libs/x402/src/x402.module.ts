@@ -23,7 +23,16 @@ import { X402_CONFIG, X402_FACILITATOR } from './x402.tokens.js';
 const providers: Provider[] = [
   { provide: X402_CONFIG, useFactory: (options: X402ModuleOptions) => resolveX402Config(options), inject: [X402_MODULE_OPTIONS] },
   { provide: X402_FACILITATOR, useFactory: (config: X402Config) => createFacilitatorClient(config), inject: [X402_CONFIG] },
-  { provide: PAYMENT_STORE, useFactory: (options: X402ModuleOptions) => options.store ?? new InMemoryPaymentStore(), inject: [X402_MODULE_OPTIONS] },
+  {
+    provide: PAYMENT_STORE,
+    // A store whose tables are missing (migrations not run) stops the boot here, naming the option.
+    useFactory: async (options: X402ModuleOptions) => {
+      const store: PaymentStore = options.store ?? new InMemoryPaymentStore();
+      await store.checkSchema?.();
+      return store;
+    },
+    inject: [X402_MODULE_OPTIONS],
+  },
   { provide: PROOF_STORE, useFactory: (options: X402ModuleOptions, store: PaymentStore) => options.proofs?.store ?? store.proofStore?.(), inject: [X402_MODULE_OPTIONS, PAYMENT_STORE] },
   TxProofService,
   X402Events,

@@ -181,6 +181,8 @@ export interface PaymentStore {
   consumeSessionNonce(nonce: string, expiresAt: Date): Promise<boolean>;
   /** The store of transaction-hash proof references on the same ledger, if this store has one (the built-in stores do). */
   proofStore?(): ProofStore;
+  /** Called once at startup: rejects (an `X402ConfigError` naming `store`) when the storage is not ready, e.g. migrations not run. */
+  checkSchema?(): Promise<void>;
 }
 
 /** Injection token of the {@link PaymentStore} the module uses. */

@@ -17,6 +17,7 @@ import type {
 import type { ProofStore } from '../../proofs/proof-store.interface.js';
 import { TypeOrmProofStore } from '../../proofs/typeorm/typeorm-proof.store.js';
 import { clampLimit } from '../receipt-queries.js';
+import { checkLedgerSchema } from './ledger-schema.js';
 
 type Row = Record<string, any>;
 
@@ -89,6 +90,11 @@ export class TypeOrmPaymentStore implements PaymentStore {
   private proofs?: ProofStore;
 
   constructor(private readonly dataSource: DataSource) {}
+
+  /** Fails (naming the `store` option) when the ledger's migrations have not run on this DataSource. */
+  checkSchema(): Promise<void> {
+    return checkLedgerSchema((sql) => this.dataSource.query(sql));
+  }
 
   async claim(claim: PaymentClaim, retried = false): Promise<ClaimResult> {
     try {
