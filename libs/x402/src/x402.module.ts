@@ -7,7 +7,7 @@ import { X402Guard } from './http/x402.guard.js';
 import { X402Interceptor } from './http/x402.interceptor.js';
 import { InMemoryPaymentStore } from './ledger/in-memory-payment.store.js';
 import { PAYMENT_STORE, type PaymentStore } from './ledger/payment-store.interface.js';
-import { PROOF_STORE } from './proofs/proof-store.interface.js';
+import { PROOF_STORE, proofStoreOf } from './proofs/proof-store.interface.js';
 import { TxProofService } from './proofs/tx-proof.service.js';
 import { X402ReceiptsService } from './ledger/receipts.service.js';
 import { PaidAccessService } from './sessions/paid-access.service.js';
@@ -33,7 +33,7 @@ const providers: Provider[] = [
     },
     inject: [X402_MODULE_OPTIONS],
   },
-  { provide: PROOF_STORE, useFactory: (options: X402ModuleOptions, store: PaymentStore) => options.proofs?.store ?? store.proofStore?.(), inject: [X402_MODULE_OPTIONS, PAYMENT_STORE] },
+  { provide: PROOF_STORE, useFactory: (options: X402ModuleOptions, store: PaymentStore) => options.proofs?.store ?? proofStoreOf(store), inject: [X402_MODULE_OPTIONS, PAYMENT_STORE] },
   TxProofService,
   X402Events,
   X402ResourceServerHost,

@@ -2,8 +2,9 @@ import { Injectable, RequestMethod, VersioningType, type INestApplicationContext
 import { METHOD_METADATA, MODULE_PATH, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants.js';
 import { ApplicationConfig, DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { RoutePathFactory } from '@nestjs/core/router/route-path-factory.js';
-import { X402_PRICE_METADATA, type PriceMetadata } from '../pricing/priced.decorator.js';
-import { RoutePricingService, type RoutePlan } from '../pricing/route-pricing.service.js';
+import { X402_PRICE_METADATA, type PriceMetadata } from '../pricing/price-metadata.js';
+import { RoutePricingService } from '../pricing/route-pricing.service.js';
+import type { RoutePlan } from '../pricing/route-plan.types.js';
 
 /** One route that carries x402 metadata: priced (with its plan) or explicitly free. */
 export interface X402Route {

@@ -1,4 +1,3 @@
-import type { ProofStore } from '../proofs/proof-store.interface.js';
 
 /**
  * Lifecycle of a claimed payment: `verified` -> `settling` -> `settled` | `failed`; in deferred
@@ -179,8 +178,6 @@ export interface PaymentStore {
   purge(before: Date): Promise<number>;
   /** Marks a sign-in (`sign-in-with-x`) nonce used; false if it was used before. Kept at least until `expiresAt`. */
   consumeSessionNonce(nonce: string, expiresAt: Date): Promise<boolean>;
-  /** The store of transaction-hash proof references on the same ledger, if this store has one (the built-in stores do). */
-  proofStore?(): ProofStore;
   /** Called once at startup: rejects (an `X402ConfigError` naming `store`) when the storage is not ready, e.g. migrations not run. */
   checkSchema?(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import type { AcceptedNetwork } from '../config/x402.config.js';
 import { formatAtomic, type Quote } from '../pricing/price.js';
-import type { RoutePlan } from '../pricing/route-pricing.service.js';
+import type { RoutePlan } from '../pricing/route-plan.types.js';
 
 /** The OpenAPI extension that carries the price of an operation. */
 export const X_PAYMENT_INFO = 'x-payment-info';

@@ -3,7 +3,8 @@ import { GUARDS_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants
 import { Reflector } from '@nestjs/core';
 import { X402Guard } from '../http/x402.guard.js';
 import { X402Interceptor } from '../http/x402.interceptor.js';
-import { Free, Priced, X402_PRICE_METADATA, type PriceMetadata } from './priced.decorator.js';
+import { X402_PRICE_METADATA, type PriceMetadata } from './price-metadata.js';
+import { Free, Priced } from './priced.decorator.js';
 
 const dynamic = () => '0.02';
 

@@ -10,40 +10,11 @@ import { X402ConfigError, X402ErrorCode, X402HttpException } from '../x402.error
 import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG } from '../x402.tokens.js';
 import { PriceError, quotePrice, type DynamicPrice, type Quote, type StaticPrice } from './price.js';
-import type { PricedOptions, PriceMetadata } from './priced.decorator.js';
+import type { PriceMetadata } from './price-metadata.js';
+import type { RouteOffer, RoutePlan } from './route-plan.types.js';
+
+export type { RouteOffer, RoutePlan };
 import { isUpToPrice } from '../upto/upto-price.js';
-
-/** Everything needed to charge for one route, computed once. */
-export interface RoutePlan {
-  /** `GET /weather/:city`: the route template, for receipts and logs. */
-  route: string;
-  options: PricedOptions;
-  payTo: `0x${string}`;
-  maxTimeoutSeconds: number;
-  /** The price function of a dynamically priced route. */
-  dynamic?: DynamicPrice;
-  /** Quotes of a statically priced route (validated at startup). */
-  quotes?: Quote[];
-  /** Built on first use once the facilitator is ready, then reused by every request. */
-  offer?: Promise<RouteOffer>;
-  /** Settlement mode chosen by the route; the module's default applies when unset. */
-  settlement?: SettlementMode;
-  /** Paid-session window in ms (`@Priced(..., { access })`): a payer signs in instead of paying again. */
-  accessMs?: number;
-  /** Extensions this route declares in its 402 (e.g. `bazaar` from `@Discoverable`), built once. */
-  extensions?: Record<string, unknown>;
-  /** `upto` for a usage price (`@Priced({ upTo })`): the payer signs a maximum, the handler's charge is settled. Default `exact`. */
-  scheme?: 'exact' | 'upto';
-  /** Transaction-hash proofs accepted too (`txProof: true`): confirmations per network they are offered on, and the quote lifetime. */
-  txProof?: { confirmations: Record<string, number>; ttlSeconds: number };
-}
-
-/** The payment requirements of a request and the 402 challenge built from them (resource filled per request). */
-export interface RouteOffer {
-  quotes: Quote[];
-  requirements: PaymentRequirements[];
-  challenge: PaymentRequired;
-}
 
 function joinPath(...parts: unknown[]): string {
   const segments = parts

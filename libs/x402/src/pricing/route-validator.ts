@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { X402_PRICE_METADATA, type PriceMetadata } from './priced.decorator.js';
+import { X402_PRICE_METADATA, type PriceMetadata } from './price-metadata.js';
 import { RoutePricingService } from './route-pricing.service.js';
 
 /**

@@ -1,9 +1,8 @@
-import type { InMemoryPaymentStore } from '../ledger/in-memory-payment.store.js';
 import type { PaymentRecord } from '../ledger/payment-store.interface.js';
-import { proofReceiptKey, type BindResult, type NewPaymentReference, type PaymentReference, type ProofStore, type TransferBinding } from './proof-store.interface.js';
+import { proofReceiptKey, type BindResult, type ProofReceiptLedger, type NewPaymentReference, type PaymentReference, type ProofStore, type TransferBinding } from './proof-store.interface.js';
 
 /**
- * Payment references in process memory, with receipts in an {@link InMemoryPaymentStore}: correct
+ * Payment references in process memory, with receipts in an `InMemoryPaymentStore`: correct
  * for one process, lost on restart. What `InMemoryPaymentStore.proofStore()` gives.
  *
  * @example
@@ -14,7 +13,7 @@ export class InMemoryProofStore implements ProofStore {
   /** `network:transaction` -> reference */
   private readonly byTransaction = new Map<string, string>();
 
-  constructor(private readonly payments: InMemoryPaymentStore) {}
+  constructor(private readonly payments: ProofReceiptLedger) {}
 
   async createReferences(references: NewPaymentReference[]): Promise<void> {
     for (const r of references) this.references.set(r.reference, { ...r, state: 'open', createdAt: new Date() });

@@ -1,4 +1,4 @@
-import type { ProofClaim } from './tx-proof.service.js';
+import type { ProofClaim } from './proof-claim.types.js';
 
 const PROOF_CLAIM = Symbol('x402:proof');
 

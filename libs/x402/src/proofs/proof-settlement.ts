@@ -6,7 +6,8 @@ import type { PaymentRecord } from '../ledger/payment-store.interface.js';
 import { PAYMENT_RESPONSE_HEADER } from '../x402.constants.js';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
 import { TX_HASH_SCHEME } from './tx-hash-scheme.js';
-import type { ProofClaim, TxProofService } from './tx-proof.service.js';
+import type { ProofClaim } from './proof-claim.types.js';
+import type { TxProofService } from './tx-proof.service.js';
 
 /** What {@link settleProof} reports through: the response's headers, the recorded receipt, the log. */
 export interface ProofSettlementHooks {

@@ -1,4 +1,4 @@
-import type { PaymentRecord } from '../ledger/payment-store.interface.js';
+import type { PaymentRecord, PaymentStore } from '../ledger/payment-store.interface.js';
 
 /**
  * Lifecycle of a payment reference: `open` (quoted in a 402) -> `pending` (a checked transfer is
@@ -76,6 +76,28 @@ export interface ProofStore {
   isTransactionTaken(network: string, transaction: string): Promise<boolean>;
   /** Drops references that expired unpaid, and used ones, older than `before`; returns how many. */
   purgeReferences(before: Date): Promise<number>;
+}
+
+/** A payment store that keeps proof references on the same ledger (the built-in stores are). */
+export interface ProofStoreSource {
+  proofStore(): ProofStore;
+}
+
+/**
+ * The proof store of a payment store, if it has one.
+ *
+ * @example
+ * proofStoreOf(new InMemoryPaymentStore()) // an InMemoryProofStore on the same payments
+ */
+export function proofStoreOf(store: PaymentStore): ProofStore | undefined {
+  const source = store as Partial<ProofStoreSource>;
+  return typeof source.proofStore === 'function' ? source.proofStore() : undefined;
+}
+
+/** What an in-process proof store needs of the payments it records receipts in. */
+export interface ProofReceiptLedger extends Pick<PaymentStore, 'claim' | 'markSettled' | 'findById'> {
+  /** Whether a settled receipt carries this transaction hash. */
+  hasTransaction(transaction: string): boolean;
 }
 
 /** Injection token of the {@link ProofStore} in use (undefined when the payment store has none). */

@@ -5,7 +5,7 @@ import { HttpRequestError, TimeoutError } from 'viem';
 import type { X402Config } from '../config/x402.config.js';
 import { ledgerCall } from '../ledger/ledger-call.js';
 import type { PaymentRecord } from '../ledger/payment-store.interface.js';
-import type { RouteOffer, RoutePlan } from '../pricing/route-pricing.service.js';
+import type { RouteOffer, RoutePlan } from '../pricing/route-plan.types.js';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
 import { X402_CONFIG } from '../x402.tokens.js';
 import { decodePaymentProof, type PaymentProof } from './payment-proof.codec.js';
@@ -14,16 +14,9 @@ import { PROOF_STORE, type PaymentReference, type ProofStore } from './proof-sto
 import { TX_HASH_SCHEME } from './tx-hash-scheme.js';
 import { judgeTransfer } from './transfer-match.js';
 import { TransferReader } from './transfer-reader.js';
+import type { ProofClaim } from './proof-claim.types.js';
 
-/** A proof that granted access: the request runs its handler while holding the reference. */
-export interface ProofClaim {
-  reference: string;
-  network: string;
-  transaction: string;
-  payer: string;
-  /** Atomic units the transfer moved. */
-  transferred: string;
-}
+export type { ProofClaim };
 
 /** Where a reference stands, for the status endpoint and `payment_pending` answers. */
 export interface ProofStatus {

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { getAddress } from 'viem';
 import { ledgerCall } from '../ledger/ledger-call.js';
 import { PAYMENT_STORE, type PaymentStore } from '../ledger/payment-store.interface.js';
-import type { RoutePlan } from '../pricing/route-pricing.service.js';
+import type { RoutePlan } from '../pricing/route-plan.types.js';
 
 /** Why a sign-in did not grant access; the code goes into the 402. */
 export interface AccessRefusal {

@@ -8,7 +8,7 @@ import { X402Events } from '../events/x402.events.js';
 import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
 import { PAYMENT_STORE, type PaymentRecord, type PaymentStore, type SettlementMode } from '../ledger/payment-store.interface.js';
 import { parseUsdAmount } from '../pricing/price.js';
-import type { RoutePlan } from '../pricing/route-pricing.service.js';
+import type { RoutePlan } from '../pricing/route-plan.types.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG, X402_FACILITATOR } from '../x402.tokens.js';
 import { LocalFacilitatorClient } from '../facilitator/local-facilitator.client.js';

@@ -18,62 +18,10 @@ import type { ProofStore } from '../../proofs/proof-store.interface.js';
 import { TypeOrmProofStore } from '../../proofs/typeorm/typeorm-proof.store.js';
 import { clampLimit } from '../receipt-queries.js';
 import { checkLedgerSchema } from './ledger-schema.js';
-
-type Row = Record<string, any>;
-
-const UNIQUE_VIOLATION = '23505';
+import { isUniqueViolation, rowsOf, toRecord, type Row } from './sql-rows.js';
 
 /** `to_char` formats of the revenue periods (the same strings as `periodOf` in memory). */
 const PERIOD_FORMATS = { day: 'YYYY-MM-DD', hour: 'YYYY-MM-DD"T"HH24":00Z"', minute: 'YYYY-MM-DD"T"HH24:MI"Z"' } as const;
-
-function json<T>(value: unknown): T | undefined {
-  return ((typeof value === 'string' ? JSON.parse(value) : value) ?? undefined) as T | undefined;
-}
-
-export function toRecord(row: Row): PaymentRecord {
-  return {
-    id: row.id,
-    key: row.key,
-    network: row.network,
-    asset: row.asset,
-    payer: row.payer,
-    payTo: row.pay_to,
-    amount: String(row.amount),
-    scheme: row.scheme,
-    route: row.route,
-    resourceUrl: row.resource_url,
-    nonce: row.nonce,
-    paymentIdentifier: row.payment_identifier ?? undefined,
-    state: row.state,
-    transaction: row.transaction_hash ?? undefined,
-    authorizedAmount: row.authorized_amount == null ? undefined : String(row.authorized_amount),
-    settledAmount: row.settled_amount == null ? undefined : String(row.settled_amount),
-    errorReason: row.error_reason ?? undefined,
-    response: json(row.response),
-    mode: row.mode ?? 'authorization',
-    settlement: json(row.settlement),
-    handlerError: row.handler_error ?? undefined,
-    previousState: row.previous_state ?? undefined,
-    attempts: Number(row.attempts ?? 1),
-    settleBy: row.settle_by ? new Date(row.settle_by) : undefined,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
-    settledAt: row.settled_at ? new Date(row.settled_at) : undefined,
-  };
-}
-
-/** `pg` returns the rows of UPDATE ... RETURNING as `[rows, count]` through TypeORM; PGlite may not. */
-export function rowsOf(result: unknown): Row[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0];
-  return Array.isArray(result) ? (result as Row[]) : [];
-}
-
-export function isUniqueViolation(error: unknown, constraint: string): boolean {
-  const e = error as { code?: string; driverError?: { code?: string; constraint?: string }; constraint?: string; message?: string };
-  const code = e?.driverError?.code ?? e?.code;
-  const name = e?.driverError?.constraint ?? e?.constraint ?? e?.message ?? '';
-  return code === UNIQUE_VIOLATION && String(name).includes(constraint);
-}
 
 /**
  * The payment ledger on PostgreSQL (or embedded PGlite) through a TypeORM `DataSource`.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { PaymentRecord } from '../../ledger/payment-store.interface.js';
-import { isUniqueViolation, rowsOf, toRecord } from '../../ledger/typeorm/typeorm-payment.store.js';
+import { isUniqueViolation, rowsOf, toRecord } from '../../ledger/typeorm/sql-rows.js';
 import type { BindResult, NewPaymentReference, PaymentReference, ProofStore, TransferBinding } from '../proof-store.interface.js';
 
 type Row = Record<string, any>;
