@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { execSync } from 'node:child_process';
 import { DataSource } from 'typeorm';
 import { DATABASE_URL } from './support/databases.js';
 import { run } from './support/processes.js';
+import { buildDemo } from './support/build.js';
 
 /** `x402 migrate` against the real PostgreSQL, in a scratch schema. */
 describe('x402 migrate', () => {
@@ -11,7 +11,7 @@ describe('x402 migrate', () => {
   const url = `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
 
   beforeAll(async () => {
-    execSync('npm run build --silent', { stdio: 'ignore' });
+    buildDemo();
     admin = await new DataSource({ type: 'postgres', url: DATABASE_URL }).initialize();
     await admin.query(`CREATE SCHEMA ${schema}`);
   }, 60_000);

@@ -1,4 +1,3 @@
-import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { parseAbiItem } from 'viem';
 import { DataSource } from 'typeorm';
@@ -7,6 +6,7 @@ import { challengeOf, signPayment } from './support/demo.harness.js';
 import { DATABASE_URL } from './support/databases.js';
 import { demoProcessEnv } from './support/demo-process.js';
 import { freePort, start, type Child } from './support/processes.js';
+import { buildDemo } from './support/build.js';
 
 const AUTHORIZATION_USED = parseAbiItem('event AuthorizationUsed(address indexed authorizer, bytes32 indexed nonce)');
 
@@ -23,7 +23,7 @@ describe('deferred settlement across a kill -9 (separate process, PostgreSQL, an
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    execSync('npm run build --silent', { stdio: 'ignore' });
+    buildDemo();
     devnet = await startDevnet({ buyers: 3 });
     db = await new DataSource({ type: 'postgres', url: DATABASE_URL }).initialize();
     await db.query(`CREATE SCHEMA ${schema}`);

@@ -1,9 +1,9 @@
 import { decodePaymentRequiredHeader } from '@x402/core/http';
-import { execSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, run, start, type Child } from './support/processes.js';
+import { buildDemo } from './support/build.js';
 
 /**
  * What a newcomer does: start the demo with no configuration (embedded devnet, local facilitator),
@@ -15,7 +15,7 @@ describe('the demo as a newcomer starts it', () => {
   let dataDir: string;
 
   beforeAll(async () => {
-    execSync('npm run build --silent', { stdio: 'ignore' });
+    buildDemo();
     const [port, devnetPort] = [await freePort(), await freePort()];
     url = `http://localhost:${port}`;
     dataDir = mkdtempSync(join(tmpdir(), 'x402-demo-'));

@@ -1,4 +1,3 @@
-import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { PaymentRequirements } from '@x402/core/types';
 import { DataSource } from 'typeorm';
@@ -9,6 +8,7 @@ import { demoProcessEnv } from './support/demo-process.js';
 import { freePort, start, type Child } from './support/processes.js';
 import { metricValue, parsePrometheus } from './support/prometheus.js';
 import { TcpProxy } from './support/tcp-proxy.js';
+import { buildDemo } from './support/build.js';
 
 /**
  * Real faults against the demo running as its own process: the chain's RPC vanishes and comes
@@ -26,7 +26,7 @@ describe('faults: chain down, database connections dropped (separate process)', 
   const route = () => `${url}/weather/forecast/amsterdam`;
 
   beforeAll(async () => {
-    execSync('npm run build --silent', { stdio: 'ignore' });
+    buildDemo();
     devnet = await startDevnet();
     rpc = new TcpProxy(await freePort(), { host: '127.0.0.1', port: Number(new URL(devnet.rpcUrl).port) });
     await rpc.up();

@@ -1,5 +1,4 @@
 import { decodePaymentResponseHeader } from '@x402/core/http';
-import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { startDevnet, type Devnet } from '@nestjs-x402/testing';
@@ -7,6 +6,7 @@ import { challengeOf, signPayment } from './support/demo.harness.js';
 import { DATABASE_URL } from './support/databases.js';
 import { demoProcessEnv } from './support/demo-process.js';
 import { freePort, start, type Child } from './support/processes.js';
+import { buildDemo } from './support/build.js';
 
 /** SIGTERM while a settlement waits for its block: the request still completes, paid, then the process exits 0. */
 describe('graceful shutdown drains in-flight settlements (separate process, anvil)', () => {
@@ -16,7 +16,7 @@ describe('graceful shutdown drains in-flight settlements (separate process, anvi
   const schema = `x402_stop_${randomBytes(4).toString('hex')}`;
 
   beforeAll(async () => {
-    execSync('npm run build --silent', { stdio: 'ignore' });
+    buildDemo();
     devnet = await startDevnet();
     db = await new DataSource({ type: 'postgres', url: DATABASE_URL }).initialize();
     await db.query(`CREATE SCHEMA ${schema}`);
