@@ -2,6 +2,7 @@ import { Module, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { resolveX402Config, type X402Config } from './config/x402.config.js';
 import { createFacilitatorClient } from './facilitator/facilitator.factory.js';
+import { nonceLockOf } from './facilitator/nonce-lock.js';
 import { X402Events } from './events/x402.events.js';
 import { X402Guard } from './http/x402.guard.js';
 import { X402Interceptor } from './http/x402.interceptor.js';
@@ -22,7 +23,8 @@ import { X402_CONFIG, X402_FACILITATOR } from './x402.tokens.js';
 
 const providers: Provider[] = [
   { provide: X402_CONFIG, useFactory: (options: X402ModuleOptions) => resolveX402Config(options), inject: [X402_MODULE_OPTIONS] },
-  { provide: X402_FACILITATOR, useFactory: (config: X402Config) => createFacilitatorClient(config), inject: [X402_CONFIG] },
+  // A local facilitator takes its nonces in turn with the other instances on the same ledger (one gas key, many replicas).
+  { provide: X402_FACILITATOR, useFactory: (config: X402Config, store: PaymentStore) => createFacilitatorClient(config, nonceLockOf(store)), inject: [X402_CONFIG, PAYMENT_STORE] },
   {
     provide: PAYMENT_STORE,
     // A store whose tables are missing (migrations not run) stops the boot here, naming the option.

@@ -1,6 +1,7 @@
 import type { FacilitatorClient } from '@x402/core/server';
 import type { X402Config } from '../config/x402.config.js';
 import { LocalFacilitatorClient } from './local-facilitator.client.js';
+import type { NonceLock } from './nonce-lock.js';
 import { RemoteFacilitatorClient } from './remote-facilitator.client.js';
 
 /**
@@ -9,7 +10,7 @@ import { RemoteFacilitatorClient } from './remote-facilitator.client.js';
  * @example
  * const client = createFacilitatorClient(resolveX402Config(options));
  */
-export function createFacilitatorClient(config: X402Config): FacilitatorClient {
+export function createFacilitatorClient(config: X402Config, nonceLock?: NonceLock): FacilitatorClient {
   const options = config.facilitator;
   switch (options.type) {
     case 'remote':
@@ -24,6 +25,7 @@ export function createFacilitatorClient(config: X402Config): FacilitatorClient {
         privateKey: options.privateKey,
         rpcUrls: Object.fromEntries(config.accepted.map(({ network }) => [network, options.rpcUrls[network]])),
         confirmationTimeoutMs: options.confirmationTimeoutMs,
+        nonceLock,
       });
     case 'client':
       return options.client;

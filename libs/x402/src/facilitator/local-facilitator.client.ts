@@ -25,6 +25,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { v1NetworkName } from '../http/v1-compat.js';
 import { MULTICALL3, MULTICALL3_ABI, transferCall } from './multicall-batch.js';
 import { SettlementBatcher } from './settlement-batcher.js';
+import { isNonceConflict, type NonceLock } from './nonce-lock.js';
 import { submissionQueueFor } from './submission-queue.js';
 
 /** Options of {@link LocalFacilitatorClient}: the gas wallet, the RPC per network and the batching of settlements. */
@@ -39,7 +40,15 @@ export interface LocalFacilitatorOptions {
   pollingIntervalMs?: number;
   /** Most payments settled in one Multicall3 transaction. */
   maxBatch?: number;
+  /**
+   * Lock shared by every process settling with this key (the module passes the TypeORM ledger's PostgreSQL
+   * advisory lock), so replicas with one gas key never sign two transactions with one nonce.
+   */
+  nonceLock?: NonceLock;
 }
+
+/** Sends of one transaction when its nonce keeps turning out taken. */
+const MAX_NONCE_ATTEMPTS = 4;
 
 /** Payments per settlement transaction: ~60k gas each, well under any block's gas limit. */
 const DEFAULT_MAX_BATCH = 50;
@@ -125,16 +134,30 @@ function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, options:
     queue.nextNonce = undefined;
   });
 
+  const pendingNonce = () => client.getTransactionCount({ address: account.address, blockTag: 'pending' });
+  const lockKey = `x402-nonce:${id}:${account.address.toLowerCase()}`;
+  /**
+   * Sends with the signer's next nonce. Across processes sharing the key (`nonceLock`), the nonce is read from
+   * the chain under the lock every time; alone, it is counted locally. A nonce that turns out taken (another
+   * process, an operator's transaction) is read again and the transaction signed anew, never passed on to the payer.
+   */
   const submit = <T>(send: (nonce: number) => Promise<T>): Promise<T> =>
     queue.run(async () => {
-      const nonce = (queue.nextNonce ??= await client.getTransactionCount({ address: account.address, blockTag: 'pending' }));
+      const release = options.nonceLock ? await options.nonceLock(lockKey) : undefined;
       try {
-        const result = await send(nonce);
-        queue.nextNonce = nonce + 1;
-        return result;
-      } catch (error) {
-        queue.nextNonce = undefined; // unknown whether the nonce was used: read it again next time
-        throw error;
+        for (let attempt = 1; ; attempt++) {
+          const nonce = release || queue.nextNonce === undefined ? await pendingNonce() : queue.nextNonce;
+          try {
+            const result = await send(nonce);
+            queue.nextNonce = nonce + 1;
+            return result;
+          } catch (error) {
+            queue.nextNonce = undefined; // unknown whether the nonce was used: read it again next time
+            if (!isNonceConflict(error) || attempt >= MAX_NONCE_ATTEMPTS) throw error;
+          }
+        }
+      } finally {
+        await release?.();
       }
     });
 

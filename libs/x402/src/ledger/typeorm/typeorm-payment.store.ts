@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type {
   ClaimResult,
@@ -38,6 +38,29 @@ export class TypeOrmPaymentStore implements PaymentStore {
   private proofs?: ProofStore;
 
   constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Holds a PostgreSQL advisory lock named by `key` on a connection of its own until the returned function is
+   * called: how replicas sharing one gas key take turns at nonces (see `LocalFacilitatorOptions.nonceLock`).
+   */
+  async nonceLock(key: string): Promise<() => Promise<void>> {
+    const id = createHash('sha256').update(key).digest().readBigInt64BE(0).toString();
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      await runner.query('SELECT pg_advisory_lock($1::bigint)', [id]);
+    } catch (error) {
+      await runner.release();
+      throw error;
+    }
+    return async () => {
+      try {
+        await runner.query('SELECT pg_advisory_unlock($1::bigint)', [id]);
+      } finally {
+        await runner.release();
+      }
+    };
+  }
 
   /** Fails (naming the `store` option) when the ledger's migrations have not run on this DataSource. */
   checkSchema(): Promise<void> {
