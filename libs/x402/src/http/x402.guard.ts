@@ -22,6 +22,7 @@ import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG } from '../x402.tokens.js';
 import { ChallengeCache, type BuiltChallenge } from './challenge-cache.js';
 import { encodePaymentRequired } from './header-encoding.js';
+import { resourceUrlOf } from './resource-url.js';
 import { decodePaymentHeader, readPaymentHeader, type DecodedPayment } from './payment-header.codec.js';
 import { PaidAccessService } from '../sessions/paid-access.service.js';
 import { getRequestState, setRequestState } from './request-state.js';
@@ -352,15 +353,12 @@ export class X402Guard implements CanActivate {
     return { header: encodePaymentRequired(paymentRequired), body };
   }
 
-  /** The absolute URL of the requested resource: the configured public URL, else the request's own. */
+  /**
+   * The absolute URL of the requested resource: the configured public URL, else the request's
+   * validated origin, then the routed path and query (see {@link resourceUrlOf}).
+   */
   protected resourceUrl(request: HttpRequest): string {
-    const adapter = this.adapterHost.httpAdapter;
-    const path = adapter.getRequestUrl(request) ?? '/';
-    if (this.config.publicUrl) return this.config.publicUrl + path;
-    const hostHeader = request.headers['x-forwarded-host'] ?? request.headers.host;
-    const hostname = (Array.isArray(hostHeader) ? hostHeader[0] : hostHeader) ?? 'localhost';
-    const proto = request.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
-    return `${proto}://${hostname}${path}`;
+    return resourceUrlOf(request, this.adapterHost.httpAdapter.getRequestUrl(request), this.config.publicUrl);
   }
 
   protected describePrice(offer: RouteOffer): string {

@@ -73,7 +73,9 @@ export class PaidAccessService {
     const payer = getAddress(verification.payer);
     const since = new Date(Date.now() - plan.accessMs!);
     const receipts = await ledgerCall(() => this.store.findReceipts({ payer, route: plan.route, state: 'settled', from: since, limit: 1000 }));
-    const paid = receipts.some((r) => new URL(r.resourceUrl).pathname === resource.pathname);
+    // The same resource: path and query (a price may depend on the query), whatever host the payer used.
+    const wanted = resource.pathname + resource.search;
+    const paid = receipts.some((r) => URL.canParse(r.resourceUrl) && new URL(r.resourceUrl).pathname + new URL(r.resourceUrl).search === wanted);
     if (!paid) return { granted: false, code: 'no_paid_access', message: `no payment by ${payer} for this resource in its access window; pay to get access` };
     const fresh = await ledgerCall(() => this.store.consumeSessionNonce(payload.nonce, new Date(Date.now() + SIGN_IN_MAX_AGE_MS)));
     if (!fresh) return { granted: false, code: 'invalid_siwx_nonce', message: 'this sign-in was already used; sign a new one' };
