@@ -27,6 +27,7 @@ export {
 } from './x402.constants.js';
 export { X402ConfigError, X402ErrorCode, X402HttpException, type X402ErrorBody, type X402ErrorCodeValue } from './x402.errors.js';
 export { Free, Priced, X402_PRICE_METADATA, type PriceMetadata, type PricedOptions } from './pricing/priced.decorator.js';
+export { ValidateBeforePayment, X402_VALIDATE_METADATA, type RequestCheck, type RequestToValidate } from './pricing/validate-before-payment.decorator.js';
 export { formatAtomic, parseUsdAmount, quotePrice, PriceError, type AtomicPrice, type DynamicPrice, type PriceInput, type Quote, type StaticPrice } from './pricing/price.js';
 export { RoutePricingService, type RouteOffer, type RoutePlan } from './pricing/route-pricing.service.js';
 // Observability (issue #8): the event stream metrics and logs subscribe to; outcome logs through Nest's Logger.

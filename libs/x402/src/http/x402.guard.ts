@@ -15,6 +15,7 @@ import { PAYMENT_STORE, type PaymentClaim, type PaymentRecord, type PaymentStore
 import { X402SettlementService } from '../settlement/settlement.service.js';
 import { formatAtomic } from '../pricing/price.js';
 import { X402_PRICE_METADATA, type PriceMetadata } from '../pricing/priced.decorator.js';
+import { X402_VALIDATE_METADATA, type RequestCheck } from '../pricing/validate-before-payment.decorator.js';
 import { RoutePricingService, type RouteOffer, type RoutePlan } from '../pricing/route-pricing.service.js';
 import { PAYMENT_PROOF_HEADER, PAYMENT_REQUIRED_HEADER, PAYMENT_SIGNATURE_HEADER, X_PAYMENT_HEADER } from '../x402.constants.js';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
@@ -89,6 +90,7 @@ export class X402Guard implements CanActivate {
     const response = http.getResponse();
     let attempt: PaymentRecord | undefined; // the claimed payment, for the event of a refusal
     try {
+      await this.validateRequest(context, request);
       const plan = this.pricing.planFor(context.getClass(), context.getHandler(), metadata);
       const offer = await this.pricing.offerFor(plan, request);
       const header = readPaymentHeader(request.headers);
@@ -143,6 +145,15 @@ export class X402Guard implements CanActivate {
       this.reportRefusal(request, context, metadata, error, attempt);
       throw error;
     }
+  }
+
+  /**
+   * Runs the route's {@link ValidateBeforePayment} check, so that input the handler would refuse is
+   * refused before a payment is asked for, claimed or verified (its `HttpException` is the answer).
+   */
+  protected async validateRequest(context: ExecutionContext, request: HttpRequest): Promise<void> {
+    const check = this.reflector.getAllAndOverride<RequestCheck | undefined>(X402_VALIDATE_METADATA, [context.getHandler(), context.getClass()]);
+    if (check) await check(request);
   }
 
   /**
