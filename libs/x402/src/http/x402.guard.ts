@@ -93,6 +93,8 @@ export class X402Guard implements CanActivate {
       await this.validateRequest(context, request);
       const plan = this.pricing.planFor(context.getClass(), context.getHandler(), metadata);
       const offer = await this.pricing.offerFor(plan, request);
+      // HEAD delivers no content: it gets the price, and a payment it carries is never taken.
+      if (this.isHead(request)) throw this.challenge(request, plan, offer, X402ErrorCode.PaymentRequired, this.describePrice(offer));
       const header = readPaymentHeader(request.headers);
       const proof = plan.txProof ? readPaymentProof(request.headers) : undefined;
       if (proof !== undefined) return await this.payWithProof(request, plan, offer, proof, header !== undefined);
@@ -145,6 +147,11 @@ export class X402Guard implements CanActivate {
       this.reportRefusal(request, context, metadata, error, attempt);
       throw error;
     }
+  }
+
+  /** Whether the request is a HEAD (Express and Fastify route it to the GET handler, whose body is then dropped). */
+  protected isHead(request: HttpRequest): boolean {
+    return this.adapterHost.httpAdapter.getRequestMethod?.(request)?.toUpperCase() === 'HEAD';
   }
 
   /**
