@@ -126,3 +126,4 @@ export { UPTO_SCHEME } from './upto/upto-scheme.js';
 export { UsageMeter } from './upto/usage-meter.js';
 export { X402Usage, usageOf } from './upto/usage.decorator.js';
 export { settlementOverridesFor, settledAmountsFor } from './upto/upto-settlement.js';
+export { logSafe, redactSecrets, redactUrl } from './logging/log-safe.js';

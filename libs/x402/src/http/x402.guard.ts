@@ -10,6 +10,7 @@ import { outageEvent } from '../events/outage-event.js';
 import { paymentFacts } from '../events/payment-facts.js';
 import { X402Events } from '../events/x402.events.js';
 import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
+import { reasonCode, safeMessage } from '../facilitator/failure-reason.js';
 import { ledgerCall } from '../ledger/ledger-call.js';
 import { PAYMENT_STORE, type PaymentClaim, type PaymentRecord, type PaymentStore, type SettlementMode } from '../ledger/payment-store.interface.js';
 import { X402SettlementService } from '../settlement/settlement.service.js';
@@ -319,8 +320,8 @@ export class X402Guard implements CanActivate {
       throw this.challenge(request, plan, offer, failure.code, failure.message);
     }
     if (!result.isValid) {
-      const code = result.invalidReason ?? X402ErrorCode.VerificationFailed;
-      throw this.challenge(request, plan, offer, code, result.invalidMessage ?? `the payment was refused: ${code}`);
+      const code = reasonCode(result.invalidReason, X402ErrorCode.VerificationFailed);
+      throw this.challenge(request, plan, offer, code, safeMessage(result.invalidMessage, `the payment was refused: ${code}`));
     }
   }
 
