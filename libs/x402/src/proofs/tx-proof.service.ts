@@ -14,6 +14,7 @@ import { PROOF_STORE, type PaymentReference, type ProofStore } from './proof-sto
 import { TX_HASH_SCHEME } from './tx-hash-scheme.js';
 import { judgeTransfer } from './transfer-match.js';
 import { TransferReader } from './transfer-reader.js';
+import { logSafe } from '../logging/log-safe.js';
 
 /** A proof that granted access: the request runs its handler while holding the reference. */
 export interface ProofClaim {
@@ -130,7 +131,7 @@ export class TxProofService implements OnModuleInit, OnApplicationShutdown {
       }));
       return { ...offer, challenge: { ...offer.challenge, accepts: [...offer.challenge.accepts, ...entries] } };
     } catch (error) {
-      this.logger.warn(`could not quote a transaction-hash payment for ${plan.route}: ${(error as Error).message}`);
+      this.logger.warn(`could not quote a transaction-hash payment for ${plan.route}: ${logSafe(error)}`);
       return offer;
     }
   }
@@ -291,7 +292,7 @@ export class TxProofService implements OnModuleInit, OnApplicationShutdown {
       return await read();
     } catch (error) {
       if (error instanceof X402HttpException) throw error;
-      this.logger.warn(`chain read for a payment proof failed: ${(error as Error).message}`);
+      this.logger.warn(`chain read for a payment proof failed: ${logSafe(error)}`);
       const detail = isTransportFailure(error) ? 'cannot be reached' : 'failed';
       throw new X402HttpException(503, X402ErrorCode.FacilitatorUnavailable, `the chain's RPC ${detail}; try again shortly`, {}, { 'Retry-After': '5' });
     }
