@@ -62,7 +62,7 @@ export { DEFAULT_SUPPORTED_CACHE_TTL_MS, RemoteFacilitatorClient, type RemoteFac
 export { facilitatorFailure } from './facilitator/facilitator-errors.js';
 export { createFacilitatorClient } from './facilitator/facilitator.factory.js';
 export { SubmissionQueue } from './facilitator/submission-queue.js';
-export { InMemoryPaymentStore } from './ledger/in-memory-payment.store.js';
+export { InMemoryPaymentStore, type InMemoryPaymentStoreOptions } from './ledger/in-memory-payment.store.js';
 export {
   PAYMENT_STORE,
   type ClaimResult,
