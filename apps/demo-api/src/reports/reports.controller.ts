@@ -1,5 +1,5 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Free, Priced, ValidateBeforePayment, X402HttpException } from '#x402';
 import { CITIES, days } from '../weather/weather.data.js';
 
@@ -44,6 +44,7 @@ export class ReportsController {
   @Get(':id')
   @ValidateBeforePayment(({ params }) => void knownReport(params?.id)) // an unknown report is a 404 before any payment
   @ApiOperation({ summary: 'One report' })
+  @ApiParam({ name: 'id', enum: Object.keys(REPORTS), example: 'heat-2026' })
   report(@Param('id') id: string) {
     const report = knownReport(id);
     return { id, title: report.title, cities: report.cities.map((city) => ({ city, week: days(city, new Date(), 7, 1) })) };
