@@ -63,6 +63,20 @@ describe.each(ADAPTERS)('input refused before payment (anvil, %s)', (adapter) =>
     expect(await merchant()).toBe(before);
   });
 
+  it('input only the handler refuses (after verification) charges nothing and leaves the authorization unused', async () => {
+    const header = await signPayment(buyer(), await challengeOf(`${demo.url}/weather/forecast/lisbon`), demo.devnet.chainId);
+    const before = await merchant();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const refused = await fetch(`${demo.url}/weather/forecast/atlantis`, { headers: { 'PAYMENT-SIGNATURE': header } });
+      expect(refused.status).toBe(404);
+      expect(refused.headers.get('payment-response')).toBeNull();
+    }
+    expect(await merchant()).toBe(before);
+    const served = await fetch(`${demo.url}/weather/forecast/lisbon`, { headers: { 'PAYMENT-SIGNATURE': header } });
+    expect(served.status).toBe(200);
+    expect((await merchant()) - before).toBe(10_000n);
+  });
+
   it('a sign-in with a Solana account is a 402 invalid_siwx_unsupported_chain, not a 500', async () => {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     const address = encodeBase58(Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url'));
