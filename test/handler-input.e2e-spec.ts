@@ -63,12 +63,17 @@ describe.each(ADAPTERS)('input refused before payment (anvil, %s)', (adapter) =>
     expect(await merchant()).toBe(before);
   });
 
+  it.each(['days=1&days=2', 'days=0', 'days=1e2', 'days=366'])('/weather/history/tokyo?%s is a 400 invalid_days before any payment (the price function checks it)', async (query) => {
+    const res = await fetch(`${demo.url}/weather/history/tokyo?${query}`);
+    expect([res.status, errorOf(await res.json()).code]).toEqual([400, 'invalid_days']);
+  });
+
   it('input only the handler refuses (after verification) charges nothing and leaves the authorization unused', async () => {
     const header = await signPayment(buyer(), await challengeOf(`${demo.url}/weather/forecast/lisbon`), demo.devnet.chainId);
     const before = await merchant();
     for (let attempt = 0; attempt < 2; attempt++) {
       const refused = await fetch(`${demo.url}/weather/forecast/atlantis`, { headers: { 'PAYMENT-SIGNATURE': header } });
-      expect(refused.status).toBe(404);
+      expect([refused.status, errorOf(await refused.json()).code]).toEqual([404, 'unknown_city']);
       expect(refused.headers.get('payment-response')).toBeNull();
     }
     expect(await merchant()).toBe(before);
