@@ -7,6 +7,7 @@ import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { createWalletClient, http, maxUint256 } from 'viem';
 import type { PrivateKeyAccount } from 'viem/accounts';
 import { PERMIT2_ADDRESS, testUsdcAbi } from '#devnet';
+import { parsePrometheus } from './support/prometheus.js';
 import { ADAPTERS, challengeOf, errorOf, startDemo, signPayment, type DemoHarness } from './support/demo.harness.js';
 
 /** `fetch` that pays 402s with the official x402 client's `upto` scheme. */
@@ -80,6 +81,12 @@ describe.each(ADAPTERS)('input refused before payment (anvil, %s)', (adapter) =>
     const served = await fetch(`${demo.url}/weather/forecast/lisbon`, { headers: { 'PAYMENT-SIGNATURE': header } });
     expect(served.status).toBe(200);
     expect((await merchant()) - before).toBe(10_000n);
+  });
+
+  it('counts refused input as no payment failure', async () => {
+    const text = await (await fetch(`${demo.url}/metrics`, { headers: { authorization: `Bearer ${demo.adminToken}` } })).text();
+    const failures = parsePrometheus(text).filter((s) => s.name === 'x402_payments_failed_total');
+    expect(failures.filter((s) => ['unknown_report', 'invalid_cities'].includes(s.labels.reason))).toEqual([]);
   });
 
   it('a sign-in with a Solana account is a 402 invalid_siwx_unsupported_chain, not a 500', async () => {

@@ -88,10 +88,10 @@ export class X402Guard implements CanActivate {
     ]);
     if (!metadata || metadata.free) return true;
 
+    await this.validateRequest(context, request); // bad input is the app's answer, not a payment outcome: no event
     const response = http.getResponse();
     let attempt: PaymentRecord | undefined; // the claimed payment, for the event of a refusal
     try {
-      await this.validateRequest(context, request);
       const plan = this.pricing.planFor(context.getClass(), context.getHandler(), metadata);
       const offer = await this.pricing.offerFor(plan, request);
       // HEAD delivers no content: it gets the price, and a payment it carries is never taken.
