@@ -42,7 +42,7 @@ describe('the revenue dashboard in Chromium (anvil, PostgreSQL)', () => {
       await paid(buyer, '/reports/heat-2026'),
       await paid(payingFetch(victim.account), '/weather/forecast/berlin'), // settlement refused
       await paid(payingFetch(privateKeyToAccount(generatePrivateKey())), '/weather/forecast/berlin'), // no funds: refused at verification
-      await paid(buyer, '/reports/no-such-report'), // handler error: not charged
+      await paid(buyer, '/weather/forecast/atlantis'), // handler error: not charged
     ];
     expect(statuses).toEqual([200, 200, 200, 200, 200, 402, 402, 404]);
 
@@ -140,7 +140,7 @@ describe('the revenue dashboard in Chromium (anvil, PostgreSQL)', () => {
       expect.arrayContaining([
         ['verify', expect.stringMatching(/insufficient|funds|balance/), 'GET /weather/forecast/:city', '1'],
         ['settle', failed.errorReason, 'GET /weather/forecast/:city', '1'],
-        ['handler', 'handler_error', 'GET /reports/:id', '1'],
+        ['handler', 'handler_error', 'GET /weather/forecast/:city', '1'],
       ]),
     );
 

@@ -13,7 +13,7 @@ import { buildDemo } from './support/build.js';
 /**
  * Real faults against the demo running as its own process: the chain's RPC vanishes and comes
  * back, PostgreSQL drops the app's connections. Priced routes fail closed (never 200 unpaid, never
- * a 500), /health says so, the process lives, and payments work again afterwards.
+ * a 500), /admin/health says so, the process lives, and payments work again afterwards.
  */
 describe('faults: chain down, database connections dropped (separate process)', () => {
   let devnet: Devnet;
@@ -55,12 +55,12 @@ describe('faults: chain down, database connections dropped (separate process)', 
 
   it('pays normally and reports healthy', async () => {
     expect((await pay()).status).toBe(200);
-    const health = await fetch(`${url}/health`);
+    const health = await fetch(`${url}/admin/health`, { headers: { authorization: `Bearer ${schema}-admin-token` } });
     expect(health.status).toBe(200);
     expect((await health.json()).details).toMatchObject({ ledger: { status: 'up' }, chain: { status: 'up' }, facilitator: { status: 'up' }, outbox: { status: 'up' } });
   });
 
-  it('with the chain unreachable: priced routes answer 503 with a code, /health is 503, the process lives', async () => {
+  it('with the chain unreachable: priced routes answer 503 with a code, /admin/health is 503, the process lives', async () => {
     await rpc.down();
     const before = await merchant();
     for (let i = 0; i < 5; i++) {
@@ -69,7 +69,7 @@ describe('faults: chain down, database connections dropped (separate process)', 
       expect((await res.json()).error.code).toBe('facilitator_unavailable');
     }
     expect((await fetch(`${url}/weather/cities`)).status).toBe(200); // free routes still work
-    const health = await fetch(`${url}/health`);
+    const health = await fetch(`${url}/admin/health`, { headers: { authorization: `Bearer ${schema}-admin-token` } });
     expect(health.status).toBe(503);
     const details = (await health.json()).details;
     expect(details.chain.status).toBe('down');
@@ -85,7 +85,7 @@ describe('faults: chain down, database connections dropped (separate process)', 
   it('works again once the chain is back', async () => {
     await rpc.up();
     expect((await pay()).status).toBe(200);
-    expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect((await fetch(`${url}/admin/health`, { headers: { authorization: `Bearer ${schema}-admin-token` } })).status).toBe(200);
   });
 
   it('survives PostgreSQL dropping its connections: no 500, never served unpaid, then recovers', async () => {

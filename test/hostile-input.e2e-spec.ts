@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { decodePaymentResponseHeader } from '@x402/core/http';
+import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from '@x402/core/http';
 import { Agent, request } from 'node:http';
 import { X402ErrorCode } from '@nestjs-x402/core';
 import { WeatherController } from '../apps/demo-api/src/weather/weather.controller.js';
@@ -15,6 +15,7 @@ const FACILITATOR_REASON = /^invalid_exact_evm_[a-z0-9_]+$|^invalid_(scheme|netw
 
 interface Answer {
   status: number;
+  headers: Record<string, string | string[] | undefined>;
   body: unknown;
   raw: string;
 }
@@ -32,7 +33,7 @@ function send(agent: Agent, url: URL, headers: FuzzCase['headers']): Promise<Ans
         } catch {
           body = undefined;
         }
-        resolve({ status: res.statusCode ?? 0, body, raw });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, raw });
       });
     });
     req.on('error', reject);
@@ -50,10 +51,12 @@ function spyOnHandler(prototype: object, key: string) {
 }
 
 /**
- * Thousands of malformed, tampered and oversized payment headers (both header names) at a priced
- * route: every answer is a 4xx with a stable JSON code, nothing is charged, the handler never runs,
- * the process stays up, and a valid payment still goes through afterwards. Seeded: a failure names
- * its case, and `X402_FUZZ_SEED` / `X402_FUZZ_CASES` replay or widen the run.
+ * Thousands of malformed, tampered and oversized payment headers (both header names), and Host /
+ * X-Forwarded-* headers smuggling paths, queries and other hosts, at a priced route: every answer
+ * is a 4xx with a stable JSON code, every challenge names the requested resource, nothing is
+ * charged, the handler never runs, the process stays up, and a valid payment still goes through
+ * afterwards. Seeded: a failure names its case, and `X402_FUZZ_SEED` / `X402_FUZZ_CASES` replay
+ * or widen the run.
  */
 describe.each(ADAPTERS)(`hostile payment headers (anvil chain 84532, %s, seed ${SEED}, ${CASES} cases)`, (adapter) => {
   let demo: DemoHarness;
@@ -107,6 +110,15 @@ describe.each(ADAPTERS)(`hostile payment headers (anvil chain 84532, %s, seed ${
         if (answer.status < 400 || answer.status > 499 || !stable || typeof message !== 'string') {
           const sent = JSON.stringify(fuzz.headers).slice(0, 300);
           failures.push(`#${index} ${fuzz.kind}: ${answer.status} ${answer.raw.slice(0, 300)}\n  sent ${sent}`);
+        }
+        // a challenge names this resource, whatever Host or X-Forwarded-* the case sent
+        const required = answer.headers['payment-required'];
+        if (typeof required === 'string') {
+          const resource = decodePaymentRequiredHeader(required).resource.url;
+          const parsed = URL.canParse(resource) ? new URL(resource) : undefined;
+          if (parsed?.pathname !== url.pathname || parsed.search !== '' || parsed.username !== '' || parsed.protocol !== 'http:') {
+            failures.push(`#${index} ${fuzz.kind}: challenge for ${resource}`);
+          }
         }
       }
     };

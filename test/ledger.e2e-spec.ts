@@ -169,6 +169,15 @@ describe.each(['postgres', 'pglite'] as const)('TypeOrmPaymentStore on %s', (kin
     await store.markSettled(claimed.record.id, '0xrecovered');
   });
 
+  it('takes any limit and offset a caller passes without an SQL error: clamped, bound as parameters', async () => {
+    for (const [limit, offset] of [[NaN, NaN], ['5; DROP TABLE x402_payments', '0'], [Infinity, -Infinity], [1e21, 1e21], [2.5, 0.5], [-3, -3]] as const) {
+      const receipts = await store.findReceipts({ limit: limit as number, offset: offset as number });
+      expect(Array.isArray(receipts)).toBe(true);
+      expect(receipts.length).toBeLessThanOrEqual(1000);
+    }
+    expect(await store.findReceipts({ limit: 1 })).toHaveLength(1);
+  });
+
   it('records a handler failure after an upfront settlement on the receipt', async () => {
     const claimed = await store.claim(claimFor(600, { mode: 'upfront' }));
     if (!claimed.claimed) throw new Error('not claimed');

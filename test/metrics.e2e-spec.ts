@@ -51,7 +51,7 @@ describe('Prometheus metrics of the demo match its ledger (anvil, PostgreSQL)', 
     const drained = await get(payingFetch(victim.account), '/weather/forecast/berlin');
     record('settle-refused', drained.status);
     settleRefusal = errorOf(drained.body).code;
-    record('handler-error', (await get(buyer, '/reports/no-such-report')).status);
+    record('handler-error', (await get(buyer, '/weather/forecast/atlantis')).status); // the handler refuses it after verification
 
     const res = await fetch(`${demo.url}/metrics`, { headers: { authorization: `Bearer ${demo.adminToken}` } });
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -106,7 +106,7 @@ describe('Prometheus metrics of the demo match its ledger (anvil, PostgreSQL)', 
     expect(metricValue(samples, 'x402_payments_failed_total', { stage: 'settle' })).toBe(failed.length);
     expect(metricValue(samples, 'x402_payments_failed_total', { stage: 'settle', route: 'GET /weather/forecast/:city', reason: settleRefusal! })).toBe(1);
     expect(metricValue(samples, 'x402_payments_failed_total', { stage: 'verify', route: 'GET /weather/forecast/:city', reason: verifyRefusal! })).toBe(1);
-    expect(metricValue(samples, 'x402_payments_failed_total', { stage: 'handler', route: 'GET /reports/:id', reason: 'handler_error' })).toBe(1);
+    expect(metricValue(samples, 'x402_payments_failed_total', { stage: 'handler', route: 'GET /weather/forecast/:city', reason: 'handler_error' })).toBe(1);
     // every verified payment ended one way: settled, settlement failed, or handler failed (not charged)
     expect(metricValue(samples, 'x402_payments_verified_total')).toBe(settled.length + failed.length + 1);
     expect(metricValue(samples, 'x402_facilitator_errors_total')).toBe(0);
@@ -115,7 +115,7 @@ describe('Prometheus metrics of the demo match its ledger (anvil, PostgreSQL)', 
   it('counts a challenge for every request that came without a payment (each paying client asks first)', () => {
     // 6 served + 1 settle refusal + 1 verify refusal + 1 handler error each began with a 402, plus the 2 bare requests
     expect(metricValue(samples, 'x402_challenges_total', { reason: 'payment_required' })).toBe(11);
-    expect(metricValue(samples, 'x402_challenges_total', { route: 'GET /weather/forecast/:city' })).toBe(3 + 2 + 2);
+    expect(metricValue(samples, 'x402_challenges_total', { route: 'GET /weather/forecast/:city' })).toBe(3 + 2 + 2 + 1); // + the handler error
   });
 
   it('reads the outbox backlog and the ledger from the store at the scrape', () => {

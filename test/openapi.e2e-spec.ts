@@ -18,10 +18,16 @@ type Operation = {
 type Document = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, { required?: string[] }> } };
 type Entry = { method: string; path: string; operation: Operation };
 
-/** A concrete URL for an operation: path parameters from their documented examples (or enum), then a placeholder. */
+/**
+ * A concrete URL for an operation: path parameters from their documented examples (or enum), then a
+ * placeholder; without an explicit query, the query parameters that have a documented example
+ * (input a route checks before it asks for payment).
+ */
 function urlOf(base: string, path: string, operation: Operation, query = ''): string {
   const values = Object.fromEntries((operation.parameters ?? []).filter((p) => p.in === 'path').map((p) => [p.name, p.example ?? p.schema?.example ?? p.schema?.enum?.[0] ?? 'sample']));
-  return base + path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(String(values[name]))) + query;
+  const examples = (operation.parameters ?? []).filter((p) => p.in === 'query' && (p.example ?? p.schema?.example) !== undefined);
+  const documented = examples.length ? `?${new URLSearchParams(examples.map((p) => [p.name, String(p.example ?? p.schema?.example)]))}` : '';
+  return base + path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(String(values[name]))) + (query || documented);
 }
 
 /** Calls an operation without paying. */

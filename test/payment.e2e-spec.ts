@@ -89,7 +89,7 @@ describe.each(MATRIX)('paying the demo API with the official x402 client (anvil,
 
   it('charges nothing when the handler fails after verification', async () => {
     const before = await balances();
-    const notFound = await pay(`${demo.url}/reports/no-such-report`);
+    const notFound = await pay(`${demo.url}/weather/forecast/atlantis`); // checked by the handler, after verification
     expect(notFound.status).toBe(404);
     expect(notFound.headers.get('payment-response')).toBeNull();
     const badBody = await pay(`${demo.url}/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ limit: 5 }) });

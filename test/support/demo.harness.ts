@@ -48,6 +48,8 @@ export interface DemoHarnessOptions {
   facilitator?: 'local' | 'remote';
   /** Options of that facilitator service (e.g. the `authorization` it demands). */
   facilitatorServer?: Partial<FacilitatorServerOptions>;
+  /** Trust X-Forwarded-* from these proxies (Express `trust proxy`, Fastify `trustProxy`). */
+  trustProxy?: string | string[];
   /** Last word on the module options the demo configuration produced (timeouts, auth headers, ...). */
   x402?: (options: X402ModuleOptions) => X402ModuleOptions;
 }
@@ -115,6 +117,7 @@ export async function startDemo(devnetOptions: DevnetOptions = {}, env: Record<s
       adminToken: ADMIN_TOKEN,
       database: schema ? { url: DATABASE_URL, schema } : {},
       adapter: options.adapter,
+      trustProxy: options.trustProxy,
     });
     await app.listen(0, '127.0.0.1');
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

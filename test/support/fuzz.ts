@@ -255,6 +255,32 @@ const GENERATORS: Record<string, Generator> = {
   },
 };
 
+/** Hosts as a client may name them, and what an attacker appends to smuggle a path, a query or another host into URLs. */
+const HOSTS = ['127.0.0.1', 'localhost', 'api.example.com', '[::1]'];
+const HOST_SMUGGLING = ['/reports/heat-2026?', '/x#', '?a=1', '@evil.example', ' evil', '%2fadmin', '\\evil.example', ':99999', ':0', ':-1', '/../admin', ';x', ',evil.example', '\t', 'http://evil.example/', '%00', '💸'];
+const PROTOS = ['javascript', 'https, http', 'HTTPS', 'ftp', 'https:', 'http://evil.example', ''];
+
+/** Host, X-Forwarded-Host and X-Forwarded-Proto carrying path characters, other hosts or junk (with or without a spoiled payment). */
+function smuggledHost(r: Rng, t: Template): Omit<FuzzCase, 'generator'> {
+  const headers: Record<string, string> = {};
+  const where = r.pick(['Host', 'X-Forwarded-Host', 'X-Forwarded-Proto', 'all']);
+  const host = () => {
+    const value = r.pick(HOSTS) + r.pick(HOST_SMUGGLING) + (r.chance(0.3) ? r.pick(HOST_SMUGGLING) : '');
+    // raw UTF-8 bytes as Node sends them (latin1), never a control character Node refuses to send
+    return Buffer.from(value.replace(/\u0000/g, ''), 'utf8').toString('latin1');
+  };
+  if (where === 'Host' || where === 'all') headers.Host = host();
+  if (where === 'X-Forwarded-Host' || where === 'all') headers['X-Forwarded-Host'] = host();
+  if (where === 'X-Forwarded-Proto' || where === 'all') headers['X-Forwarded-Proto'] = r.pick(PROTOS);
+  if (r.chance(0.5)) {
+    const { name, payment } = base(r, t);
+    corruptSignature(r, payment);
+    headers[name] = b64(JSON.stringify(payment));
+  }
+  return { kind: `smuggled ${where}: ${JSON.stringify(headers.Host ?? headers['X-Forwarded-Host'] ?? headers['X-Forwarded-Proto'])}`, headers };
+}
+GENERATORS['smuggled host'] = smuggledHost;
+
 export const GENERATOR_NAMES = Object.keys(GENERATORS);
 
 /** Case `index` of the run with this seed. */

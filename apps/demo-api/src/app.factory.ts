@@ -1,5 +1,6 @@
 import { type INestApplication, type NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { applyX402ToDocument } from '@nestjs-x402/core/openapi';
@@ -16,6 +17,11 @@ export interface DemoAppOptions {
   database?: DemoDatabaseOptions;
   /** Bearer token of /admin; a random one when not given. */
   adminToken?: string;
+  /**
+   * Behind a reverse proxy: trust its X-Forwarded-Host/-Proto (Express `trust proxy`, Fastify
+   * `trustProxy`), e.g. `'loopback'` or a list of addresses. Off by default: clients cannot pick the URL.
+   */
+  trustProxy?: string | string[];
 }
 
 /**
@@ -28,8 +34,9 @@ export async function createDemoApp(x402: X402ModuleOptions, options: DemoAppOpt
   const appOptions: NestApplicationOptions = { logger: options.logger ?? ['warn', 'error'], abortOnError: false };
   const app =
     options.adapter === 'fastify'
-      ? await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), appOptions)
-      : await NestFactory.create(module, appOptions);
+      ? await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(options.trustProxy ? { trustProxy: options.trustProxy } : {}), appOptions)
+      : await NestFactory.create<NestExpressApplication>(module, appOptions);
+  if (options.adapter !== 'fastify' && options.trustProxy) (app as NestExpressApplication).set('trust proxy', options.trustProxy);
   app.enableCors({ exposedHeaders: X402_EXPOSED_HEADERS, allowedHeaders: ['Content-Type', 'Authorization', ...X402_ALLOWED_HEADERS] });
   const document = SwaggerModule.createDocument(
     app,

@@ -41,6 +41,7 @@ export {
 } from './x402.constants.js';
 export { X402ConfigError, X402ErrorCode, X402HttpException, type X402ErrorBody, type X402ErrorCodeValue } from './x402.errors.js';
 export { Free, Priced, type PricedOptions } from './pricing/priced.decorator.js';
+export { ValidateBeforePayment, type RequestCheck, type RequestToValidate } from './pricing/validate-before-payment.decorator.js';
 export { formatAtomic, parseUsdAmount, type AtomicPrice, type DynamicPrice, type PriceInput, type StaticPrice } from './pricing/price.js';
 export type { UpToPrice } from './upto/upto-price.js';
 export type { UsageMeter } from './upto/usage-meter.js';
@@ -64,7 +65,7 @@ export type {
 export { X402Guard } from './http/x402.guard.js';
 export { X402Interceptor } from './http/x402.interceptor.js';
 export { X402ReceiptsService } from './ledger/receipts.service.js';
-export { InMemoryPaymentStore } from './ledger/in-memory-payment.store.js';
+export { InMemoryPaymentStore, type InMemoryPaymentStoreOptions } from './ledger/in-memory-payment.store.js';
 export {
   PAYMENT_STORE,
   type ClaimResult,

@@ -23,6 +23,9 @@ export const X402ErrorCode = {
   IdempotencyKeyReused: 'idempotency_key_reused',
   InvalidIdempotencyKey: 'invalid_idempotency_key',
   PaymentIdentifierRequired: 'payment_identifier_required',
+  InvalidHost: 'invalid_host',
+  InvalidForwardedProto: 'invalid_forwarded_proto',
+  InvalidRequestTarget: 'invalid_request_target',
 } as const;
 
 /** One of the stable machine codes of {@link X402ErrorCode}. */

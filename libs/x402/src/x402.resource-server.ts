@@ -7,6 +7,7 @@ import { DEFAULT_SUPPORTED_CACHE_TTL_MS, RemoteFacilitatorClient } from './facil
 import { v1NetworkName } from './http/v1-compat.js';
 import { X402_CONFIG, X402_FACILITATOR } from './x402.tokens.js';
 import { X402ErrorCode, X402HttpException } from './x402.errors.js';
+import { logSafe } from './logging/log-safe.js';
 
 const RETRY_INTERVAL_MS = 5_000;
 
@@ -57,7 +58,7 @@ export class X402ResourceServerHost implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.ready().catch((error: Error) => this.logger.warn(`facilitator not ready at startup: ${error.message}`));
+    await this.ready().catch((error: Error) => this.logger.warn(`facilitator not ready at startup: ${logSafe(error)}`));
     if (this.refreshMs !== undefined) {
       this.timer = setInterval(() => this.refresh(), this.refreshMs);
       this.timer.unref();
@@ -125,7 +126,7 @@ export class X402ResourceServerHost implements OnModuleInit, OnModuleDestroy {
         const facilitator = this.facilitator;
         kinds = JSON.stringify(await (facilitator instanceof RemoteFacilitatorClient ? facilitator.refreshSupported() : facilitator.getSupported()));
       } catch (error) {
-        this.logger.warn(`could not ask the facilitator for its supported kinds: ${(error as Error).message}`);
+        this.logger.warn(`could not ask the facilitator for its supported kinds: ${logSafe(error)}`);
         return;
       }
       if (kinds === this.loadedKinds) return;
@@ -134,7 +135,7 @@ export class X402ResourceServerHost implements OnModuleInit, OnModuleDestroy {
       try {
         await this.reloading;
       } catch (error) {
-        this.logger.warn(`could not reload the facilitator's supported kinds: ${(error as Error).message}`);
+        this.logger.warn(`could not reload the facilitator's supported kinds: ${logSafe(error)}`);
         this.initialized = false; // initialize() dropped the old kinds: load again on the next request (503 until then)
       }
     })().finally(() => {

@@ -10,14 +10,23 @@ const FAILURE_SCAN = 1000;
 
 const STATES: PaymentState[] = ['verified', 'settling', 'settled', 'failed'];
 
-function date(name: string, value: string | undefined): Date | undefined {
+/** A query parameter given at most once (`?payer=a&payer=b` is an array, which no filter takes). */
+function text(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length > 256) throw new BadRequestException({ error: { code: 'invalid_query', message: `${name} must be given once, at most 256 characters` } });
+  return value;
+}
+
+function date(name: string, raw: unknown): Date | undefined {
+  const value = text(name, raw);
   if (value === undefined) return undefined;
   const parsed = new Date(value);
   if (Number.isNaN(parsed.getTime())) throw new BadRequestException({ error: { code: 'invalid_query', message: `${name} must be an ISO date` } });
   return parsed;
 }
 
-function integer(name: string, value: string | undefined, min: number, max: number): number | undefined {
+function integer(name: string, raw: unknown, min: number, max: number): number | undefined {
+  const value = text(name, raw);
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!/^[0-9]+$/.test(value) || n < min || n > max) {
@@ -61,8 +70,8 @@ export class AdminController {
       throw new BadRequestException({ error: { code: 'invalid_query', message: `state must be one of ${STATES.join(', ')}` } });
     }
     const receipts = await this.receipts.find({
-      payer,
-      route,
+      payer: text('payer', payer),
+      route: text('route', route),
       state: state as PaymentState | undefined,
       from: date('from', from),
       to: date('to', to),

@@ -1,10 +1,10 @@
-import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Priced } from '@nestjs-x402/core';
+import { Priced, X402HttpException } from '@nestjs-x402/core';
 import { CITIES, days, type City } from '../weather/weather.data.js';
 
 function checkCity(city: string): City {
-  if (!(CITIES as readonly string[]).includes(city)) throw new NotFoundException(`unknown city "${city}"; see GET /weather/cities`);
+  if (!(CITIES as readonly string[]).includes(city)) throw new X402HttpException(404, 'unknown_city', `unknown city ${JSON.stringify(String(city).slice(0, 64))}; see GET /weather/cities`);
   return city as City;
 }
 

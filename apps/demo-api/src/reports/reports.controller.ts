@@ -1,12 +1,22 @@
-import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Free, Priced } from '@nestjs-x402/core';
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Free, Priced, ValidateBeforePayment, X402HttpException } from '@nestjs-x402/core';
 import { CITIES, days } from '../weather/weather.data.js';
 
 const REPORTS = {
   'heat-2026': { title: 'Heat outlook 2026', cities: ['lisbon', 'sao-paulo', 'singapore'] },
   'rain-monthly': { title: 'Monthly rain report', cities: ['amsterdam', 'berlin', 'tokyo'] },
 } as const;
+
+type ReportId = keyof typeof REPORTS;
+
+/** The report of that id (own keys only: `__proto__` or `constructor` are no reports), else a 404 `unknown_report`. */
+function knownReport(id: string | undefined): (typeof REPORTS)[ReportId] {
+  if (id === undefined || !Object.hasOwn(REPORTS, id)) {
+    throw new X402HttpException(404, 'unknown_report', `unknown report ${JSON.stringify(String(id).slice(0, 64))}; see GET /reports`);
+  }
+  return REPORTS[id as ReportId];
+}
 
 /** Every route of this controller costs $0.05, except the catalog; a payer may come back for an hour by signing in. */
 @ApiTags('reports')
@@ -32,10 +42,11 @@ export class ReportsController {
   }
 
   @Get(':id')
+  @ValidateBeforePayment(({ params }) => void knownReport(params?.id)) // an unknown report is a 404 before any payment
   @ApiOperation({ summary: 'One report' })
+  @ApiParam({ name: 'id', enum: Object.keys(REPORTS), example: 'heat-2026' })
   report(@Param('id') id: string) {
-    const report = REPORTS[id as keyof typeof REPORTS];
-    if (!report) throw new NotFoundException(`unknown report "${id}"`);
+    const report = knownReport(id);
     return { id, title: report.title, cities: report.cities.map((city) => ({ city, week: days(city, new Date(), 7, 1) })) };
   }
 }

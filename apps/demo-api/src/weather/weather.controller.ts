@@ -1,18 +1,18 @@
-import { BadRequestException, Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Discoverable } from '@nestjs-x402/core/discovery';
-import { Priced } from '@nestjs-x402/core';
+import { Priced, X402HttpException } from '@nestjs-x402/core';
 import { CITIES, days, type City } from './weather.data.js';
 
 function checkCity(city: string): City {
-  if (!(CITIES as readonly string[]).includes(city)) throw new NotFoundException(`unknown city "${city}"; see GET /weather/cities`);
+  if (!(CITIES as readonly string[]).includes(city)) throw new X402HttpException(404, 'unknown_city', `unknown city ${JSON.stringify(String(city).slice(0, 64))}; see GET /weather/cities`);
   return city as City;
 }
 
 function historyDays(request: { query?: Record<string, unknown> }): number {
   const text = String(request.query?.days ?? '7');
   const count = Number(text);
-  if (!/^[0-9]+$/.test(text) || count < 1 || count > 365) throw new BadRequestException('days must be an integer from 1 to 365');
+  if (!/^[0-9]+$/.test(text) || count < 1 || count > 365) throw new X402HttpException(400, 'invalid_days', 'days must be one integer from 1 to 365');
   return count;
 }
 

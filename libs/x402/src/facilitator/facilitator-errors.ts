@@ -1,9 +1,10 @@
 import { FacilitatorResponseError, FacilitatorTimeoutError, SettleError, VerifyError } from '@x402/core/types';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
+import { reasonCode, safeMessage } from './failure-reason.js';
 
 /**
  * Maps anything a facilitator call threw to an HTTP answer with a stable code, so a failing
- * dependency never becomes an anonymous 500: refusals are 402 with the facilitator's reason,
+ * dependency never becomes an anonymous 500: refusals are 402 with the facilitator's reason (when it is a code),
  * timeouts 504, malformed answers and facilitator errors (5xx) 502, unreachable services and RPCs 503.
  *
  * @example
@@ -15,12 +16,12 @@ export function facilitatorFailure(error: unknown, operation: 'verify' | 'settle
     return new X402HttpException(502, X402ErrorCode.FacilitatorError, `the payment facilitator failed to ${operation} (HTTP ${error.statusCode})`, {}, headers);
   }
   if (error instanceof VerifyError) {
-    const code = error.invalidReason ?? X402ErrorCode.VerificationFailed;
-    return new X402HttpException(402, code, error.invalidMessage ?? `payment was refused: ${code}`, {}, headers);
+    const code = reasonCode(error.invalidReason, X402ErrorCode.VerificationFailed);
+    return new X402HttpException(402, code, safeMessage(error.invalidMessage, `payment was refused: ${code}`), {}, headers);
   }
   if (error instanceof SettleError) {
-    const code = error.errorReason ?? X402ErrorCode.SettlementFailed;
-    return new X402HttpException(402, code, error.errorMessage ?? `settlement was refused: ${code}`, {}, headers);
+    const code = reasonCode(error.errorReason, X402ErrorCode.SettlementFailed);
+    return new X402HttpException(402, code, safeMessage(error.errorMessage, `settlement was refused: ${code}`), {}, headers);
   }
   if (error instanceof FacilitatorTimeoutError) {
     return new X402HttpException(504, X402ErrorCode.FacilitatorTimeout, `the payment facilitator did not answer ${operation} in time`, {}, headers);

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { HTTPFacilitatorClient, type FacilitatorClient, type FacilitatorConfig } from '@x402/core/server';
 import { FacilitatorResponseError, type PaymentPayload, type PaymentRequirements, type SettleResponse, type SupportedResponse, type VerifyResponse } from '@x402/core/types';
+import { logSafe } from '../logging/log-safe.js';
 
 /** Default lifetime of a cached `/supported` answer: 5 minutes. */
 export const DEFAULT_SUPPORTED_CACHE_TTL_MS = 5 * 60_000;
@@ -65,7 +66,7 @@ export class RemoteFacilitatorClient implements FacilitatorClient {
       })
       .catch((error: Error) => {
         if (!this.cached) throw error;
-        this.logger.warn(`facilitator /supported failed (${error.message}); keeping the last answer`);
+        this.logger.warn(`facilitator /supported failed (${logSafe(error)}); keeping the last answer`);
         return this.cached.value;
       })
       .finally(() => {

@@ -1,3 +1,5 @@
+import { logSafe } from '../logging/log-safe.js';
+
 /** Thresholds of the x402 health indicators. */
 export interface X402HealthOptions {
   /** Each check gives up after this long (default 3000 ms). */
@@ -37,6 +39,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   ]).finally(() => clearTimeout(timer));
 }
 
+/** The first line of an error, without credentials in URLs (health details may reach dashboards and logs). */
 export function reason(error: unknown): string {
-  return error instanceof Error ? error.message.split('\n')[0].slice(0, 200) : String(error);
+  return logSafe(error instanceof Error ? error.message.split('\n')[0] : String(error), 200);
 }

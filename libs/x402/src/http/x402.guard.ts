@@ -10,11 +10,13 @@ import { outageEvent } from '../events/outage-event.js';
 import { paymentFacts } from '../events/payment-facts.js';
 import { X402Events } from '../events/x402.events.js';
 import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
+import { reasonCode, safeMessage } from '../facilitator/failure-reason.js';
 import { ledgerCall } from '../ledger/ledger-call.js';
 import { PAYMENT_STORE, type PaymentClaim, type PaymentRecord, type PaymentStore, type SettlementMode } from '../ledger/payment-store.interface.js';
 import { X402SettlementService } from '../settlement/settlement.service.js';
 import { formatAtomic } from '../pricing/price.js';
 import { X402_PRICE_METADATA, type PriceMetadata } from '../pricing/price-metadata.js';
+import { X402_VALIDATE_METADATA, type RequestCheck } from '../pricing/validate-before-payment.decorator.js';
 import { RoutePricingService } from '../pricing/route-pricing.service.js';
 import type { RouteOffer, RoutePlan } from '../pricing/route-plan.types.js';
 import { PAYMENT_PROOF_HEADER, PAYMENT_REQUIRED_HEADER, PAYMENT_SIGNATURE_HEADER, X_PAYMENT_HEADER } from '../x402.constants.js';
@@ -23,6 +25,7 @@ import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG } from '../x402.tokens.js';
 import { ChallengeCache, type BuiltChallenge } from './challenge-cache.js';
 import { encodePaymentRequired } from './header-encoding.js';
+import { resourceUrlOf } from './resource-url.js';
 import { decodePaymentHeader, readPaymentHeader, type DecodedPayment } from './payment-header.codec.js';
 import { PaidAccessService } from '../sessions/paid-access.service.js';
 import { getRequestState, setRequestState } from './request-state.js';
@@ -86,11 +89,14 @@ export class X402Guard implements CanActivate {
     ]);
     if (!metadata || metadata.free) return true;
 
+    await this.validateRequest(context, request); // bad input is the app's answer, not a payment outcome: no event
     const response = http.getResponse();
     let attempt: PaymentRecord | undefined; // the claimed payment, for the event of a refusal
     try {
       const plan = this.pricing.planFor(context.getClass(), context.getHandler(), metadata);
       const offer = await this.pricing.offerFor(plan, request);
+      // HEAD delivers no content: it gets the price, and a payment it carries is never taken.
+      if (this.isHead(request)) throw this.challenge(request, plan, offer, X402ErrorCode.PaymentRequired, this.describePrice(offer));
       const header = readPaymentHeader(request.headers);
       const proof = plan.txProof ? readPaymentProof(request.headers) : undefined;
       if (proof !== undefined) return await this.payWithProof(request, plan, offer, proof, header !== undefined);
@@ -143,6 +149,20 @@ export class X402Guard implements CanActivate {
       this.reportRefusal(request, context, metadata, error, attempt);
       throw error;
     }
+  }
+
+  /** Whether the request is a HEAD (Express and Fastify route it to the GET handler, whose body is then dropped). */
+  protected isHead(request: HttpRequest): boolean {
+    return this.adapterHost.httpAdapter.getRequestMethod?.(request)?.toUpperCase() === 'HEAD';
+  }
+
+  /**
+   * Runs the route's {@link ValidateBeforePayment} check, so that input the handler would refuse is
+   * refused before a payment is asked for, claimed or verified (its `HttpException` is the answer).
+   */
+  protected async validateRequest(context: ExecutionContext, request: HttpRequest): Promise<void> {
+    const check = this.reflector.getAllAndOverride<RequestCheck | undefined>(X402_VALIDATE_METADATA, [context.getHandler(), context.getClass()]);
+    if (check) await check(request);
   }
 
   /**
@@ -301,8 +321,8 @@ export class X402Guard implements CanActivate {
       throw this.challenge(request, plan, offer, failure.code, failure.message);
     }
     if (!result.isValid) {
-      const code = result.invalidReason ?? X402ErrorCode.VerificationFailed;
-      throw this.challenge(request, plan, offer, code, result.invalidMessage ?? `the payment was refused: ${code}`);
+      const code = reasonCode(result.invalidReason, X402ErrorCode.VerificationFailed);
+      throw this.challenge(request, plan, offer, code, safeMessage(result.invalidMessage, `the payment was refused: ${code}`));
     }
   }
 
@@ -353,15 +373,12 @@ export class X402Guard implements CanActivate {
     return { header: encodePaymentRequired(paymentRequired), body };
   }
 
-  /** The absolute URL of the requested resource: the configured public URL, else the request's own. */
+  /**
+   * The absolute URL of the requested resource: the configured public URL, else the request's
+   * validated origin, then the routed path and query (see {@link resourceUrlOf}).
+   */
   protected resourceUrl(request: HttpRequest): string {
-    const adapter = this.adapterHost.httpAdapter;
-    const path = adapter.getRequestUrl(request) ?? '/';
-    if (this.config.publicUrl) return this.config.publicUrl + path;
-    const hostHeader = request.headers['x-forwarded-host'] ?? request.headers.host;
-    const hostname = (Array.isArray(hostHeader) ? hostHeader[0] : hostHeader) ?? 'localhost';
-    const proto = request.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
-    return `${proto}://${hostname}${path}`;
+    return resourceUrlOf(request, this.adapterHost.httpAdapter.getRequestUrl(request), this.config.publicUrl);
   }
 
   protected describePrice(offer: RouteOffer): string {

@@ -10,6 +10,7 @@ import { outageEvent } from '../events/outage-event.js';
 import { X402Events } from '../events/x402.events.js';
 import { ledgerCall } from '../ledger/ledger-call.js';
 import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
+import { reasonCode, reasonDetail, safeMessage } from '../facilitator/failure-reason.js';
 import { PAYMENT_STORE, type PaymentStore } from '../ledger/payment-store.interface.js';
 import { PAYMENT_RESPONSE_HEADER, X_PAYMENT_RESPONSE_HEADER } from '../x402.constants.js';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
@@ -193,16 +194,21 @@ export class X402Interceptor implements NestInterceptor {
       throw facilitatorFailure(error, 'settle', this.paymentResponseHeader(response, failed, state.payload.x402Version));
     }
     if (!result.success) {
-      const code = result.errorReason ?? X402ErrorCode.SettlementFailed;
+      // Only a code goes out (and into the ledger): a facilitator may put a whole error message in the reason.
+      const code = reasonCode(result.errorReason, X402ErrorCode.SettlementFailed);
+      const detail = reasonDetail(result.errorReason);
       this.events.emit({ type: 'failed', stage: 'settle', reason: code, status: 402, ...paymentFacts(state.record) });
       await this.recordFailure(record.id, code);
-      this.logger.warn(`settlement of payment ${record.id} was refused: ${code}`);
+      this.logger.warn(`settlement of payment ${record.id} was refused: ${code}${detail ? ` (${detail})` : ''}`);
+      const { errorMessage, ...refused } = result;
+      // Answered in the payer's version: a v1 payer reads the 402 body, with v1 requirements.
+      const accepts = state.payload.x402Version === 1 ? { x402Version: 1, accepts: [state.facilitatorRequirements] } : { x402Version: 2, accepts: state.offer.requirements };
       throw new X402HttpException(
         402,
         code,
-        result.errorMessage ?? `the payment could not be settled: ${code}`,
-        { x402Version: 2, accepts: state.offer.requirements },
-        this.paymentResponseHeader(response, result, state.payload.x402Version),
+        safeMessage(errorMessage, `the payment could not be settled: ${code}`),
+        accepts,
+        this.paymentResponseHeader(response, { ...refused, errorReason: code }, state.payload.x402Version),
       );
     }
     state.settlement = result;

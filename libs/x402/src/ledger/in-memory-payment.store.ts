@@ -17,14 +17,33 @@ import type { ProofStore } from '../proofs/proof-store.interface.js';
 import { InMemoryProofStore } from '../proofs/in-memory-proof.store.js';
 import { clampLimit, matchesFilter, revenueRows } from './receipt-queries.js';
 
+/** Options of {@link InMemoryPaymentStore}. */
+export interface InMemoryPaymentStoreOptions {
+  /**
+   * Most payments kept (default 100,000, about 100-200 MB with snapshots). Past it, the oldest
+   * settled and failed ones are dropped (their receipts and replay snapshots are lost; a payment
+   * in flight or queued is never dropped). A durable store keeps everything.
+   */
+  maxRecords?: number;
+}
+
 /**
- * A {@link PaymentStore} in process memory: correct for one process, lost on restart.
- * The default when no durable store is configured; also handy in unit tests.
+ * A {@link PaymentStore} in process memory: correct for one process, lost on restart, and
+ * bounded (`maxRecords`): old receipts are dropped. The default when no durable store is
+ * configured; for production use the TypeORM store. Also handy in unit tests.
  *
  * @example
- * X402Module.forRoot({ ..., store: new InMemoryPaymentStore() })
+ * X402Module.forRoot({ ..., store: new InMemoryPaymentStore({ maxRecords: 10_000 }) })
  */
 export class InMemoryPaymentStore implements PaymentStore {
+  private readonly maxRecords: number;
+
+  constructor(options: InMemoryPaymentStoreOptions = {}) {
+    const max = options.maxRecords ?? 100_000;
+    if (!Number.isSafeInteger(max) || max < 1) throw new Error(`InMemoryPaymentStore: maxRecords must be a positive integer, got ${max}`);
+    this.maxRecords = max;
+  }
+
   private readonly byId = new Map<string, PaymentRecord>();
   private readonly byKey = new Map<string, string>();
   private readonly sessionNonces = new Map<string, Date>();
@@ -57,6 +76,7 @@ export class InMemoryPaymentStore implements PaymentStore {
       : { ...claim, ...fresh, id: randomUUID(), attempts: 1, createdAt: now };
     this.byId.set(record.id, record);
     this.byKey.set(claim.key, record.id);
+    this.evict();
     return { claimed: true, record: { ...record } };
   }
 
@@ -175,6 +195,20 @@ export class InMemoryPaymentStore implements PaymentStore {
 
   async revenue(query: RevenueQuery): Promise<RevenueRow[]> {
     return revenueRows([...this.byId.values()], query);
+  }
+
+  /** Over `maxRecords`: drops the oldest finished payments (settled or failed) down to 90% of it, in one pass. */
+  private evict(): void {
+    if (this.byId.size <= this.maxRecords) return;
+    const target = Math.floor(this.maxRecords * 0.9);
+    for (const record of this.byId.values()) {
+      if (this.byId.size <= target) break;
+      if (record.state !== 'settled' && record.state !== 'failed') continue;
+      this.byId.delete(record.id);
+      this.lockedUntil.delete(record.id);
+      this.nextAttemptAt.delete(record.id);
+      if (this.byKey.get(record.key) === record.id) this.byKey.delete(record.key);
+    }
   }
 
   async consumeSessionNonce(nonce: string, expiresAt: Date): Promise<boolean> {

@@ -3,9 +3,20 @@ import type { PaymentRecord, ReceiptFilter, RevenueQuery, RevenueRow } from './p
 export const DEFAULT_RECEIPT_LIMIT = 100;
 export const MAX_RECEIPT_LIMIT = 1000;
 
+/** Largest offset a query takes (Postgres' bigint would take more; nobody pages that far). */
+export const MAX_RECEIPT_OFFSET = 2 ** 31 - 1;
+
+/**
+ * The page of a receipt query as two safe integers, whatever the caller passed (`NaN`, a string
+ * from a query parameter, `Infinity`, a fraction): limit 1 to 1000 (default 100), offset from 0.
+ */
 export function clampLimit(filter: ReceiptFilter): { limit: number; offset: number } {
-  const limit = Math.min(Math.max(Math.trunc(filter.limit ?? DEFAULT_RECEIPT_LIMIT), 1), MAX_RECEIPT_LIMIT);
-  const offset = Math.max(Math.trunc(filter.offset ?? 0), 0);
+  const number = (value: unknown, fallback: number) => {
+    const n = typeof value === 'number' ? value : typeof value === 'string' && /^[0-9]{1,15}$/.test(value) ? Number(value) : NaN;
+    return Number.isNaN(n) ? fallback : Math.trunc(n);
+  };
+  const limit = Math.min(Math.max(number(filter.limit, DEFAULT_RECEIPT_LIMIT), 1), MAX_RECEIPT_LIMIT);
+  const offset = Math.min(Math.max(number(filter.offset, 0), 0), MAX_RECEIPT_OFFSET);
   return { limit, offset };
 }
 

@@ -12,3 +12,4 @@
 export { X402LoggingModule } from './x402-logging.module.js';
 export { X402OutcomeLogger } from './payment-outcome.logger.js';
 export type { X402LoggingOptions } from './x402-logging.options.js';
+export { logSafe, redactSecrets, redactUrl } from './log-safe.js';

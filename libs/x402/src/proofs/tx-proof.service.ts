@@ -15,6 +15,7 @@ import { TX_HASH_SCHEME } from './tx-hash-scheme.js';
 import { judgeTransfer } from './transfer-match.js';
 import { TransferReader } from './transfer-reader.js';
 import type { ProofClaim } from './proof-claim.types.js';
+import { logSafe } from '../logging/log-safe.js';
 
 export type { ProofClaim };
 
@@ -123,7 +124,7 @@ export class TxProofService implements OnModuleInit, OnApplicationShutdown {
       }));
       return { ...offer, challenge: { ...offer.challenge, accepts: [...offer.challenge.accepts, ...entries] } };
     } catch (error) {
-      this.logger.warn(`could not quote a transaction-hash payment for ${plan.route}: ${(error as Error).message}`);
+      this.logger.warn(`could not quote a transaction-hash payment for ${plan.route}: ${logSafe(error)}`);
       return offer;
     }
   }
@@ -284,7 +285,7 @@ export class TxProofService implements OnModuleInit, OnApplicationShutdown {
       return await read();
     } catch (error) {
       if (error instanceof X402HttpException) throw error;
-      this.logger.warn(`chain read for a payment proof failed: ${(error as Error).message}`);
+      this.logger.warn(`chain read for a payment proof failed: ${logSafe(error)}`);
       const detail = isTransportFailure(error) ? 'cannot be reached' : 'failed';
       throw new X402HttpException(503, X402ErrorCode.FacilitatorUnavailable, `the chain's RPC ${detail}; try again shortly`, {}, { 'Retry-After': '5' });
     }

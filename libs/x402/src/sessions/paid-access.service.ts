@@ -7,7 +7,7 @@ import {
   verifySIWxSignature,
 } from '@x402/extensions/sign-in-with-x';
 import { randomBytes } from 'node:crypto';
-import { getAddress } from 'viem';
+import { getAddress, isAddress } from 'viem';
 import { ledgerCall } from '../ledger/ledger-call.js';
 import { PAYMENT_STORE, type PaymentStore } from '../ledger/payment-store.interface.js';
 import type { RoutePlan } from '../pricing/route-plan.types.js';
@@ -63,6 +63,10 @@ export class PaidAccessService {
     } catch {
       return { granted: false, code: 'invalid_siwx_header', message: 'SIGN-IN-WITH-X must be base64 JSON of a CAIP-122 message' };
     }
+    // Payments are EVM only: a sign-in on another chain (e.g. Solana) cannot match a payer.
+    if (typeof payload.chainId !== 'string' || !/^eip155:[0-9]{1,20}$/.test(payload.chainId)) {
+      return { granted: false, code: 'invalid_siwx_unsupported_chain', message: 'sign in with an EVM account (chainId eip155:<id>) that paid for this resource' };
+    }
     const resource = new URL(resourceUrl);
     const validation = await validateSIWxMessage(payload, resource, { maxAge: SIGN_IN_MAX_AGE_MS });
     if (!validation.isValid) return { granted: false, code: validation.invalidReason, message: validation.invalidMessage };
@@ -70,10 +74,15 @@ export class PaidAccessService {
       () => ({ isValid: false, invalidReason: 'invalid_siwx_signature', invalidMessage: 'the sign-in signature is invalid' }) as const,
     );
     if (!verification.isValid) return { granted: false, code: verification.invalidReason, message: verification.invalidMessage };
+    if (!isAddress(verification.payer, { strict: false })) {
+      return { granted: false, code: 'invalid_siwx_signature', message: 'the sign-in does not name an EVM address' };
+    }
     const payer = getAddress(verification.payer);
     const since = new Date(Date.now() - plan.accessMs!);
     const receipts = await ledgerCall(() => this.store.findReceipts({ payer, route: plan.route, state: 'settled', from: since, limit: 1000 }));
-    const paid = receipts.some((r) => new URL(r.resourceUrl).pathname === resource.pathname);
+    // The same resource: path and query (a price may depend on the query), whatever host the payer used.
+    const wanted = resource.pathname + resource.search;
+    const paid = receipts.some((r) => URL.canParse(r.resourceUrl) && new URL(r.resourceUrl).pathname + new URL(r.resourceUrl).search === wanted);
     if (!paid) return { granted: false, code: 'no_paid_access', message: `no payment by ${payer} for this resource in its access window; pay to get access` };
     const fresh = await ledgerCall(() => this.store.consumeSessionNonce(payload.nonce, new Date(Date.now() + SIGN_IN_MAX_AGE_MS)));
     if (!fresh) return { granted: false, code: 'invalid_siwx_nonce', message: 'this sign-in was already used; sign a new one' };

@@ -13,6 +13,7 @@ import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG, X402_FACILITATOR } from '../x402.tokens.js';
 import { LocalFacilitatorClient } from '../facilitator/local-facilitator.client.js';
 import { ChainReader } from './chain-reader.js';
+import { reasonCode } from '../facilitator/failure-reason.js';
 
 /** What became of a payment the outbox took. */
 export type OutboxOutcome = 'settled' | 'requeued' | 'failed';
@@ -143,7 +144,7 @@ export class X402SettlementService {
       this.events.emit({ type: 'settled', ...paymentFacts(record), transaction: result.transaction, latencyMs });
       return 'settled';
     }
-    const reason = result.errorReason ?? 'settlement_failed';
+    const reason = reasonCode(result.errorReason, 'settlement_failed'); // a code only, never a facilitator's free text
     return PERMANENT.test(reason) ? this.fail(record, reason) : this.retry(record, reason);
   }
 

@@ -239,8 +239,8 @@ export class TypeOrmPaymentStore implements PaymentStore {
     if (filter.to !== undefined) add('created_at < ?', filter.to);
     const { limit, offset } = clampLimit(filter);
     const rows = await this.dataSource.query(
-      `SELECT * FROM x402_payments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ${limit} OFFSET ${offset}`,
-      params,
+      `SELECT * FROM x402_payments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, limit, offset],
     );
     return rows.map(toRecord);
   }
