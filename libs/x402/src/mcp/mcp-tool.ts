@@ -1,5 +1,4 @@
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
-import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import type { AcceptedNetwork } from '../config/x402.config.js';
 import { X402_DISCOVERY_METADATA, type DiscoverableOptions } from '../discovery/discoverable.decorator.js';
 import { toOpenApiPath } from '../discovery/route-path.js';
@@ -9,6 +8,10 @@ import { paymentInfoFor, priceLabel } from '../openapi/payment-info.js';
 // @nestjs/swagger's metadata keys, read as plain strings so that this entry point never loads Swagger.
 const SWAGGER_OPERATION = 'swagger/apiOperation';
 const SWAGGER_PARAMETERS = 'swagger/apiParameters';
+
+// Nest's `RouteParamtypes.BODY` and `.QUERY` (the keys of its route-argument metadata, `<type>:<index>`).
+const BODY_ARG = 3;
+const QUERY_ARG = 4;
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 /** MCP tool names: 1 to 128 of these characters. */
@@ -108,10 +111,10 @@ export function routeTool(route: X402Route, accepted: readonly AcceptedNetwork[]
   for (const [key, arg] of Object.entries(args)) {
     const kind = Number(key.split(':')[0]);
     if (typeof arg.data !== 'string') continue;
-    if (kind === RouteParamtypes.QUERY) {
+    if (kind === QUERY_ARG) {
       query.add(arg.data);
       add(arg.data, typeSchema(types[arg.index]), false);
-    } else if (kind === RouteParamtypes.BODY && hasBody) {
+    } else if (kind === BODY_ARG && hasBody) {
       add(arg.data, typeSchema(types[arg.index]), false);
     }
   }
