@@ -43,7 +43,8 @@ export function toolRequest(tool: McpRouteTool, args: Record<string, unknown> = 
   if (missing.length > 0) {
     return { error: toolError({ error: { code: MCP_INVALID_ARGUMENTS, message: `missing argument${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}` } }) };
   }
-  const path = tool.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(text(args[name])));
+  // A parameter fills one segment: `.` and `..` are encoded too, so that no value moves the request to another route.
+  const path = tool.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(text(args[name])).replace(/^\.{1,2}$/, (dots) => '%2E'.repeat(dots.length)));
   const query = new URLSearchParams();
   const body: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(args)) {

@@ -88,6 +88,10 @@ describe('toolRequest', () => {
     expect(request(page(), { isbn: '978/0', page: 3, format: 'html', lines: 20 })).toEqual({ method: 'GET', path: '/books/978%2F0/pages/3?format=html&lines=20' });
   });
 
+  it('keeps a path parameter in its segment', () => {
+    expect(request(page(), { isbn: '..', page: '.' }).path).toBe('/books/%2E%2E/pages/%2E');
+  });
+
   it('sends the query parameters of a body method in the query string and the other arguments as JSON', () => {
     expect(request(note(), { text: 'hello', pinned: true, draft: 'yes' })).toEqual({ method: 'POST', path: '/books/notes?draft=yes', body: '{"text":"hello","pinned":true}' });
     expect(request(tag(), {})).toEqual({ method: 'POST', path: '/books/tags', body: '{}' });
