@@ -215,6 +215,30 @@ describe('priced routes as paid MCP tools (anvil, official x402 and MCP clients)
       expect(res.status).toBe(405);
     });
   });
+
+  it('serves the endpoint at a configured path under a global prefix, and calls the routes under it', async () => {
+    @Module({
+      imports: [X402Module.forRoot({ ...testbed.moduleOptions }), X402McpModule.forRoot({ path: 'agents/mcp', globalPrefix: 'api' })],
+      controllers: [QuotesController],
+    })
+    class PrefixedModule {}
+    const app = await NestFactory.create(PrefixedModule, { logger: false });
+    app.setGlobalPrefix('api');
+    await app.listen(0, '127.0.0.1');
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    const mcp = await connect(`${url}/api/agents/mcp`);
+    try {
+      const unpaid = (await mcp.callTool({ name: 'quotes_quote', arguments: { symbol: 'ETH' } })) as CallToolResult;
+      expect(unpaid).toMatchObject({ isError: true, structuredContent: { resource: { url: `${url}/api/quotes/ETH` } } });
+      const payment = await payer(testbed).createPaymentPayload(unpaid.structuredContent as unknown as PaymentRequired);
+      const paid = (await mcp.callTool({ name: 'quotes_quote', arguments: { symbol: 'ETH' }, _meta: { 'x402/payment': payment } })) as CallToolResult;
+      expect(paid.structuredContent).toEqual({ symbol: 'ETH', currency: 'USD', price: 3000 });
+      expect(paymentResponseOf(paid)).toMatchObject({ success: true });
+    } finally {
+      await mcp.close();
+      await app.close();
+    }
+  });
 });
 
 describe("the demo API's routes as MCP tools (anvil, PGlite)", () => {
