@@ -34,10 +34,10 @@ export class X402McpService {
   private cached?: McpRouteTool[];
 
   constructor(
-    private readonly explorer: X402RouteExplorer,
-    private readonly adapterHost: HttpAdapterHost,
-    @Inject(X402_CONFIG) private readonly config: X402Config,
-    @Inject(X402_MCP_OPTIONS) private readonly options: X402McpOptions,
+    protected readonly explorer: X402RouteExplorer,
+    protected readonly adapterHost: HttpAdapterHost,
+    @Inject(X402_CONFIG) protected readonly config: X402Config,
+    @Inject(X402_MCP_OPTIONS) protected readonly options: X402McpOptions,
   ) {}
 
   /** The tools, one per priced or `@Free` route (the first path and method of each), built once. */
@@ -108,7 +108,8 @@ export class X402McpService {
     }
   }
 
-  private createServer(incoming: NodeRequest): Server {
+  /** The MCP server of one request: `tools/list` and `tools/call`, with that request's headers at hand. */
+  protected createServer(incoming: NodeRequest): Server {
     const server = new Server(
       { name: this.options.name ?? 'nestjs-x402', version: this.options.version ?? '1.0.0' },
       { capabilities: { tools: {} }, ...(this.options.instructions ? { instructions: this.options.instructions } : {}) },
@@ -123,7 +124,7 @@ export class X402McpService {
   }
 
   /** Where tool calls go: `baseUrl`, else the listening server on the loopback interface. */
-  private target(): URL {
+  protected target(): URL {
     if (this.options.baseUrl) return new URL(this.options.baseUrl);
     const address = this.adapterHost.httpAdapter.getHttpServer()?.address() as AddressInfo | string | null;
     if (!address || typeof address === 'string') throw new Error('the app is not listening on a TCP port; set the "baseUrl" option of X402McpModule');
@@ -131,7 +132,8 @@ export class X402McpService {
     return new URL(`http://${address.family === 'IPv6' && host !== '127.0.0.1' ? `[${host}]` : host}:${address.port}`);
   }
 
-  private send(request: ToolHttpRequest, headers: OutgoingHttpHeaders): Promise<ToolHttpResponse> {
+  /** Sends the route's request to {@link target} and reads the whole answer. */
+  protected send(request: ToolHttpRequest, headers: OutgoingHttpHeaders): Promise<ToolHttpResponse> {
     const target = this.target();
     const base = target.pathname.replace(/\/+$/, '');
     return new Promise((resolve, reject) => {
