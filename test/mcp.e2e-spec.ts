@@ -267,4 +267,12 @@ describe("the demo API's routes as MCP tools (anvil, PGlite)", () => {
     expect(result.structuredContent).toMatchObject({ city: 'lisbon' });
     expect(paymentResponseOf(result)).toMatchObject({ success: true, network: demo.devnet.network });
   });
+
+  it('quotes a dynamic price from the arguments, as the route does over HTTP', async () => {
+    const amountFor = async (days: number) => {
+      const result = (await mcp.callTool({ name: 'weather_history', arguments: { city: 'tokyo', days } })) as CallToolResult;
+      return (result.structuredContent as unknown as PaymentRequired).accepts[0].amount;
+    };
+    expect([await amountFor(30), await amountFor(7)]).toEqual(['30000', '7000']);
+  });
 });
