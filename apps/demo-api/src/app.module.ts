@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { TypeOrmPaymentStore } from '@nestjs-x402/core/typeorm';
 import { X402DiscoveryModule } from '@nestjs-x402/core/discovery';
 import { X402LoggingModule } from '@nestjs-x402/core/logging';
+import { X402McpModule } from '@nestjs-x402/core/mcp';
 import { X402Module, type X402ModuleOptions } from '@nestjs-x402/core';
 import { X402ProofsModule } from '@nestjs-x402/core/proofs';
 import { X402HealthModule } from '@nestjs-x402/core/health';
@@ -45,6 +46,7 @@ export class AppModule {
         X402ProofsModule.forRoot(), // GET /.well-known/x402/proofs/:reference (transaction-hash payments)
         X402MetricsModule.forRoot(), // its own registry, served at GET /metrics (admin token)
         X402LoggingModule.forRoot({ format: 'text' }), // one line per payment outcome, correlated by receipt id
+        X402McpModule.forRoot({ name: 'x402-weather-demo', instructions: 'Weather data, paid per call in USDC with x402.' }), // the priced routes as MCP tools at /mcp
       ],
       controllers: [InfoController, WeatherController, SearchController, ReportsController, AlertsController, BulkController, ArchiveController, AdminController, DashboardController, MetricsController, HealthController],
       providers: [{ provide: ADMIN_TOKEN, useValue: adminToken }, AdminTokenGuard],

@@ -17,12 +17,13 @@ const ENTRIES: Record<string, string> = Object.fromEntries(
     .map(([key, target]) => [key, join(PACKAGE_DIR, (target as { import: { default: string } }).import.default.replace('./dist/esm/', 'src/').replace(/\.js$/, '.ts'))]),
 );
 
-const OPTIONAL_PEERS = ['typeorm', '@nestjs/typeorm', '@nestjs/swagger', '@nestjs/terminus', 'prom-client', 'pg'];
+const OPTIONAL_PEERS = ['typeorm', '@nestjs/typeorm', '@nestjs/swagger', '@nestjs/terminus', 'prom-client', 'pg', '@modelcontextprotocol/sdk'];
 /** Which optional peers each entry point may load (the others must load none; `/openapi` uses Swagger's types only). */
 const ALLOWED_PEERS: Record<string, string[]> = {
   './typeorm': ['typeorm'],
   './health': ['@nestjs/terminus'],
   './metrics': ['prom-client'],
+  './mcp': ['@modelcontextprotocol/sdk'],
 };
 
 /** Bare module names a file loads at run time, following relative imports (type-only imports are erased). */
@@ -74,7 +75,7 @@ describe('public API of @nestjs-x402/core', () => {
   const checker = program.getTypeChecker();
 
   it('has the entry points the README documents', () => {
-    expect(Object.keys(ENTRIES).sort()).toEqual(['.', './discovery', './health', './local-facilitator', './logging', './metrics', './openapi', './proofs', './typeorm']);
+    expect(Object.keys(ENTRIES).sort()).toEqual(['.', './discovery', './health', './local-facilitator', './logging', './mcp', './metrics', './openapi', './proofs', './typeorm']);
   });
 
   it.each(Object.keys(ENTRIES))('documents every export of "%s" with a TSDoc comment', (entry) => {
