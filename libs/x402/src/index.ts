@@ -52,6 +52,7 @@ export { X402OutcomeLogger } from './logging/payment-outcome.logger.js';
 export type { X402LoggingOptions } from './logging/x402-logging.options.js';
 export { X402Guard } from './http/x402.guard.js';
 export { X402Interceptor } from './http/x402.interceptor.js';
+export { applyPaidCacheHeaders, PAID_CACHE_CONTROL, PAYMENT_VARY_HEADERS } from './http/cache-headers.js';
 export { decodePaymentHeader, readPaymentHeader, type DecodedPayment, type PaymentHeader } from './http/payment-header.codec.js';
 export { toV1Requirements, v1NetworkName } from './http/v1-compat.js';
 export { getRequestState, type X402RequestState } from './http/request-state.js';

@@ -23,6 +23,8 @@ export const X402ErrorCode = {
   IdempotencyKeyReused: 'idempotency_key_reused',
   InvalidIdempotencyKey: 'invalid_idempotency_key',
   PaymentIdentifierRequired: 'payment_identifier_required',
+  /** `@Priced` on a handler that is not an HTTP route (GraphQL, microservice, websocket): refused, never free. */
+  UnsupportedContext: 'priced_context_unsupported',
 } as const;
 
 export type X402ErrorCodeValue = (typeof X402ErrorCode)[keyof typeof X402ErrorCode];

@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Get, HttpCode, Post, type INestApplication } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Header, HttpCode, Post, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { jest } from '@jest/globals';
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader, encodePaymentSignatureHeader } from '@x402/core/http';
@@ -31,6 +31,9 @@ class PaidController {
   @Get('rejecting-price') @Priced(() => { throw new BadRequestException('n must be small'); }) rejectingPrice() {}
   @Post('fails') @Priced('0.01') fails() {
     throw new BadRequestException('bad input');
+  }
+  @Get('cacheable') @Header('Cache-Control', 'public, max-age=3600') @Priced('0.01') cacheable() {
+    return { cacheable: 'not when paid' };
   }
   @Get('teapot') @HttpCode(418) @Priced('0.01') teapot() {
     return { short: 'and stout' };
@@ -111,8 +114,27 @@ describe('X402Guard and X402Interceptor', () => {
     // a 402 body is an x402 PaymentRequired: `error` is the stable code (a string, as v1 clients parse it), `message` says why
     expect(res.body).toMatchObject({ x402Version: 2, error: 'payment_required', message: expect.stringContaining('0.01 USDC on eip155:8453') });
     expect(res.body.accepts).toEqual(header.accepts);
-    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['cache-control']).toBe('private, no-store');
+    expect(res.headers['vary']).toBe('PAYMENT-SIGNATURE, X-PAYMENT, X-PAYMENT-PROOF, SIGN-IN-WITH-X');
     expect(handlerRuns).toBe(0);
+  });
+
+  it('marks paid responses private and not storable, over a handler\'s own Cache-Control, and varies them on the payment headers', async () => {
+    const paid = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 7)).expect(200);
+    expect(paid.headers['cache-control']).toBe('private, no-store');
+    expect(paid.headers['vary']).toBe('PAYMENT-SIGNATURE, X-PAYMENT, X-PAYMENT-PROOF, SIGN-IN-WITH-X');
+    const challenge = await request(app.getHttpServer()).get('/paid/cacheable').expect(402);
+    expect(challenge.headers['cache-control']).toBe('private, no-store');
+    const cacheable = await request(app.getHttpServer()).get('/paid/cacheable').set('PAYMENT-SIGNATURE', paymentFor(challenge.body.accepts[0], 8)).expect(200);
+    expect(cacheable.body).toEqual({ cacheable: 'not when paid' });
+    expect(cacheable.headers['cache-control']).toBe('private, no-store');
+    expect(cacheable.headers['vary']).toContain('PAYMENT-SIGNATURE');
+    // a refused payment too
+    const refused = await request(app.getHttpServer()).get('/paid/cacheable').set('PAYMENT-SIGNATURE', 'not base64 at all!!').expect(400);
+    expect(refused.headers['cache-control']).toBe('private, no-store');
+    // free routes are left alone
+    const free = await request(app.getHttpServer()).get('/bundle/free').expect(200);
+    expect(free.headers['cache-control']).toBeUndefined();
   });
 
   it('verifies, runs the handler, settles and releases the response with PAYMENT-RESPONSE', async () => {

@@ -3,7 +3,7 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { HttpAdapterHost } from '@nestjs/core';
 import { encodePaymentResponseHeader } from '@x402/core/http';
 import type { SettleResponse } from '@x402/core/types';
-import { catchError, from, mergeMap, of, throwError, type Observable } from 'rxjs';
+import { catchError, from, mergeMap, of, tap, throwError, type Observable } from 'rxjs';
 import type { X402Config } from '../config/x402.config.js';
 import { paymentFacts } from '../events/payment-facts.js';
 import { outageEvent } from '../events/outage-event.js';
@@ -22,6 +22,7 @@ import { settleProof } from '../proofs/proof-settlement.js';
 import { TxProofService, type ProofClaim } from '../proofs/tx-proof.service.js';
 import { settledAmountsFor, settlementOverridesFor } from '../upto/upto-settlement.js';
 import { snapshotOf } from './response-snapshot.js';
+import { applyPaidCacheHeaders, isPriced } from './cache-headers.js';
 
 /**
  * Settles a verified payment after its handler succeeded, and only then releases the handler's
@@ -47,6 +48,16 @@ export class X402Interceptor implements NestInterceptor {
   @Inject(TxProofService) protected readonly proofs: TxProofService;
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.getType() === 'http' ? context.switchToHttp().getRequest() : undefined;
+    if (!isPriced(request)) return this.paid(context, next);
+    // Again after the handler: a handler's own `@Header('Cache-Control', ...)` is set after the guard ran.
+    const response = context.switchToHttp().getResponse();
+    const apply = () => applyPaidCacheHeaders(this.adapterHost.httpAdapter, response);
+    return this.paid(context, next).pipe(tap({ next: apply, error: apply }));
+  }
+
+  /** What {@link intercept} does for a priced request: settle, replay, or record a proof. */
+  protected paid(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const proof = context.getType() === 'http' ? takeProofClaim(context.switchToHttp().getRequest()) : undefined;
     if (proof) return this.settleProof(context, next, proof);
     const state = context.getType() === 'http' ? getRequestState(context.switchToHttp().getRequest()) : undefined;
