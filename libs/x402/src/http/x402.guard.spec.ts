@@ -351,6 +351,27 @@ describe('X402Guard and X402Interceptor', () => {
     expect(facilitator.verify).not.toHaveBeenCalled();
   });
 
+  it.each([
+    ['deferred', 'markQueued'],
+    ['authorization', 'markSettling'],
+  ] as const)('in %s mode, a ledger error after the handler releases the claim and promises nothing (%s throws)', async (mode, step) => {
+    const store = new InMemoryPaymentStore();
+    const original = store[step].bind(store) as (...args: unknown[]) => Promise<boolean>;
+    const failing = jest.spyOn(store, step).mockRejectedValueOnce(new Error('invalid input syntax for type timestamp with time zone: "Invalid Date"'));
+    await createApp({ store, settlement: { mode, deferred: { worker: false } } });
+    const header = paymentFor(accepted, 18);
+    const first = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', header).expect(503);
+    expect(first.body.error.code).toBe('ledger_unavailable');
+    expect(first.headers['payment-response']).toBeUndefined(); // no success:true for a payment nobody will settle
+    expect(facilitator.settle).not.toHaveBeenCalled();
+    const claims = await store.findReceipts({ payer: PAYER });
+    expect(claims.filter((r) => r.state === 'verified')).toEqual([]); // released, not stuck
+    // the same authorization works once the ledger does (not 409 payment_in_progress for good)
+    failing.mockImplementation(original);
+    const again = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', header).expect(200);
+    expect(decodePaymentResponseHeader(again.headers['payment-response']).success).toBe(true);
+  });
+
   it('prices a dynamic route per request', async () => {
     const one = await request(app.getHttpServer()).get('/paid/dynamic?n=3').expect(402);
     expect(one.body.accepts[0].amount).toBe('30000');

@@ -134,14 +134,32 @@ export class X402Interceptor implements NestInterceptor {
       payer: state.payer,
       extra: { settlement: 'deferred', receipt: state.record.id },
     };
-    const headers = this.paymentResponseHeader(response, pending, state.payload.x402Version);
+    const headers = { [state.payload.x402Version === 1 ? X_PAYMENT_RESPONSE_HEADER : PAYMENT_RESPONSE_HEADER]: encodePaymentResponseHeader(pending) };
     const snapshot = this.config.ledger.snapshots ? snapshotOf(body, status, headers, this.config.ledger.snapshotMaxBytes) : undefined;
-    const queued = await ledgerCall(() =>
-      this.store.markQueued(state.record.id, { payload: state.payload, requirements }, this.settlementService.settleBy(state.validBefore), snapshot),
+    // Nothing is promised to the client (no success:true header) until the outbox holds the payment.
+    const queued = await this.releasingOnError(state, () =>
+      ledgerCall(() => this.store.markQueued(state.record.id, { payload: state.payload, requirements }, this.settlementService.settleBy(state.validBefore), snapshot)),
     );
     if (!queued) throw new X402HttpException(409, X402ErrorCode.PaymentInProgress, 'this payment is already being settled');
+    this.paymentResponseHeader(response, pending, state.payload.x402Version);
     state.settlement = pending;
     this.worker.notify();
+  }
+
+  /**
+   * Runs a ledger step that moves the claim out of `verified`; if it throws, the claim is released
+   * (nothing was charged, the handler's response is withheld) so that the payer can use the same
+   * authorization again instead of getting 409 for good. A claim that did move on is left alone:
+   * `release` drops `verified` claims only.
+   */
+  protected async releasingOnError<T>(state: X402RequestState, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      this.events.emit({ type: 'failed', stage: 'settle', reason: error instanceof X402HttpException ? error.code : X402ErrorCode.LedgerUnavailable, ...paymentFacts(state.record) });
+      await this.store.release(state.record.id).catch((e: Error) => this.logger.error(`could not release payment ${state.record.id}: ${e.message}`));
+      throw error;
+    }
   }
 
   private snapshot(state: X402RequestState, body: unknown, status: number) {
@@ -167,13 +185,15 @@ export class X402Interceptor implements NestInterceptor {
   protected async settle(state: X402RequestState, response: unknown, body: unknown, status: number): Promise<SettleResponse> {
     const { record } = state;
     const requirements = state.facilitatorRequirements ?? state.requirements;
-    const held = await ledgerCall(() =>
-      this.store.markSettling(record.id, {
-        settlement: { payload: state.payload, requirements },
-        // kept so that a settlement found on chain later can still be replayed to the payer
-        response: this.config.ledger.snapshots && state.record.mode !== 'upfront' ? snapshotOf(body, status, {}, this.config.ledger.snapshotMaxBytes) : undefined,
-        lockMs: this.config.settlement.holdMs,
-      }),
+    const held = await this.releasingOnError(state, () =>
+      ledgerCall(() =>
+        this.store.markSettling(record.id, {
+          settlement: { payload: state.payload, requirements },
+          // kept so that a settlement found on chain later can still be replayed to the payer
+          response: this.config.ledger.snapshots && state.record.mode !== 'upfront' ? snapshotOf(body, status, {}, this.config.ledger.snapshotMaxBytes) : undefined,
+          lockMs: this.config.settlement.holdMs,
+        }),
+      ),
     );
     if (!held) {
       throw new X402HttpException(409, X402ErrorCode.PaymentInProgress, 'this payment is already being settled');
