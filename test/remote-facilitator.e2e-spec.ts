@@ -6,6 +6,35 @@ import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
 
 const API_KEY = 'Bearer test-facilitator-key';
 
+type Receipt = { id: string; state: string; transaction?: string };
+
+const receiptsOf = async (demo: DemoHarness, payer: string): Promise<Receipt[]> =>
+  (await (await fetch(`${demo.url}/admin/receipts?limit=1000&payer=${payer}`, { headers: { authorization: `Bearer ${demo.adminToken}` } })).json()).receipts;
+
+/** Polls (bounded) until the payer's only receipt is settled, and returns it. */
+async function settledEventually(demo: DemoHarness, payer: string): Promise<Receipt> {
+  const deadline = Date.now() + 20_000;
+  let receipts: Receipt[] = [];
+  while (Date.now() < deadline) {
+    receipts = await receiptsOf(demo, payer);
+    if (receipts.length === 1 && receipts[0].state === 'settled') return receipts[0];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`not settled: ${JSON.stringify(receipts)}`);
+}
+
+/** Drops the payer's held (unsettled) claims, so that the next case starts from a clean ledger. */
+async function clearHeld(demo: DemoHarness, payer: string): Promise<void> {
+  const { DataSource } = await import('typeorm');
+  const { DATABASE_URL } = await import('./support/databases.js');
+  const db = await new DataSource({ type: 'postgres', url: DATABASE_URL, schema: demo.schema }).initialize();
+  try {
+    await db.query(`DELETE FROM ${demo.schema}.x402_payments WHERE payer = $1 AND state <> 'settled'`, [payer]);
+  } finally {
+    await db.destroy();
+  }
+}
+
 /**
  * A facilitator service over HTTP (built from the reference libraries, on the devnet), used like a
  * hosted one: API key headers, a cached /supported, and a facilitator that hangs, fails or drops the
@@ -62,6 +91,55 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
     });
   });
 
+  describe('that settles, then answers 500', () => {
+    let demo: DemoHarness;
+    let proxy: FaultProxy;
+    let accepted: PaymentRequirements;
+    let route: string;
+
+    beforeAll(async () => {
+      proxy = await startFaultProxy();
+      // X402_SETTLEMENT_HOLD_MS: an unconfirmed settlement is reconciled from the chain after half a second
+      demo = await startDemo({}, { X402_SETTLEMENT_HOLD_MS: '500' }, {
+        adapter,
+        facilitator: 'remote',
+        x402: (options) => {
+          proxy.target = (options.facilitator as X402RemoteFacilitatorOptions).url;
+          return { ...options, facilitator: { type: 'remote', url: proxy.url, timeoutMs: 5_000 } };
+        },
+      });
+      route = `${demo.url}/weather/forecast/lisbon`;
+      accepted = await challengeOf(route);
+    });
+    afterAll(async () => {
+      await demo?.close();
+      await proxy?.close();
+    });
+
+    it('holds the payment (never failed, never success:false), finds it on chain, and replays the response to a retry without charging again', async () => {
+      const buyer = demo.devnet.accounts.buyer;
+      const payTo = () => demo.devnet.balanceOf(demo.devnet.accounts.payTo.address);
+      const header = await signPayment(buyer.account, accepted, demo.devnet.chainId);
+      const before = await payTo();
+      proxy.faults = { settle: 'done-then-500' };
+      const res = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+      expect([res.status, errorOf(await res.json()).code]).toEqual([502, 'facilitator_error']);
+      expect(res.headers.get('payment-response')).toBeNull(); // not success:false: the money did move
+      expect((await payTo()) - before).toBe(10_000n);
+      const [held] = await receiptsOf(demo, buyer.address);
+      expect(held.state).not.toBe('failed');
+
+      proxy.faults = {};
+      const settled = await settledEventually(demo, buyer.address);
+      expect(settled).toMatchObject({ state: 'settled', transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+      const retry = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+      expect(retry.status).toBe(200);
+      expect(await retry.json()).toHaveProperty('days');
+      expect(decodePaymentResponseHeader(retry.headers.get('payment-response')!)).toMatchObject({ success: true, transaction: settled.transaction });
+      expect((await payTo()) - before).toBe(10_000n);
+    });
+  });
+
   describe('that misbehaves', () => {
     let demo: DemoHarness;
     let proxy: FaultProxy;
@@ -96,9 +174,6 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
       ['verify', 500, 502, 'facilitator_error'],
       ['verify', 401, 502, 'facilitator_error'],
       ['verify', 'reset', 503, 'facilitator_unavailable'],
-      ['settle', 'hang', 504, 'facilitator_timeout'],
-      ['settle', 500, 502, 'facilitator_error'],
-      ['settle', 'reset', 503, 'facilitator_unavailable'],
     ] as const)('%s that answers %s: %i %s, nothing served, nothing charged; the same payment goes through once the facilitator is back', async (endpoint, fault, status, code) => {
       const header = await signPayment(buyer(), accepted, demo.devnet.chainId);
       const before = await payTo();
@@ -107,15 +182,39 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
       const body = await res.json();
       expect([res.status, errorOf(body).code]).toEqual([status, code]);
       expect(body).not.toHaveProperty('days');
-      if (endpoint === 'settle') {
-        expect(decodePaymentResponseHeader(res.headers.get('payment-response')!)).toMatchObject({ success: false, errorReason: code });
-      }
       expect(await payTo()).toBe(before);
 
       proxy.faults = {};
       const retry = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
       expect(retry.status).toBe(200);
       expect((await payTo()) - before).toBe(10_000n);
+    });
+
+    it.each([
+      ['hang', 504, 'facilitator_timeout'],
+      [500, 502, 'facilitator_error'],
+      ['reset', 503, 'facilitator_unavailable'],
+    ] as const)('settle that answers %s: %i %s, nothing served; the outcome stays open (never failed, never success:false) and the payment is held, not charged twice', async (fault, status, code) => {
+      const header = await signPayment(buyer(), accepted, demo.devnet.chainId);
+      const before = await payTo();
+      proxy.faults = { settle: fault };
+      const res = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+      const body = await res.json();
+      expect([res.status, errorOf(body).code]).toEqual([status, code]);
+      expect(body).not.toHaveProperty('days');
+      // the facilitator may have sent it: the payer is not told it failed
+      expect(res.headers.get('payment-response')).toBeNull();
+      expect(await payTo()).toBe(before);
+      expect((await receiptsOf(demo, buyer().address)).find((r) => r.state !== 'settled')).toMatchObject({ state: 'settling' });
+
+      proxy.faults = {};
+      // held for reconciliation from the chain: the same authorization is not settled a second time meanwhile
+      const retry = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+      expect([retry.status, errorOf(await retry.json()).code]).toEqual([409, 'payment_in_progress']);
+      expect(await payTo()).toBe(before);
+      // a new payment goes through
+      expect((await fetch(route, { headers: { 'PAYMENT-SIGNATURE': await signPayment(buyer(), accepted, demo.devnet.chainId) } })).status).toBe(200);
+      await clearHeld(demo, buyer().address);
     });
   });
 });

@@ -216,11 +216,20 @@ describe('X402Guard and X402Interceptor', () => {
     expect(decodePaymentResponseHeader(res.headers['payment-response'])).toMatchObject({ success: false, errorReason: 'insufficient_funds' });
   });
 
-  it('withholds the response with 503 when settlement throws', async () => {
-    facilitator.settle.mockRejectedValueOnce(new Error('connect ECONNREFUSED'));
-    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(503);
+  it.each([
+    ['throws', () => new Error('connect ECONNREFUSED'), 503, 'facilitator_unavailable'],
+    ['times out', () => new FacilitatorTimeoutError('settle', 10), 504, 'facilitator_timeout'],
+  ] as const)('withholds the response when settlement %s, and keeps the outcome open: no success:false, never failed', async (_what, error, status, code) => {
+    const store = new InMemoryPaymentStore();
+    await createApp({ store });
+    facilitator.settle.mockRejectedValueOnce(error());
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(status);
     expect(res.body).not.toHaveProperty('ok');
-    expect(decodePaymentResponseHeader(res.headers['payment-response'])).toMatchObject({ success: false, errorReason: 'facilitator_unavailable' });
+    expect(res.body.error.code).toBe(code);
+    // the facilitator may still land it: the payer is not told it failed, and the ledger holds it for reconciliation
+    expect(res.headers['payment-response']).toBeUndefined();
+    expect(res.headers['retry-after']).toBe('5');
+    expect((await store.findReceipts({ payer: PAYER })).map((r) => r.state)).toEqual(['settling']);
   });
 
   it('does not settle when the handler fails, and frees the authorization', async () => {

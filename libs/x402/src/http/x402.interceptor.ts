@@ -175,8 +175,16 @@ export class X402Interceptor implements NestInterceptor {
   protected replay(state: X402RequestState, response: unknown): unknown {
     const snapshot = state.record.response!;
     const settlementHeader = state.payload.x402Version === 1 ? X_PAYMENT_RESPONSE_HEADER : PAYMENT_RESPONSE_HEADER;
+    let settled = false;
     for (const [name, value] of Object.entries(snapshot.headers)) {
-      this.adapterHost.httpAdapter.setHeader(response, /^(x-)?payment-response$/i.test(name) ? settlementHeader : name, value);
+      const isSettlement = /^(x-)?payment-response$/i.test(name);
+      settled ||= isSettlement;
+      this.adapterHost.httpAdapter.setHeader(response, isSettlement ? settlementHeader : name, value);
+    }
+    if (!settled && state.record.state === 'settled' && state.record.transaction) {
+      // a settlement found on chain (reconciled) after its request was answered with an error: the snapshot has no header yet
+      const network = (state.facilitatorRequirements ?? state.requirements).network as SettleResponse['network'];
+      this.paymentResponseHeader(response, { success: true, transaction: state.record.transaction, network, payer: state.record.payer }, state.payload.x402Version);
     }
     return snapshot.body;
   }
@@ -215,12 +223,15 @@ export class X402Interceptor implements NestInterceptor {
       const outage = outageEvent(error, failure, 'settle', { route: record.route, network: record.network });
       if (outage) this.events.emit(outage);
       this.events.emit({ type: 'failed', stage: 'settle', reason: failure.code, status: failure.getStatus(), ...paymentFacts(state.record) });
-      if (failure.getStatus() !== 402 && this.settlementService.chain.covers(record.network)) {
-        // Outcome unknown (the transaction may have been sent): keep the hold; the outbox reconciles it from the chain.
+      if (failure.getStatus() !== 402) {
+        // Outcome unknown (a timeout, a 5xx, a dropped connection: the transaction may have been sent).
+        // Never `failed` and never `success:false` to the payer: the claim stays held, and the outbox
+        // reconciles it from the chain; a retry of the same payment then gets its response replayed.
         this.logger.warn(`settlement of payment ${record.id} is uncertain (${failure.code}); it will be reconciled from the chain`);
-      } else {
-        await this.recordFailure(record.id, failed.errorReason);
+        this.adapterHost.httpAdapter.setHeader(response, 'Retry-After', '5');
+        throw facilitatorFailure(error, 'settle', { 'Retry-After': '5' });
       }
+      await this.recordFailure(record.id, failed.errorReason);
       throw facilitatorFailure(error, 'settle', this.paymentResponseHeader(response, failed, state.payload.x402Version));
     }
     if (!result.success) {
