@@ -1,6 +1,6 @@
 import { decodePaymentResponseHeader } from '@x402/core/http';
 import type { PaymentRequirements } from '@x402/core/types';
-import type { X402RemoteFacilitatorOptions } from '#x402';
+import { PAYMENT_STORE, X402OutboxWorker, type PaymentStore, type X402RemoteFacilitatorOptions } from '#x402';
 import { ADAPTERS, challengeOf, errorOf, payingFetch, signPayment, startDemo, type DemoHarness } from './support/demo.harness.js';
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
 
@@ -21,6 +21,16 @@ async function settledEventually(demo: DemoHarness, payer: string): Promise<Rece
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`not settled: ${JSON.stringify(receipts)}`);
+}
+
+/** Runs the outbox until it took a payment (a held one is handed back once its hold ended), bounded. */
+async function drainOnce(worker: X402OutboxWorker): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if ((await worker.drain()) > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the outbox took nothing');
 }
 
 /** Drops the payer's held (unsettled) claims, so that the next case starts from a clean ledger. */
@@ -137,6 +147,34 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
       expect(await retry.json()).toHaveProperty('days');
       expect(decodePaymentResponseHeader(retry.headers.get('payment-response')!)).toMatchObject({ success: true, transaction: settled.transaction });
       expect((await payTo()) - before).toBe(10_000n);
+    });
+
+    it('keeps an unconfirmed settlement open until its authorization expired on chain, then fails it (authorization mode)', async () => {
+      const buyer = demo.devnet.accounts.buyer;
+      const worker = demo.app.get(X402OutboxWorker);
+      const store = demo.app.get<PaymentStore>(PAYMENT_STORE);
+      await worker.stop(); // the test drives the outbox
+      try {
+        const validBefore = Math.floor(Date.now() / 1000) + 60;
+        const header = await signPayment(buyer.account, accepted, demo.devnet.chainId, { validBefore: String(validBefore) });
+        proxy.faults = { settle: 500 }; // never reaches the facilitator: the module cannot know that
+        expect((await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } })).status).toBe(502);
+        proxy.faults = {};
+        const held = (await receiptsOf(demo, buyer.address)).find((r) => r.state === 'settling')!;
+        expect(held).toBeDefined();
+
+        // the hold ends and the outbox reconciles: nonce unused, but the chain is before validBefore: it may still land
+        await drainOnce(worker);
+        expect(await store.findById(held.id)).toMatchObject({ state: 'settling' });
+
+        // the chain's clock passes validBefore: the authorization can no longer land
+        await demo.devnet.testClient.increaseTime({ seconds: 120 });
+        await demo.devnet.testClient.mine({ blocks: 1 });
+        await drainOnce(worker);
+        expect(await store.findById(held.id)).toMatchObject({ state: 'failed', errorReason: 'settlement_interrupted' });
+      } finally {
+        worker.start();
+      }
     });
   });
 

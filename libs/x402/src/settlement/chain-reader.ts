@@ -49,6 +49,11 @@ export class ChainReader {
     return ((word >> (value & 255n)) & 1n) === 1n ? { used: true } : { used: false };
   }
 
+  /** Timestamp (Unix seconds) of the latest block: what decides whether an authorization can still land. */
+  async timestamp(network: string): Promise<bigint> {
+    return (await this.rpc.get(network).getBlock({ blockTag: 'latest' })).timestamp;
+  }
+
   /** Latest block number and its age in seconds (for health checks). */
   async head(network: string): Promise<{ blockNumber: bigint; ageSeconds: number }> {
     const block = await this.rpc.get(network).getBlock({ blockTag: 'latest' });
