@@ -1,5 +1,8 @@
 import { decodePaymentResponseHeader } from '@x402/core/http';
 import type { PaymentRequirements } from '@x402/core/types';
+import { authorizationTypes } from '@x402/evm';
+import { randomBytes } from 'node:crypto';
+import { createWalletClient, http } from 'viem';
 import { PAYMENT_STORE, X402OutboxWorker, type PaymentStore, type X402RemoteFacilitatorOptions } from '#x402';
 import { ADAPTERS, challengeOf, errorOf, payingFetch, signPayment, startDemo, type DemoHarness } from './support/demo.harness.js';
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
@@ -147,6 +150,50 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
       expect(await retry.json()).toHaveProperty('days');
       expect(decodePaymentResponseHeader(retry.headers.get('payment-response')!)).toMatchObject({ success: true, transaction: settled.transaction });
       expect((await payTo()) - before).toBe(10_000n);
+    });
+
+    it.each(['another authorization with the same nonce', 'cancelAuthorization'] as const)('does not count a nonce the payer consumed another way (%s) as paid: reconciliation needs the Transfer to payTo', async (how) => {
+      const buyer = demo.devnet.accounts.buyer;
+      const worker = demo.app.get(X402OutboxWorker);
+      const store = demo.app.get<PaymentStore>(PAYMENT_STORE);
+      const payTo = () => demo.devnet.balanceOf(demo.devnet.accounts.payTo.address);
+      await worker.stop(); // the test drives the outbox
+      try {
+        const nonce = `0x${randomBytes(32).toString('hex')}` as `0x${string}`;
+        const before = await payTo();
+        proxy.faults = { settle: 500 }; // never reaches the facilitator: the outcome is open
+        expect((await fetch(route, { headers: { 'PAYMENT-SIGNATURE': await signPayment(buyer.account, accepted, demo.devnet.chainId, { nonce }) } })).status).toBe(502);
+        proxy.faults = {};
+        const held = (await receiptsOf(demo, buyer.address)).find((r) => r.state === 'settling')!;
+        expect(held).toBeDefined();
+
+        // the payer spends the nonce without paying: another authorization to an address of its own (AuthorizationUsed,
+        // a Transfer elsewhere), or a cancellation (AuthorizationCanceled); either way authorizationState reads "used"
+        const domain = { name: demo.devnet.usdc.name, version: demo.devnet.usdc.version, chainId: demo.devnet.chainId, verifyingContract: demo.devnet.usdc.address };
+        const wallet = createWalletClient({ account: buyer.account, chain: demo.devnet.chain, transport: http(demo.devnet.rpcUrl) });
+        let hash: `0x${string}`;
+        if (how === 'cancelAuthorization') {
+          const types = { CancelAuthorization: [{ name: 'authorizer', type: 'address' }, { name: 'nonce', type: 'bytes32' }] } as const;
+          const signature = await buyer.account.signTypedData({ domain, types, primaryType: 'CancelAuthorization', message: { authorizer: buyer.address, nonce } });
+          hash = await wallet.writeContract({ address: demo.devnet.usdc.address, abi: demo.devnet.usdc.abi, functionName: 'cancelAuthorization', args: [buyer.address, nonce, signature] });
+        } else {
+          const message = { from: buyer.address, to: demo.devnet.accounts.deployer.address, value: 1n, validAfter: 0n, validBefore: 2n ** 40n, nonce };
+          const signature = await buyer.account.signTypedData({ domain, types: authorizationTypes, primaryType: 'TransferWithAuthorization', message });
+          hash = await wallet.writeContract({
+            address: demo.devnet.usdc.address,
+            abi: demo.devnet.usdc.abi,
+            functionName: 'transferWithAuthorization',
+            args: [message.from, message.to, message.value, message.validAfter, message.validBefore, message.nonce, signature],
+          });
+        }
+        expect((await demo.devnet.publicClient.waitForTransactionReceipt({ hash })).status).toBe('success');
+
+        await drainOnce(worker);
+        expect(await store.findById(held.id)).toMatchObject({ state: 'failed', errorReason: 'authorization_used_without_payment' });
+        expect(await payTo()).toBe(before);
+      } finally {
+        worker.start();
+      }
     });
 
     it('keeps an unconfirmed settlement open until its authorization expired on chain, then fails it (authorization mode)', async () => {

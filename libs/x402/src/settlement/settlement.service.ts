@@ -88,6 +88,15 @@ export class X402SettlementService {
         this.events.emit({ type: 'rpc_error', operation: 'reconcile', network: record.network, route: record.route });
         return undefined;
       });
+      if (known?.used && known.paid === false) {
+        // The nonce was consumed without paying payTo (cancelAuthorization, or another authorization with
+        // this nonce): this payment can never land.
+        return this.fail(record, 'authorization_used_without_payment');
+      }
+      if (known?.used && known.paid === undefined && record.scheme !== 'upto') {
+        // used, but the transaction that used it was not found: settled only with the Transfer to payTo seen
+        return noResubmit ? this.hold(record, 'settlement_unverified') : this.retry(record, 'settlement_unverified');
+      }
       if (known?.used) {
         await this.store.markSettled(record.id, known.transaction ?? '');
         this.events.emit({ type: 'settled', ...paymentFacts(record), transaction: known.transaction ?? '', reconciled: true });
@@ -185,7 +194,7 @@ export class X402SettlementService {
   private landed(record: PaymentRecord) {
     if (!this.chain.covers(record.network)) return Promise.resolve({ used: false as const });
     if (record.scheme === 'upto') return this.chain.permit2Nonce(record.network, record.payer, record.nonce);
-    return this.chain.authorization(record.network, record.asset, record.payer, record.nonce);
+    return this.chain.authorization(record.network, record.asset, record.payer, record.nonce, { payTo: record.payTo, amount: record.amount });
   }
 
   private async retry(record: PaymentRecord, reason: string): Promise<OutboxOutcome> {
