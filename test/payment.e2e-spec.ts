@@ -79,6 +79,19 @@ describe.each(MATRIX)('paying the demo API with the official x402 client (anvil,
     expect(transfers[0].args).toMatchObject({ from: demo.devnet.accounts.buyer.address, to: demo.devnet.accounts.payTo.address, value: advertised });
   });
 
+  it('keeps priced answers out of shared caches: 402 and paid response private, no-store, varying on the payment headers', async () => {
+    const challenge = await fetch(`${demo.url}/weather/forecast/lisbon`);
+    expect(challenge.status).toBe(402);
+    const paid = await pay(`${demo.url}/weather/forecast/lisbon`);
+    expect(paid.status).toBe(200);
+    for (const res of [challenge, paid]) {
+      expect(res.headers.get('cache-control')).toBe('private, no-store');
+      const vary = res.headers.get('vary')!.split(',').map((name) => name.trim().toLowerCase());
+      expect(vary).toEqual(expect.arrayContaining(['payment-signature', 'x-payment', 'x-payment-proof', 'sign-in-with-x']));
+    }
+    expect((await fetch(`${demo.url}/weather/cities`)).headers.get('cache-control')).toBeNull(); // free routes untouched
+  });
+
   it('pays a priced POST with its body', async () => {
     const before = await balances();
     const res = await pay(`${demo.url}/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'lisbon' }) });
@@ -99,7 +112,7 @@ describe.each(MATRIX)('paying the demo API with the official x402 client (anvil,
 
   if (facilitator === 'remote') {
     it('verified and settled every payment through the facilitator service', () => {
-      expect(demo.facilitator!.requests).toMatchObject({ verify: 7, settle: 5 }); // 5 paid, 2 verified but not charged (handler failed)
+      expect(demo.facilitator!.requests).toMatchObject({ verify: 8, settle: 6 }); // 6 paid, 2 verified but not charged (handler failed)
     });
   }
 });

@@ -1,10 +1,53 @@
 import { decodePaymentResponseHeader } from '@x402/core/http';
 import type { PaymentRequirements } from '@x402/core/types';
-import type { X402RemoteFacilitatorOptions } from '@nestjs-x402/core';
+import { authorizationTypes } from '@x402/evm';
+import { randomBytes } from 'node:crypto';
+import { createWalletClient, http } from 'viem';
+import { PAYMENT_STORE, type PaymentStore, type X402RemoteFacilitatorOptions } from '@nestjs-x402/core';
+import { X402OutboxWorker } from '../libs/x402/src/settlement/outbox.worker.js';
 import { ADAPTERS, challengeOf, errorOf, payingFetch, signPayment, startDemo, type DemoHarness } from './support/demo.harness.js';
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
 
 const API_KEY = 'Bearer test-facilitator-key';
+
+type Receipt = { id: string; state: string; transaction?: string };
+
+const receiptsOf = async (demo: DemoHarness, payer: string): Promise<Receipt[]> =>
+  (await (await fetch(`${demo.url}/admin/receipts?limit=1000&payer=${payer}`, { headers: { authorization: `Bearer ${demo.adminToken}` } })).json()).receipts;
+
+/** Polls (bounded) until the payer's only receipt is settled, and returns it. */
+async function settledEventually(demo: DemoHarness, payer: string): Promise<Receipt> {
+  const deadline = Date.now() + 20_000;
+  let receipts: Receipt[] = [];
+  while (Date.now() < deadline) {
+    receipts = await receiptsOf(demo, payer);
+    if (receipts.length === 1 && receipts[0].state === 'settled') return receipts[0];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`not settled: ${JSON.stringify(receipts)}`);
+}
+
+/** Runs the outbox until it took a payment (a held one is handed back once its hold ended), bounded. */
+async function drainOnce(worker: X402OutboxWorker): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if ((await worker.drain()) > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the outbox took nothing');
+}
+
+/** Drops the payer's held (unsettled) claims, so that the next case starts from a clean ledger. */
+async function clearHeld(demo: DemoHarness, payer: string): Promise<void> {
+  const { DataSource } = await import('typeorm');
+  const { DATABASE_URL } = await import('./support/databases.js');
+  const db = await new DataSource({ type: 'postgres', url: DATABASE_URL, schema: demo.schema }).initialize();
+  try {
+    await db.query(`DELETE FROM ${demo.schema}.x402_payments WHERE payer = $1 AND state <> 'settled'`, [payer]);
+  } finally {
+    await db.destroy();
+  }
+}
 
 /**
  * A facilitator service over HTTP (built from the reference libraries, on the devnet), used like a
@@ -62,6 +105,127 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
     });
   });
 
+  describe('that settles, then answers 500', () => {
+    let demo: DemoHarness;
+    let proxy: FaultProxy;
+    let accepted: PaymentRequirements;
+    let route: string;
+
+    beforeAll(async () => {
+      proxy = await startFaultProxy();
+      // X402_SETTLEMENT_HOLD_MS: an unconfirmed settlement is reconciled from the chain after half a second
+      demo = await startDemo({}, { X402_SETTLEMENT_HOLD_MS: '500' }, {
+        adapter,
+        facilitator: 'remote',
+        x402: (options) => {
+          proxy.target = (options.facilitator as X402RemoteFacilitatorOptions).url;
+          return { ...options, facilitator: { type: 'remote', url: proxy.url, timeoutMs: 5_000 } };
+        },
+      });
+      route = `${demo.url}/weather/forecast/lisbon`;
+      accepted = await challengeOf(route);
+    });
+    afterAll(async () => {
+      await demo?.close();
+      await proxy?.close();
+    });
+
+    it('holds the payment (never failed, never success:false), finds it on chain, and replays the response to a retry without charging again', async () => {
+      const buyer = demo.devnet.accounts.buyer;
+      const payTo = () => demo.devnet.balanceOf(demo.devnet.accounts.payTo.address);
+      const header = await signPayment(buyer.account, accepted, demo.devnet.chainId);
+      const before = await payTo();
+      proxy.faults = { settle: 'done-then-500' };
+      const res = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+      expect([res.status, errorOf(await res.json()).code]).toEqual([502, 'facilitator_error']);
+      expect(res.headers.get('payment-response')).toBeNull(); // not success:false: the money did move
+      expect((await payTo()) - before).toBe(10_000n);
+      const [held] = await receiptsOf(demo, buyer.address);
+      expect(held.state).not.toBe('failed');
+
+      proxy.faults = {};
+      const settled = await settledEventually(demo, buyer.address);
+      expect(settled).toMatchObject({ state: 'settled', transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+      const retry = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+      expect(retry.status).toBe(200);
+      expect(await retry.json()).toHaveProperty('days');
+      expect(decodePaymentResponseHeader(retry.headers.get('payment-response')!)).toMatchObject({ success: true, transaction: settled.transaction });
+      expect((await payTo()) - before).toBe(10_000n);
+    });
+
+    it.each(['another authorization with the same nonce', 'cancelAuthorization'] as const)('does not count a nonce the payer consumed another way (%s) as paid: reconciliation needs the Transfer to payTo', async (how) => {
+      const buyer = demo.devnet.accounts.buyer;
+      const worker = demo.app.get(X402OutboxWorker);
+      const store = demo.app.get<PaymentStore>(PAYMENT_STORE);
+      const payTo = () => demo.devnet.balanceOf(demo.devnet.accounts.payTo.address);
+      await worker.stop(); // the test drives the outbox
+      try {
+        const nonce = `0x${randomBytes(32).toString('hex')}` as `0x${string}`;
+        const before = await payTo();
+        proxy.faults = { settle: 500 }; // never reaches the facilitator: the outcome is open
+        expect((await fetch(route, { headers: { 'PAYMENT-SIGNATURE': await signPayment(buyer.account, accepted, demo.devnet.chainId, { nonce }) } })).status).toBe(502);
+        proxy.faults = {};
+        const held = (await receiptsOf(demo, buyer.address)).find((r) => r.state === 'settling')!;
+        expect(held).toBeDefined();
+
+        // the payer spends the nonce without paying: another authorization to an address of its own (AuthorizationUsed,
+        // a Transfer elsewhere), or a cancellation (AuthorizationCanceled); either way authorizationState reads "used"
+        const domain = { name: demo.devnet.usdc.name, version: demo.devnet.usdc.version, chainId: demo.devnet.chainId, verifyingContract: demo.devnet.usdc.address };
+        const wallet = createWalletClient({ account: buyer.account, chain: demo.devnet.chain, transport: http(demo.devnet.rpcUrl) });
+        let hash: `0x${string}`;
+        if (how === 'cancelAuthorization') {
+          const types = { CancelAuthorization: [{ name: 'authorizer', type: 'address' }, { name: 'nonce', type: 'bytes32' }] } as const;
+          const signature = await buyer.account.signTypedData({ domain, types, primaryType: 'CancelAuthorization', message: { authorizer: buyer.address, nonce } });
+          hash = await wallet.writeContract({ address: demo.devnet.usdc.address, abi: demo.devnet.usdc.abi, functionName: 'cancelAuthorization', args: [buyer.address, nonce, signature] });
+        } else {
+          const message = { from: buyer.address, to: demo.devnet.accounts.deployer.address, value: 1n, validAfter: 0n, validBefore: 2n ** 40n, nonce };
+          const signature = await buyer.account.signTypedData({ domain, types: authorizationTypes, primaryType: 'TransferWithAuthorization', message });
+          hash = await wallet.writeContract({
+            address: demo.devnet.usdc.address,
+            abi: demo.devnet.usdc.abi,
+            functionName: 'transferWithAuthorization',
+            args: [message.from, message.to, message.value, message.validAfter, message.validBefore, message.nonce, signature],
+          });
+        }
+        expect((await demo.devnet.publicClient.waitForTransactionReceipt({ hash })).status).toBe('success');
+
+        await drainOnce(worker);
+        expect(await store.findById(held.id)).toMatchObject({ state: 'failed', errorReason: 'authorization_used_without_payment' });
+        expect(await payTo()).toBe(before);
+      } finally {
+        worker.start();
+      }
+    });
+
+    it('keeps an unconfirmed settlement open until its authorization expired on chain, then fails it (authorization mode)', async () => {
+      const buyer = demo.devnet.accounts.buyer;
+      const worker = demo.app.get(X402OutboxWorker);
+      const store = demo.app.get<PaymentStore>(PAYMENT_STORE);
+      await worker.stop(); // the test drives the outbox
+      try {
+        const validBefore = Math.floor(Date.now() / 1000) + 60;
+        const header = await signPayment(buyer.account, accepted, demo.devnet.chainId, { validBefore: String(validBefore) });
+        proxy.faults = { settle: 500 }; // never reaches the facilitator: the module cannot know that
+        expect((await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } })).status).toBe(502);
+        proxy.faults = {};
+        const held = (await receiptsOf(demo, buyer.address)).find((r) => r.state === 'settling')!;
+        expect(held).toBeDefined();
+
+        // the hold ends and the outbox reconciles: nonce unused, but the chain is before validBefore: it may still land
+        await drainOnce(worker);
+        expect(await store.findById(held.id)).toMatchObject({ state: 'settling' });
+
+        // the chain's clock passes validBefore: the authorization can no longer land
+        await demo.devnet.testClient.increaseTime({ seconds: 120 });
+        await demo.devnet.testClient.mine({ blocks: 1 });
+        await drainOnce(worker);
+        expect(await store.findById(held.id)).toMatchObject({ state: 'failed', errorReason: 'settlement_interrupted' });
+      } finally {
+        worker.start();
+      }
+    });
+  });
+
   describe('that misbehaves', () => {
     let demo: DemoHarness;
     let proxy: FaultProxy;
@@ -96,9 +260,6 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
       ['verify', 500, 502, 'facilitator_error'],
       ['verify', 401, 502, 'facilitator_error'],
       ['verify', 'reset', 503, 'facilitator_unavailable'],
-      ['settle', 'hang', 504, 'facilitator_timeout'],
-      ['settle', 500, 502, 'facilitator_error'],
-      ['settle', 'reset', 503, 'facilitator_unavailable'],
     ] as const)('%s that answers %s: %i %s, nothing served, nothing charged; the same payment goes through once the facilitator is back', async (endpoint, fault, status, code) => {
       const header = await signPayment(buyer(), accepted, demo.devnet.chainId);
       const before = await payTo();
@@ -107,15 +268,39 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
       const body = await res.json();
       expect([res.status, errorOf(body).code]).toEqual([status, code]);
       expect(body).not.toHaveProperty('days');
-      if (endpoint === 'settle') {
-        expect(decodePaymentResponseHeader(res.headers.get('payment-response')!)).toMatchObject({ success: false, errorReason: code });
-      }
       expect(await payTo()).toBe(before);
 
       proxy.faults = {};
       const retry = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
       expect(retry.status).toBe(200);
       expect((await payTo()) - before).toBe(10_000n);
+    });
+
+    it.each([
+      ['hang', 504, 'facilitator_timeout'],
+      [500, 502, 'facilitator_error'],
+      ['reset', 503, 'facilitator_unavailable'],
+    ] as const)('settle that answers %s: %i %s, nothing served; the outcome stays open (never failed, never success:false) and the payment is held, not charged twice', async (fault, status, code) => {
+      const header = await signPayment(buyer(), accepted, demo.devnet.chainId);
+      const before = await payTo();
+      proxy.faults = { settle: fault };
+      const res = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+      const body = await res.json();
+      expect([res.status, errorOf(body).code]).toEqual([status, code]);
+      expect(body).not.toHaveProperty('days');
+      // the facilitator may have sent it: the payer is not told it failed
+      expect(res.headers.get('payment-response')).toBeNull();
+      expect(await payTo()).toBe(before);
+      expect((await receiptsOf(demo, buyer().address)).find((r) => r.state !== 'settled')).toMatchObject({ state: 'settling' });
+
+      proxy.faults = {};
+      // held for reconciliation from the chain: the same authorization is not settled a second time meanwhile
+      const retry = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+      expect([retry.status, errorOf(await retry.json()).code]).toEqual([409, 'payment_in_progress']);
+      expect(await payTo()).toBe(before);
+      // a new payment goes through
+      expect((await fetch(route, { headers: { 'PAYMENT-SIGNATURE': await signPayment(buyer(), accepted, demo.devnet.chainId) } })).status).toBe(200);
+      await clearHeld(demo, buyer().address);
     });
   });
 });

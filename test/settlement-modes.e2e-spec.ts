@@ -72,6 +72,19 @@ describe('deferred settlement: answer now, settle in the background (anvil, Post
   });
   afterAll(() => demo?.close());
 
+  it('refuses a validBefore past any storable date before claiming it: 400 with a code, nothing promised, nothing stuck', async () => {
+    const buyer = demo.devnet.accounts.buyer;
+    const header = await signPayment(buyer.account, accepted, demo.devnet.chainId, { validBefore: (2n ** 255n).toString() });
+    for (let i = 0; i < 2; i++) {
+      // the same authorization twice: the same answer, never 409 payment_in_progress from a claim left behind
+      const res = await fetch(route(), { headers: { 'PAYMENT-SIGNATURE': header } });
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.code).toBe('invalid_payment_payload');
+      expect(res.headers.get('payment-response')).toBeNull();
+    }
+    expect(await receiptsOf(demo, `&payer=${buyer.address}&state=verified`)).toEqual([]);
+  });
+
   it('serves at once with a pending PAYMENT-RESPONSE, then the outbox settles each payment exactly once', async () => {
     const buyer = demo.devnet.accounts.buyers[0];
     const before = await demo.devnet.balanceOf(demo.devnet.accounts.payTo.address);

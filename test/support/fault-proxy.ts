@@ -2,12 +2,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 /** What the proxy does with a request to one facilitator endpoint. */
-export type Fault = 'pass' | 'hang' | 'reset' | number;
+export type Fault = 'pass' | 'hang' | 'reset' | 'done-then-500' | number;
 
 /**
  * An HTTP proxy in front of a facilitator service that can misbehave per endpoint: forward
  * (`pass`), never answer (`hang`), drop the connection (`reset`) or answer with a status and a
- * non-protocol body (e.g. `500`). Requests it does not forward never reach the facilitator.
+ * non-protocol body (e.g. `500`). Requests it does not forward never reach the facilitator;
+ * `done-then-500` forwards, lets the facilitator finish, and answers 500 anyway (a gateway that
+ * fails after the work was done: the settlement landed, the server is told it failed).
  */
 export interface FaultProxy {
   readonly url: string;
@@ -39,6 +41,16 @@ export async function startFaultProxy(target = ''): Promise<FaultProxy> {
       return;
     }
     if (fault === 'reset') return void req.socket.destroy();
+    if (fault === 'done-then-500') {
+      const discard = { writeHead: () => discard, end: () => undefined } as unknown as ServerResponse;
+      forward(proxy.target, req, discard)
+        .catch(() => undefined)
+        .finally(() => {
+          res.writeHead(500, { 'content-type': 'text/html' });
+          res.end('<html><body>Internal Server Error</body></html>');
+        });
+      return;
+    }
     if (typeof fault === 'number') {
       res.writeHead(fault, { 'content-type': 'text/html' });
       return void res.end('<html><body>Internal Server Error</body></html>');

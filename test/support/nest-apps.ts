@@ -69,7 +69,8 @@ async function edit(file: string, from: string, to: string): Promise<void> {
 const OPTIONS = `networks: [process.env.X402_NETWORK!],
         assets: { [process.env.X402_NETWORK!]: { address: process.env.X402_ASSET!, name: 'USD Coin', version: '2', decimals: 6 } },
         payTo: process.env.X402_PAY_TO!,
-        facilitator: { type: 'remote', url: process.env.X402_FACILITATOR_URL! },`;
+        facilitator: { type: 'remote', url: process.env.X402_FACILITATOR_URL! },
+        settlement: { rpcUrls: { [process.env.X402_NETWORK!]: process.env.X402_RPC_URL! } },`;
 
 /**
  * The three steps of the package README in a generated app: import the module in `AppModule` (with the
@@ -183,6 +184,7 @@ describe('GET / is paid (x402 on a local chain)', () => {
     process.env.X402_ASSET = testbed.devnet.usdc.address;
     process.env.X402_PAY_TO = testbed.payTo;
     process.env.X402_FACILITATOR_URL = testbed.facilitator.url;
+    process.env.X402_RPC_URL = testbed.devnet.rpcUrl;
 ${esm ? "    const { AppModule } = await import('./../src/app.module.js');\n" : ''}    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = moduleRef.createNestApplication();
     await app.listen(0, '127.0.0.1');

@@ -1,4 +1,6 @@
+import { resolveX402Config } from '../../../libs/x402/src/config/x402.config.js';
 import { DEVNET_NETWORK, DemoConfigError, loadDemoConfig } from './demo.config.js';
+import { toX402Options } from './x402-options.js';
 
 function variableOf(env: Record<string, string>): string {
   try {
@@ -18,9 +20,17 @@ describe('loadDemoConfig', () => {
     expect(loadDemoConfig({})).toEqual(expect.objectContaining({ port: 3000, network: DEVNET_NETWORK, embeddedDevnet: true }));
   });
 
-  it('uses a remote facilitator on Base Sepolia with the known USDC', () => {
-    const config = loadDemoConfig({ X402_NETWORK: 'eip155:84532', X402_PAY_TO: PAY_TO, X402_FACILITATOR_URL: 'https://facilitator.example.com', PORT: '8080' });
+  it('uses a remote facilitator on Base Sepolia with the known USDC, and reads the chain for its uncertain settlements', () => {
+    const env = { X402_NETWORK: 'eip155:84532', X402_PAY_TO: PAY_TO, X402_FACILITATOR_URL: 'https://facilitator.example.com', X402_RPC_URL: 'https://sepolia.base.org', PORT: '8080' };
+    const config = loadDemoConfig(env);
     expect(config).toEqual(expect.objectContaining({ port: 8080, embeddedDevnet: false, facilitatorUrl: 'https://facilitator.example.com', asset: undefined }));
+    const options = toX402Options(config);
+    expect(options.facilitator).toEqual({ type: 'remote', url: 'https://facilitator.example.com' });
+    expect(options.settlement?.rpcUrls).toEqual({ 'eip155:84532': 'https://sepolia.base.org' });
+    expect(() => resolveX402Config(options)).not.toThrow();
+    // without X402_RPC_URL a remote facilitator's timeout or 5xx could not be reconciled
+    const { X402_RPC_URL: _, ...withoutRpc } = env;
+    expect(variableOf(withoutRpc)).toBe('X402_RPC_URL');
   });
 
   it('uses a local facilitator with a key and an RPC', () => {
@@ -41,6 +51,7 @@ describe('loadDemoConfig', () => {
     [{ X402_NETWORK: 'eip155:84532' }, 'X402_PAY_TO'],
     [{ X402_NETWORK: 'eip155:84532', X402_PAY_TO: PAY_TO }, 'X402_FACILITATOR_URL'],
     [{ X402_NETWORK: 'eip155:84532', X402_PAY_TO: 'nope', X402_FACILITATOR_URL: 'https://f.example.com' }, 'X402_PAY_TO'],
+    [{ X402_NETWORK: 'eip155:84532', X402_PAY_TO: PAY_TO, X402_FACILITATOR_URL: 'https://f.example.com' }, 'X402_RPC_URL'],
     [{ X402_NETWORK: 'eip155:84532', X402_PAY_TO: PAY_TO, X402_FACILITATOR_PRIVATE_KEY: KEY }, 'X402_RPC_URL'],
     [{ X402_FACILITATOR_PRIVATE_KEY: '0x1234' }, 'X402_FACILITATOR_PRIVATE_KEY'],
     [{ X402_FACILITATOR_PRIVATE_KEY: KEY, X402_FACILITATOR_URL: 'https://f.example.com' }, 'X402_FACILITATOR_URL'],

@@ -115,6 +115,9 @@ export function loadDemoConfig(env: Env): DemoConfig {
       throw new DemoConfigError('X402_FACILITATOR_URL', `is required on ${network} (or X402_FACILITATOR_PRIVATE_KEY with X402_RPC_URL for a local facilitator)`);
     }
     if (facilitatorPrivateKey && !rpcUrl) throw new DemoConfigError('X402_RPC_URL', 'is required with X402_FACILITATOR_PRIVATE_KEY');
+    if (facilitatorUrl && !rpcUrl) {
+      throw new DemoConfigError('X402_RPC_URL', `is required with X402_FACILITATOR_URL: a settlement the facilitator leaves uncertain (timeout, 5xx) is read from the chain of ${network}`);
+    }
     if (network === DEVNET_NETWORK && !asset) throw new DemoConfigError('X402_ASSET', `is required on ${network} with X402_RPC_URL: the token address`);
   }
 

@@ -29,6 +29,8 @@ export function toX402Options(config: DemoConfig, devnet?: DevnetFacts): X402Mod
       : { type: 'local', privateKey: facilitatorKey!, rpcUrls: { [config.network]: rpcUrl! } },
     publicUrl: config.publicUrl,
     settlement: {
+      // a remote facilitator's uncertain settlements (timeout, 5xx) are reconciled from the chain
+      rpcUrls: config.facilitatorUrl && rpcUrl ? { [config.network]: rpcUrl } : undefined,
       mode: config.settlementMode,
       holdMs: config.settlementHoldMs,
       reconcileIntervalMs: config.settlementHoldMs,

@@ -23,6 +23,8 @@ export interface X402TestbedModuleOptions {
   readonly assets: Record<string, { address: string; name: string; version: string; decimals: number }>;
   readonly payTo: Address;
   readonly facilitator: { type: 'remote'; url: string };
+  /** The chain's RPC, which the module reads when a settlement's outcome is uncertain (required with a remote facilitator). */
+  readonly settlement: { rpcUrls: Record<string, string> };
 }
 
 /** A running testbed: a chain, a test USDC, funded buyers, a facilitator service and paying clients. */
@@ -99,6 +101,7 @@ export async function startX402Testbed(options: X402TestbedOptions = {}): Promis
       assets: { [devnet.network]: { address: devnet.usdc.address, name: devnet.usdc.name, version: devnet.usdc.version, decimals: devnet.usdc.decimals } },
       payTo,
       facilitator: { type: 'remote', url: facilitator.url },
+      settlement: { rpcUrls: { [devnet.network]: devnet.rpcUrl } },
     },
     fetchWithPayment: payingFetch(devnet.accounts.buyer),
     payingFetch,

@@ -26,6 +26,8 @@ export const X402ErrorCode = {
   InvalidHost: 'invalid_host',
   InvalidForwardedProto: 'invalid_forwarded_proto',
   InvalidRequestTarget: 'invalid_request_target',
+  /** `@Priced` on a handler that is not an HTTP route (GraphQL, microservice, websocket): refused, never free. */
+  UnsupportedContext: 'priced_context_unsupported',
 } as const;
 
 /** One of the stable machine codes of {@link X402ErrorCode}. */

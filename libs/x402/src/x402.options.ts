@@ -105,7 +105,8 @@ export interface X402SettlementOptions {
   mode?: X402SettlementMode;
   /**
    * JSON-RPC URL per network, to reconcile settlements whose outcome is unknown (sent, never
-   * confirmed) by reading the chain. Defaults to the local facilitator's `rpcUrls`.
+   * confirmed) by reading the chain. Defaults to the local facilitator's `rpcUrls`; required for
+   * every network with a remote facilitator (its settle can time out or fail after sending).
    */
   rpcUrls?: Record<string, string>;
   /** How long one settlement may take before it counts as interrupted and is reconciled (default 120 000 ms). */

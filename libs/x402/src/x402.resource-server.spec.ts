@@ -29,6 +29,7 @@ describe('X402ResourceServerHost with a remote facilitator', () => {
       networks: ['eip155:84532'],
       payTo: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
       facilitator: { type: 'remote', url, supportedCacheTtlMs: 100 },
+      settlement: { rpcUrls: { 'eip155:84532': 'http://127.0.0.1:1' } },
     });
     const host = new X402ResourceServerHost(config, createFacilitatorClient(config));
     await host.onModuleInit();

@@ -2,10 +2,13 @@ import { X402ConfigError } from '../x402.errors.js';
 import type { X402ModuleOptions } from '../x402.options.js';
 import { resolveX402Config } from './x402.config.js';
 
+const RPC_URLS = { 'eip155:8453': 'https://base.example.com', 'eip155:84532': 'https://sepolia.base.example.com', 'eip155:31337': 'http://127.0.0.1:8545' };
+
 const base: X402ModuleOptions = {
   networks: ['eip155:8453'],
   payTo: '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc',
   facilitator: { type: 'remote', url: 'https://facilitator.example.com' },
+  settlement: { rpcUrls: RPC_URLS },
 };
 
 function optionOf(options: unknown): string {
@@ -36,6 +39,16 @@ describe('resolveX402Config', () => {
       assets: { 'eip155:31337': { address: '0x5fbdb2315678afecb367f032d93f642f64180aa3', name: 'USD Coin', version: '2', decimals: 6 } },
     });
     expect(config.accepted[0].asset.address).toBe('0x5FbDB2315678afecb367f032d93F642f64180aa3');
+  });
+
+  it('refuses a remote facilitator without a JSON-RPC URL for each network, naming the missing one', () => {
+    // a remote settle that times out or fails with 5xx may still land: only the chain can tell
+    expect(optionOf({ ...base, settlement: undefined })).toBe('settlement.rpcUrls["eip155:8453"]');
+    expect(optionOf({ ...base, networks: ['eip155:8453', 'eip155:84532'], settlement: { rpcUrls: { 'eip155:8453': RPC_URLS['eip155:8453'] } } })).toBe('settlement.rpcUrls["eip155:84532"]');
+    expect(resolveX402Config(base).settlement.rpcUrls['eip155:8453']).toBe('https://base.example.com');
+    // the local facilitator's own RPC serves for reconciliation
+    const local = resolveX402Config({ ...base, settlement: undefined, facilitator: { type: 'local', privateKey: `0x${'1'.repeat(64)}`, rpcUrls: { 'eip155:8453': 'http://127.0.0.1:8545' } } });
+    expect(local.settlement.rpcUrls).toEqual({ 'eip155:8453': 'http://127.0.0.1:8545' });
   });
 
   it('trims the public URL to origin and path', () => {

@@ -70,6 +70,17 @@ function resolveSettlement(options: X402ModuleOptions): ResolvedSettlement {
   for (const [network, url] of Object.entries(given.rpcUrls ?? {})) {
     if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw new X402ConfigError(`settlement.rpcUrls["${network}"]`, 'must be an http(s) JSON-RPC URL');
   }
+  if (options.facilitator?.type === 'remote') {
+    // A remote settle that times out or answers 5xx may still land; only the chain can tell, so it must be readable.
+    for (const network of options.networks) {
+      if (!rpcUrls[network]) {
+        throw new X402ConfigError(
+          `settlement.rpcUrls["${network}"]`,
+          'is required with a remote facilitator: a settlement that times out or fails with 5xx may still land, and is reconciled from the chain (give the JSON-RPC URL of that network)',
+        );
+      }
+    }
+  }
   const d = given.deferred ?? {};
   return {
     mode: checkMode('settlement.mode', given.mode, 'authorization'),

@@ -9,6 +9,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   concatHex,
   createWalletClient,
+  isAddress,
   defineChain,
   encodeFunctionData,
   http,
@@ -107,12 +108,27 @@ export class ChainUnavailableError extends Error {
   override name = 'ChainUnavailableError';
 }
 
+/** The scheme's reason for a token address without code (`@x402/evm`'s `ErrAssetNotDeployedContract`). */
+const ASSET_NOT_A_CONTRACT = 'asset_not_deployed_contract';
+
+/**
+ * Token addresses found to hold code, per chain (`<chainId>:<address>`): the signer answers the
+ * exact scheme's asset-contract check from here. That check runs in the background of verify and
+ * settle and nobody awaits it when verify returns early (the payer's code could not be read, a bad
+ * signature): with the RPC down its rejection was unhandled and killed the process. The client
+ * reads the asset's code itself, awaited, before the scheme runs, so the scheme's own check never
+ * reaches the RPC.
+ */
+type KnownContracts = Map<string, Hex>;
+
+const contractKey = (chainId: number, address: string) => `${chainId}:${address.toLowerCase()}`;
+
 /**
  * Builds a viem wallet whose transactions go through one queue per signer key, with nonces
  * assigned locally. The reference in-process facilitator looks the nonce up per settlement
  * and loses concurrent payments to "nonce too low"; this keeps them all.
  */
-function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, options: LocalFacilitatorOptions) {
+function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, options: LocalFacilitatorOptions, knownContracts: KnownContracts) {
   const id = chainIdOf(network);
   const chain = defineChain({
     id,
@@ -128,6 +144,7 @@ function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, options:
     pollingInterval: options.pollingIntervalMs ?? 250,
   }).extend(publicActions);
   const queue = submissionQueueFor(account.address, id);
+  const assetReads = new Map<string, Promise<boolean>>();
   // A new client reads the nonce from the chain again (in turn, after what is already queued):
   // the chain may have been restarted, or the key used elsewhere, since the queue last saw it.
   void queue.run(async () => {
@@ -195,7 +212,10 @@ function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, options:
     address: account.address,
     readContract: (args: Parameters<typeof client.readContract>[0]) => watchRpc(() => client.readContract(args)),
     verifyTypedData: (args: Parameters<typeof client.verifyTypedData>[0]) => watchRpc(() => client.verifyTypedData(args)),
-    getCode: (args: { address: Hex }) => watchRpc(() => codeAt(args.address, () => client.getCode(args))),
+    getCode: (args: { address: Hex }) => {
+      const known = knownContracts.get(contractKey(id, args.address));
+      return known ? Promise.resolve(known) : watchRpc(() => codeAt(args.address, () => client.getCode(args)));
+    },
     waitForTransactionReceipt: (args: { hash: Hex; timeout?: number }) => watchRpc(() => client.waitForTransactionReceipt(args)),
     writeContract: (args: { address: Hex; abi: Abi; functionName: string; args?: readonly unknown[]; dataSuffix?: Hex }) =>
       watchRpc(() => send(args.address, concatHex([encodeFunctionData({ abi: args.abi, functionName: args.functionName, args: args.args }), args.dataSuffix ?? '0x']))),
@@ -211,6 +231,26 @@ function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, options:
     send: (transaction: TransactionSerializable) => watchRpc(() => sendPrepared(transaction)),
     receipt: (hash: Hex) => watchRpc(() => receiptOf(hash)),
     hasMulticall: () => watchRpc(() => client.getCode({ address: MULTICALL3 })).then((code) => !!code && code !== '0x'),
+    /**
+     * Whether `asset` holds code, read once (then remembered in `knownContracts`); rejects while
+     * the RPC is down. Concurrent first payments share one read.
+     */
+    isContract: (asset: Hex): Promise<boolean> => {
+      const key = contractKey(id, asset);
+      if (knownContracts.has(key)) return Promise.resolve(true);
+      let read = assetReads.get(key);
+      if (!read) {
+        read = watchRpc(() => client.getCode({ address: asset }))
+          .then((code) => {
+            if (!code || code === '0x') return false;
+            knownContracts.set(key, code);
+            return true;
+          })
+          .finally(() => assetReads.delete(key));
+        assetReads.set(key, read);
+      }
+      return read;
+    },
   };
 }
 
@@ -226,10 +266,20 @@ export class LocalFacilitatorClient implements FacilitatorClient {
   private readonly facilitator = new x402Facilitator();
   private readonly chains = new Map<string, { batcher: SettlementBatcher; hasMulticall(): Promise<boolean> }>();
   private readonly multicallPresent = new Map<string, Promise<boolean>>();
+  private readonly knownContracts: KnownContracts = new Map();
+  /** The asset-code check of each network, under its CAIP-2 id and its v1 name. */
+  private readonly assetChecks = new Map<string, (asset: Hex) => Promise<boolean>>();
 
   constructor(options: LocalFacilitatorOptions) {
     for (const [network, rpcUrl] of Object.entries(options.rpcUrls)) {
-      const { facilitatorSigner: signer, prepareAggregate, send, receipt, hasMulticall } = queuedSigner(options.privateKey as Hex, network, rpcUrl, options);
+      const { facilitatorSigner: signer, prepareAggregate, send, receipt, hasMulticall, isContract } = queuedSigner(
+        options.privateKey as Hex,
+        network,
+        rpcUrl,
+        options,
+        this.knownContracts,
+      );
+      this.assetChecks.set(network, isContract);
       const batcher = new SettlementBatcher({
         network,
         maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
@@ -246,12 +296,50 @@ export class LocalFacilitatorClient implements FacilitatorClient {
       this.facilitator.register(network as `${string}:${string}`, new UptoEvmScheme(signer));
       // v1 clients (X-PAYMENT) name the network the v1 way ("base-sepolia"); same chain, same signer.
       const v1Name = v1NetworkName(network);
-      if (v1Name) this.facilitator.registerV1(v1Name as `${string}:${string}`, new ExactEvmSchemeV1(signer));
+      if (v1Name) {
+        this.facilitator.registerV1(v1Name as `${string}:${string}`, new ExactEvmSchemeV1(signer));
+        this.assetChecks.set(v1Name, isContract);
+      }
     }
   }
 
   verify(paymentPayload: PaymentPayload, paymentRequirements: PaymentRequirements): Promise<VerifyResponse> {
-    return this.watched('verify', () => this.facilitator.verify(paymentPayload, paymentRequirements), (r) => r.isValid);
+    return this.watched(
+      'verify',
+      async () => (await this.assetRefusal(paymentPayload, paymentRequirements)) ?? this.facilitator.verify(paymentPayload, paymentRequirements),
+      (r) => r.isValid,
+    );
+  }
+
+  /**
+   * Reads, awaited, whether the payment's token holds code, before the scheme checks it in the
+   * background (see {@link KnownContracts}): a refusal when it does not, nothing when it does;
+   * throws while the RPC is down (a 503, never an unhandled rejection).
+   */
+  private async assetRefusal(payload: PaymentPayload, requirements: PaymentRequirements): Promise<(VerifyResponse & SettleResponse) | undefined> {
+    const check = this.assetChecks.get(requirements.network);
+    if (!check) return undefined; // not a network of this facilitator: the facilitator says so
+    const asset = requirements.asset;
+    let isContract = false;
+    if (typeof asset === 'string' && isAddress(asset, { strict: false })) {
+      try {
+        isContract = await check(asset as Hex);
+      } catch (error) {
+        throw new ChainUnavailableError("the chain's RPC failed while checking the payment's token", { cause: error });
+      }
+    }
+    if (isContract) return undefined;
+    const from = (payload.payload as { authorization?: { from?: unknown } } | undefined)?.authorization?.from;
+    const payer = typeof from === 'string' ? from : '';
+    return {
+      isValid: false,
+      invalidReason: ASSET_NOT_A_CONTRACT,
+      success: false,
+      errorReason: ASSET_NOT_A_CONTRACT,
+      transaction: '',
+      network: requirements.network as SettleResponse['network'],
+      payer,
+    };
   }
 
   /**
@@ -261,6 +349,8 @@ export class LocalFacilitatorClient implements FacilitatorClient {
    * queueing one transaction each behind the signer's nonce. Anything else is settled alone.
    */
   async settle(paymentPayload: PaymentPayload, paymentRequirements: PaymentRequirements): Promise<SettleResponse> {
+    const refused = await this.watched('settle', () => this.assetRefusal(paymentPayload, paymentRequirements), () => true);
+    if (refused) return refused;
     const chain = this.chains.get(paymentRequirements.network);
     if (chain && (await this.multicallOn(paymentRequirements.network))) {
       return this.watched('settle', () => chain.batcher.settle({ payload: paymentPayload, requirements: paymentRequirements }), (r) => r.success);

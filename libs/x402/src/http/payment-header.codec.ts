@@ -136,5 +136,13 @@ export function decodePaymentHeader(header: PaymentHeader | string, maxBytes: nu
     reject(400, X402ErrorCode.InvalidPaymentPayload, `payment payload is invalid at "payload.${issue.path.join('.')}": ${issue.message}`);
   }
   const data = shape.data as z.infer<typeof Eip3009PayloadSchema> | z.infer<typeof UptoPermit2PayloadSchema>;
-  return { x402Version, payload, authorization: 'permit2Authorization' in data ? asAuthorization(data.permit2Authorization) : data.authorization };
+  const authorization = 'permit2Authorization' in data ? asAuthorization(data.permit2Authorization) : data.authorization;
+  if (BigInt(authorization.validBefore) > MAX_VALID_BEFORE) {
+    // uint256 allows 2^256-1, but the settlement deadline derived from it must be a date the ledger can store
+    reject(400, X402ErrorCode.InvalidPaymentPayload, `payment payload is invalid at "validBefore": ${quote(authorization.validBefore)} is past 9999-12-31; sign a validity window that ends at a real date`);
+  }
+  return { x402Version, payload, authorization };
 }
+
+/** The latest `validBefore` (Unix seconds) taken: 9999-12-31T23:59:59Z, the last second every date type here can hold. */
+export const MAX_VALID_BEFORE = 253_402_300_799n;

@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Get, HttpCode, Post, type INestApplication } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Header, HttpCode, Post, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { jest } from '@jest/globals';
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader, encodePaymentSignatureHeader } from '@x402/core/http';
@@ -31,6 +31,9 @@ class PaidController {
   @Get('rejecting-price') @Priced(() => { throw new BadRequestException('n must be small'); }) rejectingPrice() {}
   @Post('fails') @Priced('0.01') fails() {
     throw new BadRequestException('bad input');
+  }
+  @Get('cacheable') @Header('Cache-Control', 'public, max-age=3600') @Priced('0.01') cacheable() {
+    return { cacheable: 'not when paid' };
   }
   @Get('teapot') @HttpCode(418) @Priced('0.01') teapot() {
     return { short: 'and stout' };
@@ -111,8 +114,27 @@ describe('X402Guard and X402Interceptor', () => {
     // a 402 body is an x402 PaymentRequired: `error` is the stable code (a string, as v1 clients parse it), `message` says why
     expect(res.body).toMatchObject({ x402Version: 2, error: 'payment_required', message: expect.stringContaining('0.01 USDC on eip155:8453') });
     expect(res.body.accepts).toEqual(header.accepts);
-    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['cache-control']).toBe('private, no-store');
+    expect(res.headers['vary']).toBe('PAYMENT-SIGNATURE, X-PAYMENT, X-PAYMENT-PROOF, SIGN-IN-WITH-X');
     expect(handlerRuns).toBe(0);
+  });
+
+  it('marks paid responses private and not storable, over a handler\'s own Cache-Control, and varies them on the payment headers', async () => {
+    const paid = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 7)).expect(200);
+    expect(paid.headers['cache-control']).toBe('private, no-store');
+    expect(paid.headers['vary']).toBe('PAYMENT-SIGNATURE, X-PAYMENT, X-PAYMENT-PROOF, SIGN-IN-WITH-X');
+    const challenge = await request(app.getHttpServer()).get('/paid/cacheable').expect(402);
+    expect(challenge.headers['cache-control']).toBe('private, no-store');
+    const cacheable = await request(app.getHttpServer()).get('/paid/cacheable').set('PAYMENT-SIGNATURE', paymentFor(challenge.body.accepts[0], 8)).expect(200);
+    expect(cacheable.body).toEqual({ cacheable: 'not when paid' });
+    expect(cacheable.headers['cache-control']).toBe('private, no-store');
+    expect(cacheable.headers['vary']).toContain('PAYMENT-SIGNATURE');
+    // a refused payment too
+    const refused = await request(app.getHttpServer()).get('/paid/cacheable').set('PAYMENT-SIGNATURE', 'not base64 at all!!').expect(400);
+    expect(refused.headers['cache-control']).toBe('private, no-store');
+    // free routes are left alone
+    const free = await request(app.getHttpServer()).get('/bundle/free').expect(200);
+    expect(free.headers['cache-control']).toBeUndefined();
   });
 
   it('verifies, runs the handler, settles and releases the response with PAYMENT-RESPONSE', async () => {
@@ -194,11 +216,20 @@ describe('X402Guard and X402Interceptor', () => {
     expect(decodePaymentResponseHeader(res.headers['payment-response'])).toMatchObject({ success: false, errorReason: 'insufficient_funds' });
   });
 
-  it('withholds the response with 503 when settlement throws', async () => {
-    facilitator.settle.mockRejectedValueOnce(new Error('connect ECONNREFUSED'));
-    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(503);
+  it.each([
+    ['throws', () => new Error('connect ECONNREFUSED'), 503, 'facilitator_unavailable'],
+    ['times out', () => new FacilitatorTimeoutError('settle', 10), 504, 'facilitator_timeout'],
+  ] as const)('withholds the response when settlement %s, and keeps the outcome open: no success:false, never failed', async (_what, error, status, code) => {
+    const store = new InMemoryPaymentStore();
+    await createApp({ store });
+    facilitator.settle.mockRejectedValueOnce(error());
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(status);
     expect(res.body).not.toHaveProperty('ok');
-    expect(decodePaymentResponseHeader(res.headers['payment-response'])).toMatchObject({ success: false, errorReason: 'facilitator_unavailable' });
+    expect(res.body.error.code).toBe(code);
+    // the facilitator may still land it: the payer is not told it failed, and the ledger holds it for reconciliation
+    expect(res.headers['payment-response']).toBeUndefined();
+    expect(res.headers['retry-after']).toBe('5');
+    expect((await store.findReceipts({ payer: PAYER })).map((r) => r.state)).toEqual(['settling']);
   });
 
   it('does not settle when the handler fails, and frees the authorization', async () => {
@@ -327,6 +358,27 @@ describe('X402Guard and X402Interceptor', () => {
     expect(res.body.error.code).toBe('ledger_unavailable');
     expect(handlerRuns).toBe(0);
     expect(facilitator.verify).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['deferred', 'markQueued'],
+    ['authorization', 'markSettling'],
+  ] as const)('in %s mode, a ledger error after the handler releases the claim and promises nothing (%s throws)', async (mode, step) => {
+    const store = new InMemoryPaymentStore();
+    const original = store[step].bind(store) as (...args: unknown[]) => Promise<boolean>;
+    const failing = jest.spyOn(store, step).mockRejectedValueOnce(new Error('invalid input syntax for type timestamp with time zone: "Invalid Date"'));
+    await createApp({ store, settlement: { mode, deferred: { worker: false } } });
+    const header = paymentFor(accepted, 18);
+    const first = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', header).expect(503);
+    expect(first.body.error.code).toBe('ledger_unavailable');
+    expect(first.headers['payment-response']).toBeUndefined(); // no success:true for a payment nobody will settle
+    expect(facilitator.settle).not.toHaveBeenCalled();
+    const claims = await store.findReceipts({ payer: PAYER });
+    expect(claims.filter((r) => r.state === 'verified')).toEqual([]); // released, not stuck
+    // the same authorization works once the ledger does (not 409 payment_in_progress for good)
+    failing.mockImplementation(original);
+    const again = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', header).expect(200);
+    expect(decodePaymentResponseHeader(again.headers['payment-response']).success).toBe(true);
   });
 
   it('prices a dynamic route per request', async () => {

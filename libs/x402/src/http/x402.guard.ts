@@ -1,6 +1,5 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { PAYMENT_REQUIRED_CACHE_CONTROL } from '@x402/core/server';
 import type { PaymentPayloadV1 } from '@x402/core/schemas';
 import type { PaymentPayload, PaymentRequirements } from '@x402/core/types';
 import { extractPaymentIdentifier, isValidPaymentId } from '@x402/extensions/payment-identifier';
@@ -23,6 +22,7 @@ import { PAYMENT_PROOF_HEADER, PAYMENT_REQUIRED_HEADER, PAYMENT_SIGNATURE_HEADER
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG } from '../x402.tokens.js';
+import { applyPaidCacheHeaders, markPriced, PAID_CACHE_CONTROL } from './cache-headers.js';
 import { ChallengeCache, type BuiltChallenge } from './challenge-cache.js';
 import { encodePaymentRequired } from './header-encoding.js';
 import { resourceUrlOf } from './resource-url.js';
@@ -79,18 +79,25 @@ export class X402Guard implements CanActivate {
   private readonly priceTexts = new WeakMap<RouteOffer, { generation: number; text: string }>();
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http') return true;
-    const http = context.switchToHttp();
-    const request = http.getRequest<HttpRequest>();
-    if (getRequestState(request) || getProofClaim(request)) return true; // bound twice (controller and method): already verified
     const metadata = this.reflector.getAllAndOverride<PriceMetadata | undefined>(X402_PRICE_METADATA, [
       context.getHandler(),
       context.getClass(),
     ]);
+    if (context.getType() !== 'http') {
+      if (!metadata || metadata.free) return true;
+      // Startup refuses @Priced outside HTTP routes (X402RouteValidator); a guard bound by hand still never lets one through free.
+      throw new X402HttpException(501, X402ErrorCode.UnsupportedContext, `x402 prices HTTP routes only; this handler runs in a "${context.getType()}" context`);
+    }
+    const http = context.switchToHttp();
+    const request = http.getRequest<HttpRequest>();
+    if (getRequestState(request) || getProofClaim(request)) return true; // bound twice (controller and method): already verified
     if (!metadata || metadata.free) return true;
 
     await this.validateRequest(context, request); // bad input is the app's answer, not a payment outcome: no event
     const response = http.getResponse();
+    // Any answer of a priced route (402, paid response, refusal) is the payer's: never kept by a shared cache.
+    markPriced(request);
+    applyPaidCacheHeaders(this.adapterHost.httpAdapter, response);
     let attempt: PaymentRecord | undefined; // the claimed payment, for the event of a refusal
     try {
       const plan = this.pricing.planFor(context.getClass(), context.getHandler(), metadata);
@@ -345,7 +352,7 @@ export class X402Guard implements CanActivate {
     try {
       return new X402HttpException(402, code, message, built.body, {
         [PAYMENT_REQUIRED_HEADER]: built.header,
-        'Cache-Control': PAYMENT_REQUIRED_CACHE_CONTROL,
+        'Cache-Control': PAID_CACHE_CONTROL,
       });
     } finally {
       Error.stackTraceLimit = stackTraceLimit;

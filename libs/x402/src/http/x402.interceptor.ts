@@ -3,7 +3,7 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { HttpAdapterHost } from '@nestjs/core';
 import { encodePaymentResponseHeader } from '@x402/core/http';
 import type { SettleResponse } from '@x402/core/types';
-import { catchError, from, mergeMap, of, throwError, type Observable } from 'rxjs';
+import { catchError, from, mergeMap, of, tap, throwError, type Observable } from 'rxjs';
 import type { X402Config } from '../config/x402.config.js';
 import { paymentFacts } from '../events/payment-facts.js';
 import { outageEvent } from '../events/outage-event.js';
@@ -23,6 +23,7 @@ import { settleProof } from '../proofs/proof-settlement.js';
 import { TxProofService, type ProofClaim } from '../proofs/tx-proof.service.js';
 import { settledAmountsFor, settlementOverridesFor } from '../upto/upto-settlement.js';
 import { snapshotOf } from './response-snapshot.js';
+import { applyPaidCacheHeaders, isPriced } from './cache-headers.js';
 
 /**
  * Settles a verified payment after its handler succeeded, and only then releases the handler's
@@ -48,6 +49,16 @@ export class X402Interceptor implements NestInterceptor {
   @Inject(TxProofService) protected readonly proofs: TxProofService;
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.getType() === 'http' ? context.switchToHttp().getRequest() : undefined;
+    if (!isPriced(request)) return this.paid(context, next);
+    // Again after the handler: a handler's own `@Header('Cache-Control', ...)` is set after the guard ran.
+    const response = context.switchToHttp().getResponse();
+    const apply = () => applyPaidCacheHeaders(this.adapterHost.httpAdapter, response);
+    return this.paid(context, next).pipe(tap({ next: apply, error: apply }));
+  }
+
+  /** What {@link intercept} does for a priced request: settle, replay, or record a proof. */
+  protected paid(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const proof = context.getType() === 'http' ? takeProofClaim(context.switchToHttp().getRequest()) : undefined;
     if (proof) return this.settleProof(context, next, proof);
     const state = context.getType() === 'http' ? getRequestState(context.switchToHttp().getRequest()) : undefined;
@@ -124,14 +135,32 @@ export class X402Interceptor implements NestInterceptor {
       payer: state.payer,
       extra: { settlement: 'deferred', receipt: state.record.id },
     };
-    const headers = this.paymentResponseHeader(response, pending, state.payload.x402Version);
+    const headers = { [state.payload.x402Version === 1 ? X_PAYMENT_RESPONSE_HEADER : PAYMENT_RESPONSE_HEADER]: encodePaymentResponseHeader(pending) };
     const snapshot = this.config.ledger.snapshots ? snapshotOf(body, status, headers, this.config.ledger.snapshotMaxBytes) : undefined;
-    const queued = await ledgerCall(() =>
-      this.store.markQueued(state.record.id, { payload: state.payload, requirements }, this.settlementService.settleBy(state.validBefore), snapshot),
+    // Nothing is promised to the client (no success:true header) until the outbox holds the payment.
+    const queued = await this.releasingOnError(state, () =>
+      ledgerCall(() => this.store.markQueued(state.record.id, { payload: state.payload, requirements }, this.settlementService.settleBy(state.validBefore), snapshot)),
     );
     if (!queued) throw new X402HttpException(409, X402ErrorCode.PaymentInProgress, 'this payment is already being settled');
+    this.paymentResponseHeader(response, pending, state.payload.x402Version);
     state.settlement = pending;
     this.worker.notify();
+  }
+
+  /**
+   * Runs a ledger step that moves the claim out of `verified`; if it throws, the claim is released
+   * (nothing was charged, the handler's response is withheld) so that the payer can use the same
+   * authorization again instead of getting 409 for good. A claim that did move on is left alone:
+   * `release` drops `verified` claims only.
+   */
+  protected async releasingOnError<T>(state: X402RequestState, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      this.events.emit({ type: 'failed', stage: 'settle', reason: error instanceof X402HttpException ? error.code : X402ErrorCode.LedgerUnavailable, ...paymentFacts(state.record) });
+      await this.store.release(state.record.id).catch((e: Error) => this.logger.error(`could not release payment ${state.record.id}: ${e.message}`));
+      throw error;
+    }
   }
 
   private snapshot(state: X402RequestState, body: unknown, status: number) {
@@ -147,8 +176,16 @@ export class X402Interceptor implements NestInterceptor {
   protected replay(state: X402RequestState, response: unknown): unknown {
     const snapshot = state.record.response!;
     const settlementHeader = state.payload.x402Version === 1 ? X_PAYMENT_RESPONSE_HEADER : PAYMENT_RESPONSE_HEADER;
+    let settled = false;
     for (const [name, value] of Object.entries(snapshot.headers)) {
-      this.adapterHost.httpAdapter.setHeader(response, /^(x-)?payment-response$/i.test(name) ? settlementHeader : name, value);
+      const isSettlement = /^(x-)?payment-response$/i.test(name);
+      settled ||= isSettlement;
+      this.adapterHost.httpAdapter.setHeader(response, isSettlement ? settlementHeader : name, value);
+    }
+    if (!settled && state.record.state === 'settled' && state.record.transaction) {
+      // a settlement found on chain (reconciled) after its request was answered with an error: the snapshot has no header yet
+      const network = (state.facilitatorRequirements ?? state.requirements).network as SettleResponse['network'];
+      this.paymentResponseHeader(response, { success: true, transaction: state.record.transaction, network, payer: state.record.payer }, state.payload.x402Version);
     }
     return snapshot.body;
   }
@@ -157,13 +194,15 @@ export class X402Interceptor implements NestInterceptor {
   protected async settle(state: X402RequestState, response: unknown, body: unknown, status: number): Promise<SettleResponse> {
     const { record } = state;
     const requirements = state.facilitatorRequirements ?? state.requirements;
-    const held = await ledgerCall(() =>
-      this.store.markSettling(record.id, {
-        settlement: { payload: state.payload, requirements },
-        // kept so that a settlement found on chain later can still be replayed to the payer
-        response: this.config.ledger.snapshots && state.record.mode !== 'upfront' ? snapshotOf(body, status, {}, this.config.ledger.snapshotMaxBytes) : undefined,
-        lockMs: this.config.settlement.holdMs,
-      }),
+    const held = await this.releasingOnError(state, () =>
+      ledgerCall(() =>
+        this.store.markSettling(record.id, {
+          settlement: { payload: state.payload, requirements },
+          // kept so that a settlement found on chain later can still be replayed to the payer
+          response: this.config.ledger.snapshots && state.record.mode !== 'upfront' ? snapshotOf(body, status, {}, this.config.ledger.snapshotMaxBytes) : undefined,
+          lockMs: this.config.settlement.holdMs,
+        }),
+      ),
     );
     if (!held) {
       throw new X402HttpException(409, X402ErrorCode.PaymentInProgress, 'this payment is already being settled');
@@ -185,12 +224,15 @@ export class X402Interceptor implements NestInterceptor {
       const outage = outageEvent(error, failure, 'settle', { route: record.route, network: record.network });
       if (outage) this.events.emit(outage);
       this.events.emit({ type: 'failed', stage: 'settle', reason: failure.code, status: failure.getStatus(), ...paymentFacts(state.record) });
-      if (failure.getStatus() !== 402 && this.settlementService.chain.covers(record.network)) {
-        // Outcome unknown (the transaction may have been sent): keep the hold; the outbox reconciles it from the chain.
+      if (failure.getStatus() !== 402) {
+        // Outcome unknown (a timeout, a 5xx, a dropped connection: the transaction may have been sent).
+        // Never `failed` and never `success:false` to the payer: the claim stays held, and the outbox
+        // reconciles it from the chain; a retry of the same payment then gets its response replayed.
         this.logger.warn(`settlement of payment ${record.id} is uncertain (${failure.code}); it will be reconciled from the chain`);
-      } else {
-        await this.recordFailure(record.id, failed.errorReason);
+        this.adapterHost.httpAdapter.setHeader(response, 'Retry-After', '5');
+        throw facilitatorFailure(error, 'settle', { 'Retry-After': '5' });
       }
+      await this.recordFailure(record.id, failed.errorReason);
       throw facilitatorFailure(error, 'settle', this.paymentResponseHeader(response, failed, state.payload.x402Version));
     }
     if (!result.success) {

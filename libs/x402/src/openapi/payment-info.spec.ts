@@ -6,7 +6,8 @@ import { paymentInfoFor, priceDescription, priceLabel } from './payment-info.js'
 const PAY_TO = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
 const BASE_USDC = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913';
 const SEPOLIA_USDC = '0x036CbD53842c5426634e7929541eC2318f3dCF7e';
-const config = resolveX402Config({ networks: ['eip155:8453', 'eip155:84532'], payTo: PAY_TO, facilitator: { type: 'remote', url: 'https://f.example.com' } });
+const RPC_URLS = { 'eip155:8453': 'https://base.example.com', 'eip155:84532': 'https://sepolia.base.example.com' };
+const config = resolveX402Config({ networks: ['eip155:8453', 'eip155:84532'], payTo: PAY_TO, facilitator: { type: 'remote', url: 'https://f.example.com' }, settlement: { rpcUrls: RPC_URLS } });
 
 function plan(price: Parameters<typeof quotePrice>[0] | (() => string), options: RoutePlan['options'] = {}): RoutePlan {
   const base = { route: 'GET /x', options, payTo: config.payTo, maxTimeoutSeconds: 120 };
@@ -57,6 +58,7 @@ describe('paymentInfoFor', () => {
       assets: { 'eip155:84532': { address: BASE_USDC, name: 'Wide', version: '1', decimals: 18 } },
       payTo: PAY_TO,
       facilitator: { type: 'remote', url: 'https://f.example.com' },
+      settlement: { rpcUrls: RPC_URLS },
     });
     const routePlan: RoutePlan = { route: 'GET /x', options: {}, payTo: eighteen.payTo, maxTimeoutSeconds: 60, quotes: quotePrice({ amount: '1000000', asset: BASE_USDC }, eighteen.accepted) };
     const info = paymentInfoFor(routePlan, eighteen.accepted);

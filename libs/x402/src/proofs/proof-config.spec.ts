@@ -1,10 +1,13 @@
 import { resolveX402Config } from '../config/x402.config.js';
 import type { X402ModuleOptions } from '../x402.options.js';
 
+const client = { verify: async () => ({ isValid: true }), settle: async () => ({ success: true, transaction: '', network: 'eip155:8453' as const }), getSupported: async () => ({ kinds: [], extensions: [], signers: {} }) };
+
+// A facilitator client of the app's own: no JSON-RPC URL is implied (a remote facilitator requires one per network).
 const base: X402ModuleOptions = {
   networks: ['eip155:8453', 'eip155:84532'],
   payTo: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
-  facilitator: { type: 'remote', url: 'https://f.example.com' },
+  facilitator: { type: 'client', client },
 };
 
 describe('proofs options', () => {

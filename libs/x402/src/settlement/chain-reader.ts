@@ -1,16 +1,31 @@
-import { parseAbi, parseAbiItem, type Hex } from 'viem';
+import { parseAbi, parseAbiItem, parseEventLogs, type Hex } from 'viem';
 import { RpcClients } from './rpc-clients.js';
 
 const EIP3009_ABI = parseAbi(['function authorizationState(address authorizer, bytes32 nonce) view returns (bool)']);
 const AUTHORIZATION_USED = parseAbiItem('event AuthorizationUsed(address indexed authorizer, bytes32 indexed nonce)');
+const AUTHORIZATION_CANCELED = parseAbiItem('event AuthorizationCanceled(address indexed authorizer, bytes32 indexed nonce)');
+const TRANSFER_ABI = parseAbi(['event Transfer(address indexed from, address indexed to, uint256 value)']);
 const PERMIT2 = '0x000000000022D473030F116dDEE9F6B43aC78BA3';
 const PERMIT2_ABI = parseAbi(['function nonceBitmap(address owner, uint256 wordPos) view returns (uint256)']);
 
 /** How far back to look for the transaction that used an authorization (blocks). */
 const LOOKBACK_BLOCKS = 10_000n;
 
-/** What the chain says about one EIP-3009 authorization. */
-export type AuthorizationOnChain = { used: false } | { used: true; transaction?: string };
+/**
+ * What the chain says about one EIP-3009 authorization. Asked about a payment (`payTo`, `amount`),
+ * a used one also says whether it `paid`: `true` when the transaction that used the nonce moved the
+ * amount from the payer to payTo, `false` when the nonce went another way (`cancelAuthorization`, or
+ * another authorization with the same nonce paying someone else), absent when that transaction was
+ * not found (then nothing can be concluded).
+ */
+export type AuthorizationOnChain = { used: false } | { used: true; transaction?: string; paid?: boolean };
+
+/** The payment an authorization was for, to tell a paying use of its nonce from any other. */
+export interface ExpectedTransfer {
+  payTo: string;
+  /** Atomic units. */
+  amount: string;
+}
 
 /**
  * Reads EIP-3009 authorization state from the chain, to settle uncertain outcomes (a settlement
@@ -28,15 +43,30 @@ export class ChainReader {
     return this.rpc.covers(network);
   }
 
-  async authorization(network: string, asset: string, authorizer: string, nonce: string): Promise<AuthorizationOnChain> {
+  async authorization(network: string, asset: string, authorizer: string, nonce: string, expected?: ExpectedTransfer): Promise<AuthorizationOnChain> {
     const client = this.rpc.get(network);
     const used = await client.readContract({ address: asset as Hex, abi: EIP3009_ABI, functionName: 'authorizationState', args: [authorizer as Hex, nonce as Hex] });
     if (!used) return { used: false };
     const latest = await client.getBlockNumber();
-    const logs = await client
-      .getLogs({ address: asset as Hex, event: AUTHORIZATION_USED, args: { authorizer: authorizer as Hex, nonce: nonce as Hex }, fromBlock: latest > LOOKBACK_BLOCKS ? latest - LOOKBACK_BLOCKS : 0n, toBlock: latest })
-      .catch(() => []);
-    return { used: true, transaction: logs[0]?.transactionHash ?? undefined };
+    // up to 'latest', not to the number read: viem caches that number for seconds, and the transaction may be newer
+    const range = { fromBlock: latest > LOOKBACK_BLOCKS ? latest - LOOKBACK_BLOCKS : 0n, toBlock: 'latest' as const };
+    const args = { authorizer: authorizer as Hex, nonce: nonce as Hex };
+    const logs = await client.getLogs({ address: asset as Hex, event: AUTHORIZATION_USED, args, ...range }).catch(() => undefined);
+    if (!expected) return { used: true, transaction: logs?.[0]?.transactionHash ?? undefined };
+    if (logs === undefined) return { used: true }; // the log query failed: unknown
+    for (const log of logs) {
+      // The nonce only says "used"; the payment is the Transfer of the amount to payTo in that same transaction.
+      const receipt = await client.getTransactionReceipt({ hash: log.transactionHash! });
+      const transfers = parseEventLogs({ abi: TRANSFER_ABI, eventName: 'Transfer', logs: receipt.logs.filter((l) => sameAddress(l.address, asset)) });
+      const paid = transfers.some(
+        (t) => sameAddress(t.args.from, authorizer) && sameAddress(t.args.to, expected.payTo) && t.args.value === BigInt(expected.amount) && t.transactionHash === log.transactionHash,
+      );
+      if (paid) return { used: true, paid: true, transaction: log.transactionHash! };
+    }
+    if (logs.length > 0) return { used: true, paid: false, transaction: logs[0].transactionHash! };
+    const canceled = await client.getLogs({ address: asset as Hex, event: AUTHORIZATION_CANCELED, args, ...range }).catch(() => undefined);
+    if (canceled && canceled.length > 0) return { used: true, paid: false, transaction: canceled[0].transactionHash! };
+    return { used: true }; // used, but not within the lookback: unknown
   }
 
   /**
@@ -49,10 +79,19 @@ export class ChainReader {
     return ((word >> (value & 255n)) & 1n) === 1n ? { used: true } : { used: false };
   }
 
+  /** Timestamp (Unix seconds) of the latest block: what decides whether an authorization can still land. */
+  async timestamp(network: string): Promise<bigint> {
+    return (await this.rpc.get(network).getBlock({ blockTag: 'latest' })).timestamp;
+  }
+
   /** Latest block number and its age in seconds (for health checks). */
   async head(network: string): Promise<{ blockNumber: bigint; ageSeconds: number }> {
     const block = await this.rpc.get(network).getBlock({ blockTag: 'latest' });
     return { blockNumber: block.number, ageSeconds: Math.max(0, Math.floor(Date.now() / 1000) - Number(block.timestamp)) };
   }
 
+}
+
+function sameAddress(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }

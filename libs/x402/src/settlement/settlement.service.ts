@@ -15,8 +15,8 @@ import { LocalFacilitatorClient } from '../facilitator/local-facilitator.client.
 import { ChainReader } from './chain-reader.js';
 import { reasonCode } from '../facilitator/failure-reason.js';
 
-/** What became of a payment the outbox took. */
-export type OutboxOutcome = 'settled' | 'requeued' | 'failed';
+/** What became of a payment the outbox took (`held`: its outcome is still open, looked at again after the hold). */
+export type OutboxOutcome = 'settled' | 'requeued' | 'failed' | 'held';
 
 /** Facilitator reasons that will not change on a retry: the authorization itself is bad. */
 const PERMANENT = /^invalid_|insufficient|expired|_mismatch|unsupported/;
@@ -80,20 +80,37 @@ export class X402SettlementService {
     if (!pending) return this.fail(record, 'settlement_data_missing');
     const mayHaveLanded = record.previousState === 'settling' || record.attempts > 2;
     if (mayHaveLanded) {
+      // Not submitted again: the client was not served (authorization, upfront), or it is too late to (deferred).
+      const noResubmit = record.mode !== 'deferred' || this.pastDeadline(record);
+      // Whether the authorization can still land, read before its nonce: once the chain's time is past
+      // validBefore, a nonce found unused stays unused.
+      const expired = noResubmit ? await this.validityPassed(record, pending).catch(() => undefined) : false;
       const known = await this.landed(record).catch(() => {
         this.events.emit({ type: 'rpc_error', operation: 'reconcile', network: record.network, route: record.route });
         return undefined;
       });
+      if (known?.used && known.paid === false) {
+        // The nonce was consumed without paying payTo (cancelAuthorization, or another authorization with
+        // this nonce): this payment can never land.
+        return this.fail(record, 'authorization_used_without_payment');
+      }
+      if (known?.used && known.paid === undefined && record.scheme !== 'upto') {
+        // used, but the transaction that used it was not found: settled only with the Transfer to payTo seen
+        return noResubmit ? this.hold(record, 'settlement_unverified') : this.retry(record, 'settlement_unverified');
+      }
       if (known?.used) {
         await this.store.markSettled(record.id, known.transaction ?? '');
         this.events.emit({ type: 'settled', ...paymentFacts(record), transaction: known.transaction ?? '', reconciled: true });
         this.logger.log(`payment ${record.id} was settled on chain (reconciled)`);
         return 'settled';
       }
-      if (known === undefined && this.chain.covers(record.network)) return this.retry(record, 'chain_unreachable');
-      if (record.mode !== 'deferred') {
-        // The client was not served: an interrupted settlement that did not land must not be submitted later.
-        return this.fail(record, 'settlement_interrupted');
+      if (known === undefined && this.chain.covers(record.network)) {
+        return noResubmit ? this.hold(record, 'chain_unreachable') : this.retry(record, 'chain_unreachable');
+      }
+      if (noResubmit) {
+        // An interrupted settlement that did not land (yet) is failed only once it no longer can.
+        if (expired !== true) return this.hold(record, 'settlement_unconfirmed');
+        return this.fail(record, record.mode === 'deferred' ? 'settlement_deadline_passed' : 'settlement_interrupted');
       }
     }
     if (this.pastDeadline(record)) return this.fail(record, 'settlement_deadline_passed');
@@ -134,6 +151,26 @@ export class X402SettlementService {
     return Promise.all(records.map((r) => outcomes.get(r)!));
   }
 
+  /**
+   * Whether the payment's authorization can no longer land: the chain's latest block is at or past its
+   * `validBefore` (EIP-3009 requires `block.timestamp < validBefore`, and later blocks are not earlier).
+   * A network the module cannot read falls back to this server's clock, with a minute of slack.
+   */
+  private async validityPassed(record: PaymentRecord, pending: { payload: PaymentPayload }): Promise<boolean> {
+    const inner = pending.payload?.payload as { authorization?: { validBefore?: unknown }; permit2Authorization?: { deadline?: unknown } } | undefined;
+    const text = inner?.authorization?.validBefore ?? inner?.permit2Authorization?.deadline;
+    if (typeof text !== 'string' && typeof text !== 'number') return true; // nothing to wait for
+    const validBefore = BigInt(text);
+    if (!this.chain.covers(record.network)) return BigInt(Math.floor(Date.now() / 1000)) > validBefore + 60n;
+    return (await this.chain.timestamp(record.network)) >= validBefore;
+  }
+
+  /** Leaves a payment held (`settling`, locked until the hold the outbox took ends): looked at again then. */
+  private hold(record: PaymentRecord, reason: string): OutboxOutcome {
+    this.logger.warn(`payment ${record.id}: settlement outcome still open (${reason}); looking again later`);
+    return 'held';
+  }
+
   private pastDeadline(record: PaymentRecord): boolean {
     return record.settleBy !== undefined && Date.now() > record.settleBy.getTime();
   }
@@ -158,7 +195,7 @@ export class X402SettlementService {
   private landed(record: PaymentRecord) {
     if (!this.chain.covers(record.network)) return Promise.resolve({ used: false as const });
     if (record.scheme === 'upto') return this.chain.permit2Nonce(record.network, record.payer, record.nonce);
-    return this.chain.authorization(record.network, record.asset, record.payer, record.nonce);
+    return this.chain.authorization(record.network, record.asset, record.payer, record.nonce, { payTo: record.payTo, amount: record.amount });
   }
 
   private async retry(record: PaymentRecord, reason: string): Promise<OutboxOutcome> {
