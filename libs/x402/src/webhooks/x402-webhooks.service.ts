@@ -1,0 +1,62 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { X402HttpException } from '../x402.errors.js';
+import { X402_WEBHOOK_STORE, type X402WebhookDelivery, type X402WebhookListQuery, type X402WebhookStore } from './webhook-store.interface.js';
+import { X402WebhookWorker } from './x402-webhook.worker.js';
+import { X402_WEBHOOKS_CONFIG } from './x402-webhooks.module-definition.js';
+import type { X402WebhooksConfig } from './x402-webhooks.options.js';
+
+/** An endpoint as the admin API shows it: no secret. */
+export interface X402WebhookEndpointInfo {
+  id: string;
+  events: string[];
+}
+
+/**
+ * Operating webhooks: list deliveries, send one again. Put it behind your admin authentication.
+ *
+ * @example
+ * @Controller('admin/webhooks') @UseGuards(AdminGuard)
+ * export class WebhooksAdminController {
+ *   constructor(private readonly webhooks: X402WebhooksService) {}
+ *   @Get() list(@Query('state') state?: X402WebhookDeliveryState) { return this.webhooks.list({ state, limit: 100 }); }
+ *   @Post(':id/redeliver') redeliver(@Param('id') id: string) { return this.webhooks.redeliver(id); }
+ * }
+ */
+@Injectable()
+export class X402WebhooksService {
+  constructor(
+    @Inject(X402_WEBHOOK_STORE) private readonly store: X402WebhookStore,
+    @Inject(X402_WEBHOOKS_CONFIG) private readonly config: X402WebhooksConfig,
+    private readonly worker: X402WebhookWorker,
+  ) {}
+
+  /** Deliveries, newest first, optionally in one state (default 50, at most 500). */
+  list(query: X402WebhookListQuery = {}): Promise<X402WebhookDelivery[]> {
+    return this.store.list(query);
+  }
+
+  /** One delivery, or undefined. */
+  get(id: string): Promise<X402WebhookDelivery | undefined> {
+    return this.store.findById(id);
+  }
+
+  /** The configured endpoints (ids and events; never URLs' credentials or secrets). */
+  endpoints(): X402WebhookEndpointInfo[] {
+    return this.config.endpoints.map((e) => ({ id: e.id, events: [...e.events] }));
+  }
+
+  /**
+   * Sends a delivery again (delivered, failed or waiting): it becomes due now, with the same event id
+   * and body, retried for another `retry.giveUpAfterMs`. 404 `webhook_delivery_not_found`;
+   * 409 `webhook_delivery_in_progress` while a worker is sending it.
+   */
+  async redeliver(id: string): Promise<X402WebhookDelivery> {
+    const delivery = await this.store.redeliver(id, new Date(Date.now() + this.config.retry.giveUpAfterMs));
+    if (delivery) {
+      this.worker.notify();
+      return delivery;
+    }
+    if (await this.store.findById(id)) throw new X402HttpException(409, 'webhook_delivery_in_progress', 'this delivery is being sent right now; try again when the attempt ends');
+    throw new X402HttpException(404, 'webhook_delivery_not_found', 'no webhook delivery has this id');
+  }
+}
