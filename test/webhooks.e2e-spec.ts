@@ -288,3 +288,43 @@ describe('webhooks (PostgreSQL)', () => {
     await expect(webhooks.redeliver(failed.id)).rejects.toMatchObject({ code: 'webhook_delivery_in_progress', status: 409 });
   });
 });
+
+/** The store's contract on both databases the ledger runs on (PGlite: one session, the demo's default). */
+describe.each(['postgres', 'pglite'] as const)('TypeOrmWebhookStore (%s)', (kind) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await openTestDatabase(kind);
+  }, 60_000);
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('records an event once per endpoint, leases it, records attempts, lists and redelivers', async () => {
+    const store = new TypeOrmWebhookStore(db.dataSource);
+    const retryUntil = new Date(Date.now() + 60_000);
+    const delivery = { eventId: 'evt_1', eventType: 'payment.settled' as const, endpointId: 'shop', receiptId: randomUUID(), body: '{"id":"evt_1"}', retryUntil };
+    expect(await store.enqueue([delivery, { ...delivery, endpointId: 'other' }])).toBe(2);
+    expect(await store.enqueue([delivery])).toBe(0); // the same event for the same endpoint: already there
+
+    const taken = await store.takeDue(10, 60_000);
+    expect(taken.map((d) => [d.endpointId, d.state, d.attempts])).toEqual(expect.arrayContaining([['shop', 'delivering', 1], ['other', 'delivering', 1]]));
+    expect(await store.takeDue(10, 60_000)).toEqual([]); // held
+    const shop = taken.find((d) => d.endpointId === 'shop')!;
+    const other = taken.find((d) => d.endpointId === 'other')!;
+    expect(await store.finish(shop.id, 2, { state: 'delivered', status: 204 })).toBe(false); // not the attempt in hand
+    expect(await store.finish(shop.id, 1, { state: 'delivered', status: 204 })).toBe(true);
+    expect(await store.finish(shop.id, 1, { state: 'delivered', status: 204 })).toBe(false);
+    expect(await store.finish(other.id, 1, { state: 'pending', status: 503, error: 'http_503', nextAttemptAt: new Date(Date.now() + 60_000) })).toBe(true);
+    expect(await store.takeDue(10, 60_000)).toEqual([]); // not due yet
+
+    expect((await store.list({ state: 'delivered' })).map((d) => d.id)).toEqual([shop.id]);
+    expect(await store.findById(other.id)).toMatchObject({ state: 'pending', lastStatus: 503, lastError: 'http_503', attempts: 1, body: '{"id":"evt_1"}' });
+    expect(await store.redeliver(shop.id, retryUntil)).toMatchObject({ state: 'pending' });
+    expect((await store.takeDue(10, 100)).map((d) => [d.id, d.attempts])).toEqual([[shop.id, 2]]);
+    expect(await store.redeliver(shop.id, retryUntil)).toBeUndefined(); // being sent
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await store.takeDue(10, 60_000)).map((d) => [d.id, d.attempts])).toEqual([[shop.id, 3]]); // its hold expired: taken again
+    expect(await store.findById('nope')).toBeUndefined();
+    expect(await store.list({ limit: 1 })).toHaveLength(1);
+  });
+});

@@ -115,6 +115,7 @@ export async function startDemo(devnetOptions: DevnetOptions = {}, env: Record<s
       adminToken: ADMIN_TOKEN,
       database: schema ? { url: DATABASE_URL, schema } : {},
       adapter: options.adapter,
+      webhooks: config.webhook ? [{ id: 'X402_WEBHOOK_URL', ...config.webhook }] : [],
     });
     await app.listen(0, '127.0.0.1');
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

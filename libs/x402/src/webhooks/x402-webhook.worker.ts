@@ -35,7 +35,8 @@ export class X402WebhookWorker implements OnApplicationBootstrap, BeforeApplicat
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.worker) this.start();
+    // Without endpoints this instance could send nothing: it does not poll.
+    if (this.config.worker && this.config.endpoints.length > 0) this.start();
   }
 
   /** Before the database closes: finish the deliveries in hand, take no more. */
