@@ -38,7 +38,7 @@ describe('webhooks in the demo (PostgreSQL, anvil)', () => {
     expect((await admin('/admin/webhooks?state=sideways')).status).toBe(400);
     await waitFor(async () => ((await (await admin('/admin/webhooks?state=delivered')).json()).deliveries as unknown[]).length === 1, 5000, 'the delivered row');
     const listed = (await (await admin('/admin/webhooks?state=delivered')).json()) as { endpoints: { id: string }[]; deliveries: X402WebhookDelivery[] };
-    expect(listed.endpoints).toEqual([{ id: 'X402_WEBHOOK_URL', events: expect.any(Array) }]);
+    expect(listed.endpoints).toEqual([{ id: 'X402_WEBHOOK_URL', url: receiver.url, source: 'options', events: expect.any(Array) }]);
     expect(listed.deliveries[0]).toMatchObject({ eventId: event.id, state: 'delivered', attempts: 1 });
     expect(JSON.stringify(listed)).not.toContain(SECRET);
 
@@ -47,5 +47,23 @@ describe('webhooks in the demo (PostgreSQL, anvil)', () => {
     await waitFor(() => receiver.accepted().length === 2, 10_000, 'the redelivery');
     expect(receiver.accepted()[1].eventId).toBe(event.id);
     expect((await admin('/admin/webhooks/00000000-0000-4000-8000-000000000000/redeliver', { method: 'POST' })).status).toBe(404);
+  });
+
+  it('endpoints added and removed through the admin API, behind the admin token', async () => {
+    const post = (body: unknown, token?: string) =>
+      fetch(`${demo.url}/admin/webhooks/endpoints`, { method: 'POST', headers: { authorization: `Bearer ${token ?? demo.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post({ url: receiver.url }, 'not-the-token-0000000000')).status).toBe(401);
+    expect((await post({ url: 'not a url' })).status).toBe(400);
+    const added = await post({ id: 'crm', url: receiver.url, events: ['payment.failed'] });
+    expect(added.status).toBe(201);
+    expect(await added.json()).toMatchObject({ id: 'crm', source: 'admin', events: ['payment.failed'], secret: expect.stringMatching(/^whsec_/) });
+    expect((await post({ id: 'crm', url: receiver.url })).status).toBe(409);
+    const listed = (await (await admin('/admin/webhooks')).json()) as { endpoints: { id: string; secret?: string }[] };
+    expect(listed.endpoints.map((e) => e.id)).toEqual(['X402_WEBHOOK_URL', 'crm']);
+    expect(listed.endpoints.every((e) => e.secret === undefined)).toBe(true);
+    expect((await admin('/admin/webhooks/endpoints/crm', { method: 'DELETE' }, 'not-the-token-0000000000')).status).toBe(401);
+    expect((await admin('/admin/webhooks/endpoints/crm', { method: 'DELETE' })).status).toBe(204);
+    expect((await admin('/admin/webhooks/endpoints/crm', { method: 'DELETE' })).status).toBe(404);
+    expect((await admin('/admin/webhooks/endpoints/X402_WEBHOOK_URL', { method: 'DELETE' })).status).toBe(409);
   });
 });

@@ -81,6 +81,7 @@ describe('webhooks (PostgreSQL)', () => {
     receiver = await startWebhookReceiver();
     facilitator = new FakeFacilitator();
     await db.dataSource.query('DELETE FROM x402_webhook_deliveries');
+    await db.dataSource.query('DELETE FROM x402_webhook_endpoints');
   });
   afterEach(async () => {
     for (const app of apps.splice(0)) await app.close();
@@ -271,7 +272,7 @@ describe('webhooks (PostgreSQL)', () => {
     expect(failed).toMatchObject({ state: 'failed', lastStatus: 503, lastError: 'http_503', endpointId: 'shop', eventType: 'payment.settled' });
     expect(failed.attempts).toBeGreaterThanOrEqual(2);
     expect(await webhooks.list({ state: 'delivered' })).toEqual([]);
-    expect(webhooks.endpoints()).toEqual([{ id: 'shop', events: ['payment.settled', 'payment.failed', 'payment.pending', 'payment.proof_confirmed'] }]);
+    expect(await webhooks.endpoints()).toEqual([{ id: 'shop', url: receiver.url, source: 'options', events: ['payment.settled', 'payment.failed', 'payment.pending', 'payment.proof_confirmed'] }]);
 
     receiver.answer = () => 204;
     const again = await webhooks.redeliver(failed.id);
@@ -286,6 +287,40 @@ describe('webhooks (PostgreSQL)', () => {
     await app.get(X402WebhookWorker).stop();
     await app.get<X402WebhookStore>(X402_WEBHOOK_STORE).takeDue(1, 60_000);
     await expect(webhooks.redeliver(failed.id)).rejects.toMatchObject({ code: 'webhook_delivery_in_progress', status: 409 });
+  });
+
+  it('an endpoint added through the admin API on one instance gets the events of every instance, signed with its own secret, until removed', async () => {
+    const a = await instance(db.dataSource, { endpoints: [], endpointsRefreshMs: 100 });
+    const b = await instance(await db.connectAgain(), { endpoints: [], endpointsRefreshMs: 100 });
+    const admin = a.get(X402WebhooksService);
+    await expect(admin.addEndpoint({ url: 'ftp://nope.example' })).rejects.toMatchObject({ status: 400, code: 'invalid_webhook_endpoint' });
+    await expect(admin.addEndpoint({ url: receiver.url, secret: 'short' })).rejects.toMatchObject({ status: 400, code: 'invalid_webhook_endpoint' });
+    const added = await admin.addEndpoint({ id: 'crm', url: `${receiver.url}?token=abc`, events: ['payment.settled'] });
+    expect(added).toEqual({ id: 'crm', url: receiver.url, source: 'admin', events: ['payment.settled'], secret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{32}$/) });
+    await expect(admin.addEndpoint({ id: 'crm', url: receiver.url })).rejects.toMatchObject({ status: 409, code: 'webhook_endpoint_exists' });
+    expect(JSON.stringify(await b.get(X402WebhooksService).endpoints())).not.toContain(added.secret);
+    expect(await b.get(X402WebhooksService).endpoints()).toEqual([{ id: 'crm', url: receiver.url, source: 'admin', events: ['payment.settled'] }]);
+
+    await new Promise((resolve) => setTimeout(resolve, 150)); // b's cache of endpoints expires
+    b.get(X402Events).emit(settled());
+    await waitFor(() => receiver.accepted().length === 1, 5000, 'the delivery to the added endpoint');
+    const [delivered] = receiver.accepted();
+    expect(verifyX402Webhook(delivered.raw, delivered.headers['x402-signature'], added.secret).valid).toBe(true);
+    expect(verifyX402Webhook(delivered.raw, delivered.headers['x402-signature'], SECRET).valid).toBe(false);
+
+    await b.get(X402WebhooksService).removeEndpoint('crm');
+    await expect(admin.removeEndpoint('crm')).rejects.toMatchObject({ status: 404, code: 'webhook_endpoint_not_found' });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    a.get(X402Events).emit(settled());
+    await a.get(X402WebhookRecorder).flush();
+    expect(await rows()).toHaveLength(1); // no endpoint, no delivery
+  });
+
+  it('endpoints of the module options cannot be added again or removed through the admin API', async () => {
+    const app = await instance();
+    const admin = app.get(X402WebhooksService);
+    await expect(admin.addEndpoint({ id: 'shop', url: receiver.url })).rejects.toMatchObject({ status: 409, code: 'webhook_endpoint_exists' });
+    await expect(admin.removeEndpoint('shop')).rejects.toMatchObject({ status: 409, code: 'webhook_endpoint_configured' });
   });
 });
 

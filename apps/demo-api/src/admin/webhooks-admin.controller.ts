@@ -1,5 +1,5 @@
-import { BadRequestException, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { X402WebhooksService, type X402WebhookDeliveryState } from '@nestjs-x402/core/webhooks';
 import { AdminTokenGuard } from './admin-token.guard.js';
 
@@ -25,7 +25,7 @@ export class WebhooksAdminController {
       throw new BadRequestException({ error: { code: 'invalid_query', message: 'limit must be an integer from 1 to 500' } });
     }
     const deliveries = await this.webhooks.list({ state: state as X402WebhookDeliveryState | undefined, limit: limit === undefined ? undefined : Number(limit) });
-    return { endpoints: this.webhooks.endpoints(), deliveries };
+    return { endpoints: await this.webhooks.endpoints(), deliveries };
   }
 
   @Post(':id/redeliver')
@@ -33,5 +33,29 @@ export class WebhooksAdminController {
   @ApiOperation({ summary: 'Send a delivery again (same event id and body); 404 if unknown, 409 while it is being sent' })
   redeliver(@Param('id') id: string) {
     return this.webhooks.redeliver(id);
+  }
+
+  @Post('endpoints')
+  @ApiOperation({ summary: 'Add an endpoint; the answer shows its secret (generated when not given) once' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['url'],
+      properties: { url: { type: 'string' }, id: { type: 'string' }, secret: { type: 'string', minLength: 16 }, events: { type: 'array', items: { type: 'string' } } },
+    },
+  })
+  addEndpoint(@Body() body: unknown) {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new BadRequestException({ error: { code: 'invalid_webhook_endpoint', message: 'send a JSON object { url, id?, secret?, events? }' } });
+    }
+    const { url, id, secret, events } = body as Record<string, unknown>;
+    return this.webhooks.addEndpoint({ url: url as string, id: id as string | undefined, secret: secret as string | undefined, events: events as never });
+  }
+
+  @Delete('endpoints/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove an endpoint added through this API' })
+  async removeEndpoint(@Param('id') id: string) {
+    await this.webhooks.removeEndpoint(id);
   }
 }

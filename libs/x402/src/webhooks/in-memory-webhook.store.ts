@@ -5,6 +5,7 @@ import {
   type X402WebhookAttemptResult,
   type X402WebhookDelivery,
   type X402WebhookListQuery,
+  type X402StoredWebhookEndpoint,
   type X402WebhookStore,
 } from './webhook-store.interface.js';
 
@@ -18,6 +19,7 @@ import {
 export class InMemoryWebhookStore implements X402WebhookStore {
   private readonly deliveries = new Map<string, X402WebhookDelivery>();
   private readonly keys = new Set<string>();
+  private readonly endpoints = new Map<string, X402StoredWebhookEndpoint>();
 
   async enqueue(deliveries: X402NewWebhookDelivery[]): Promise<number> {
     let added = 0;
@@ -78,5 +80,19 @@ export class InMemoryWebhookStore implements X402WebhookStore {
     const now = new Date();
     Object.assign(d, { state: 'pending', nextAttemptAt: now, retryUntil, updatedAt: now });
     return { ...d };
+  }
+
+  async listEndpoints(): Promise<X402StoredWebhookEndpoint[]> {
+    return [...this.endpoints.values()].map((e) => ({ ...e, events: [...e.events] }));
+  }
+
+  async addEndpoint(endpoint: Omit<X402StoredWebhookEndpoint, 'createdAt'>): Promise<boolean> {
+    if (this.endpoints.has(endpoint.id)) return false;
+    this.endpoints.set(endpoint.id, { ...endpoint, events: [...endpoint.events], createdAt: new Date() });
+    return true;
+  }
+
+  async removeEndpoint(id: string): Promise<boolean> {
+    return this.endpoints.delete(id);
   }
 }

@@ -6,6 +6,7 @@ import {
   type X402WebhookAttemptResult,
   type X402WebhookDelivery,
   type X402WebhookListQuery,
+  type X402StoredWebhookEndpoint,
   type X402WebhookStore,
 } from './webhook-store.interface.js';
 
@@ -136,5 +137,30 @@ export class TypeOrmWebhookStore implements X402WebhookStore {
       ),
     );
     return rows[0] && toDelivery(rows[0]);
+  }
+
+  async listEndpoints(): Promise<X402StoredWebhookEndpoint[]> {
+    const rows = (await this.dataSource.query(`SELECT * FROM x402_webhook_endpoints ORDER BY created_at, id`)) as Row[];
+    return rows.map((row) => ({
+      id: row.id,
+      url: row.url,
+      secret: row.secret,
+      events: (typeof row.events === 'string' ? JSON.parse(row.events) : row.events) as X402StoredWebhookEndpoint['events'],
+      createdAt: new Date(row.created_at),
+    }));
+  }
+
+  async addEndpoint(endpoint: Omit<X402StoredWebhookEndpoint, 'createdAt'>): Promise<boolean> {
+    const rows = rowsOf(
+      await this.dataSource.query(
+        `INSERT INTO x402_webhook_endpoints (id, url, secret, events) VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [endpoint.id, endpoint.url, endpoint.secret, JSON.stringify(endpoint.events)],
+      ),
+    );
+    return rows.length > 0;
+  }
+
+  async removeEndpoint(id: string): Promise<boolean> {
+    return rowsOf(await this.dataSource.query(`DELETE FROM x402_webhook_endpoints WHERE id = $1 RETURNING id`, [id])).length > 0;
   }
 }

@@ -79,6 +79,22 @@ export interface X402WebhookStore {
    * Returns it, or `undefined` if there is no such delivery or a worker holds it.
    */
   redeliver(id: string, retryUntil: Date): Promise<X402WebhookDelivery | undefined>;
+  /** Endpoints added at run time; a store without these methods only has the configured ones. */
+  listEndpoints?(): Promise<X402StoredWebhookEndpoint[]>;
+  /** Adds an endpoint; false if one with this id exists. */
+  addEndpoint?(endpoint: Omit<X402StoredWebhookEndpoint, 'createdAt'>): Promise<boolean>;
+  /** Removes an endpoint (its pending deliveries are failed at their next attempt); false if there was none. */
+  removeEndpoint?(id: string): Promise<boolean>;
+}
+
+/** An endpoint added at run time (admin API), kept in the store with its secret. */
+export interface X402StoredWebhookEndpoint {
+  id: string;
+  url: string;
+  /** Signs its deliveries. Stored as given: protect the database (and its backups) like the secret itself. */
+  secret: string;
+  events: X402WebhookEventType[];
+  createdAt: Date;
 }
 
 /** Injection token of the {@link X402WebhookStore} of {@link X402WebhooksModule}. */

@@ -6,9 +6,10 @@ import { TX_HASH_SCHEME } from '../proofs/tx-hash-scheme.js';
 import { X402SettlementService } from '../settlement/settlement.service.js';
 import { toWebhookEvent, type X402WebhookEvent, type X402WebhookEventContext } from './webhook-event.js';
 import { X402_WEBHOOK_STORE, type X402WebhookStore } from './webhook-store.interface.js';
+import { X402WebhookEndpoints } from './x402-webhook.endpoints.js';
 import { X402WebhookWorker } from './x402-webhook.worker.js';
 import { X402_WEBHOOKS_CONFIG } from './x402-webhooks.module-definition.js';
-import type { X402WebhooksConfig } from './x402-webhooks.options.js';
+import type { X402ResolvedWebhookEndpoint, X402WebhooksConfig } from './x402-webhooks.options.js';
 
 /** Waits between the attempts to record an event when the store fails. */
 const RECORD_RETRIES_MS = [100, 1000, 5000];
@@ -28,12 +29,13 @@ export class X402WebhookRecorder implements OnModuleInit, OnModuleDestroy, Befor
     @Inject(X402_WEBHOOK_STORE) private readonly store: X402WebhookStore,
     @Inject(X402_WEBHOOKS_CONFIG) private readonly config: X402WebhooksConfig,
     private readonly worker: X402WebhookWorker,
+    private readonly endpoints: X402WebhookEndpoints,
     @Optional() @Inject(PAYMENT_STORE) private readonly payments?: PaymentStore,
     @Optional() private readonly settlement?: X402SettlementService,
   ) {}
 
   onModuleInit(): void {
-    if (this.config.endpoints.length === 0) return;
+    if (!this.endpoints.any) return;
     this.unsubscribe = this.events.on((event) => {
       if (event.type !== 'settled' && !(event.type === 'failed' && event.stage === 'settle')) return;
       const recording = this.record(event).finally(() => this.inFlight.delete(recording));
@@ -59,18 +61,20 @@ export class X402WebhookRecorder implements OnModuleInit, OnModuleDestroy, Befor
   /** Records the deliveries of one event; never throws. */
   protected async record(event: X402Event): Promise<void> {
     let webhook: X402WebhookEvent | undefined;
+    let endpoints: X402ResolvedWebhookEndpoint[];
     try {
       webhook = toWebhookEvent(event, await this.context(event));
+      if (!webhook) return;
+      endpoints = await this.endpoints.all();
     } catch (error) {
-      this.logger.error(`could not read the webhook event of a ${event.type} event: ${(error as Error).message}`);
+      this.logger.error(`could not prepare the webhook of a ${event.type} event (receipt ${'receiptId' in event ? event.receiptId : '?'}): ${(error as Error).message}`);
       return;
     }
-    if (!webhook) return;
     const body = JSON.stringify(webhook);
     const retryUntil = new Date(Date.now() + this.config.retry.giveUpAfterMs);
-    const deliveries = this.config.endpoints
-      .filter((endpoint) => endpoint.events.has(webhook.type))
-      .map((endpoint) => ({ eventId: webhook.id, eventType: webhook.type, endpointId: endpoint.id, receiptId: webhook.data.receiptId, body, retryUntil }));
+    const deliveries = endpoints
+      .filter((endpoint) => endpoint.events.has(webhook!.type))
+      .map((endpoint) => ({ eventId: webhook!.id, eventType: webhook!.type, endpointId: endpoint.id, receiptId: webhook!.data.receiptId, body, retryUntil }));
     if (deliveries.length === 0) return;
     for (let attempt = 0; ; attempt++) {
       try {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { nextWebhookAttempt } from './webhook-backoff.js';
 import { signX402Webhook, X402_SIGNATURE_HEADER } from './webhook-signature.js';
 import { X402_WEBHOOK_STORE, type X402WebhookAttemptResult, type X402WebhookDelivery, type X402WebhookStore } from './webhook-store.interface.js';
+import { X402WebhookEndpoints } from './x402-webhook.endpoints.js';
 import { X402_WEBHOOKS_CONFIG } from './x402-webhooks.module-definition.js';
 import type { X402ResolvedWebhookEndpoint, X402WebhooksConfig } from './x402-webhooks.options.js';
 
@@ -22,7 +23,6 @@ function describeError(error: unknown): string {
 @Injectable()
 export class X402WebhookWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('X402Webhooks');
-  private readonly endpoints: Map<string, X402ResolvedWebhookEndpoint>;
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
@@ -30,13 +30,12 @@ export class X402WebhookWorker implements OnApplicationBootstrap, BeforeApplicat
   constructor(
     @Inject(X402_WEBHOOK_STORE) private readonly store: X402WebhookStore,
     @Inject(X402_WEBHOOKS_CONFIG) private readonly config: X402WebhooksConfig,
-  ) {
-    this.endpoints = new Map(config.endpoints.map((e) => [e.id, e]));
-  }
+    private readonly endpoints: X402WebhookEndpoints,
+  ) {}
 
   onApplicationBootstrap(): void {
-    // Without endpoints this instance could send nothing: it does not poll.
-    if (this.config.worker && this.config.endpoints.length > 0) this.start();
+    // Without endpoints (none configured, none can be added) this instance could send nothing: it does not poll.
+    if (this.config.worker && this.endpoints.any) this.start();
   }
 
   /** Before the database closes: finish the deliveries in hand, take no more. */
@@ -76,8 +75,13 @@ export class X402WebhookWorker implements OnApplicationBootstrap, BeforeApplicat
 
   /** One attempt at one delivery, recorded in the store. Never throws. */
   protected async deliver(delivery: X402WebhookDelivery): Promise<void> {
-    const endpoint = this.endpoints.get(delivery.endpointId);
     let result: X402WebhookAttemptResult;
+    let endpoint: X402ResolvedWebhookEndpoint | undefined;
+    try {
+      endpoint = await this.endpoints.get(delivery.endpointId);
+    } catch (error) {
+      this.logger.warn(`could not read the webhook endpoints: ${(error as Error).message}`);
+    }
     if (!endpoint) {
       // Recorded for an endpoint this instance does not know (removed, or configured elsewhere): retried, maybe another instance has it.
       result = this.failure(delivery, 'endpoint_not_configured');

@@ -55,15 +55,17 @@ describe('toWebhookEvent', () => {
 
 describe('resolveWebhooksConfig', () => {
   it('applies defaults', () => {
-    const config = resolveWebhooksConfig({ endpoints: [{ url: 'https://user:pw@shop.example/hook?token=abc', secret: SECRET }] });
+    const config = resolveWebhooksConfig({ endpoints: [{ url: 'https://shop.example/hook?token=abc', secret: SECRET }] });
     expect(config).toMatchObject({ worker: true, pollIntervalMs: 1000, batchSize: 10, timeoutMs: 10_000, leaseMs: 30_000, retry: { baseDelayMs: 10_000, maxDelayMs: 3_600_000, giveUpAfterMs: 86_400_000 } });
-    expect(config.endpoints[0].id).toBe('https://shop.example/hook'); // no credentials, no query
+    expect(config.endpoints[0].id).toBe('https://shop.example/hook'); // no query (it may carry a token)
     expect([...config.endpoints[0].events]).toEqual(['payment.settled', 'payment.failed', 'payment.pending', 'payment.proof_confirmed']);
   });
 
   it.each([
     [{ endpoints: [{ url: 'not a url', secret: SECRET }] }, 'endpoints[0].url'],
     [{ endpoints: [{ url: 'ftp://shop.example', secret: SECRET }] }, 'endpoints[0].url'],
+    [{ endpoints: [{ url: 'https://user:pw@shop.example', secret: SECRET }] }, 'endpoints[0].url'],
+    [{ endpoints: [{ url: 'https://shop.example', secret: SECRET, events: [] }] }, 'endpoints[0].events'],
     [{ endpoints: [{ url: 'https://shop.example', secret: 'short-secret' }] }, 'endpoints[0].secret'],
     [{ endpoints: [{ url: 'https://shop.example', secret: SECRET, events: ['payment.refunded'] }] }, 'endpoints[0].events'],
     [{ endpoints: [{ url: 'https://a.example', secret: SECRET, id: 'x' }, { url: 'https://b.example', secret: SECRET, id: 'x' }] }, 'endpoints[1].id'],

@@ -1,6 +1,7 @@
 import { Logger, Module } from '@nestjs/common';
 import { InMemoryWebhookStore } from './in-memory-webhook.store.js';
 import { X402_WEBHOOK_STORE } from './webhook-store.interface.js';
+import { X402WebhookEndpoints } from './x402-webhook.endpoints.js';
 import { X402WebhookRecorder } from './x402-webhook.recorder.js';
 import { X402WebhookWorker } from './x402-webhook.worker.js';
 import { X402_WEBHOOKS_CONFIG, X402_WEBHOOKS_MODULE_OPTIONS, X402WebhooksConfigurableModule } from './x402-webhooks.module-definition.js';
@@ -34,10 +35,11 @@ import { X402WebhooksService } from './x402-webhooks.service.js';
       },
       inject: [X402_WEBHOOKS_MODULE_OPTIONS],
     },
+    X402WebhookEndpoints,
     X402WebhookWorker,
     X402WebhookRecorder,
     X402WebhooksService,
   ],
-  exports: [X402WebhooksService, X402WebhookWorker, X402WebhookRecorder, X402_WEBHOOK_STORE, X402_WEBHOOKS_CONFIG],
+  exports: [X402WebhooksService, X402WebhookEndpoints, X402WebhookWorker, X402WebhookRecorder, X402_WEBHOOK_STORE, X402_WEBHOOKS_CONFIG],
 })
 export class X402WebhooksModule extends X402WebhooksConfigurableModule {}

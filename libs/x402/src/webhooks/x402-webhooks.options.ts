@@ -36,6 +36,11 @@ export interface X402WebhooksOptions {
    * longer; more than `timeoutMs`). A worker that dies mid-delivery leaves it to another one after this.
    */
   leaseMs?: number;
+  /**
+   * How long the endpoints added at run time (admin API) are cached, in ms (default 5000): an endpoint added
+   * on another instance gets this instance's events after at most this long.
+   */
+  endpointsRefreshMs?: number;
   /** Backoff between attempts and how long to keep trying (default 10 s doubling to 1 h, for 24 h). */
   retry?: X402WebhookRetryOptions;
 }
@@ -57,6 +62,7 @@ export interface X402WebhooksConfig {
   timeoutMs: number;
   /** How long a worker holds a delivery it sends: longer than any attempt can take. */
   leaseMs: number;
+  endpointsRefreshMs: number;
   retry: X402WebhookRetryPolicy;
 }
 
@@ -70,6 +76,34 @@ function lease(value: number | undefined, timeoutMs: number): number {
   const leaseMs = positive('leaseMs', value, Math.max(30_000, timeoutMs * 3));
   if (leaseMs <= timeoutMs) throw new X402ConfigError('leaseMs', `must be longer than timeoutMs (${timeoutMs}), got ${leaseMs}`);
   return leaseMs;
+}
+
+/**
+ * Validates one endpoint (failing with `X402ConfigError` naming `option`, never the secret) and applies defaults.
+ *
+ * @example
+ * const endpoint = resolveWebhookEndpoint({ url: 'https://shop.example/x402', secret }, 'endpoints[0]');
+ */
+export function resolveWebhookEndpoint(endpoint: X402WebhookEndpoint, name: string): X402ResolvedWebhookEndpoint {
+  let url: URL;
+  try {
+    url = new URL(endpoint?.url);
+  } catch {
+    throw new X402ConfigError(`${name}.url`, 'must be an absolute http(s) URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new X402ConfigError(`${name}.url`, `must use https: or http:, got ${url.protocol}`);
+  if (url.username || url.password) throw new X402ConfigError(`${name}.url`, 'must not carry credentials (user:password@); deliveries are authenticated by their signature');
+  if (typeof endpoint.secret !== 'string' || endpoint.secret.length < 16 || endpoint.secret.length > 1000) {
+    throw new X402ConfigError(`${name}.secret`, 'must be a string of 16 to 1000 characters');
+  }
+  const id = endpoint.id ?? displayUrl(url);
+  if (typeof id !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(id)) throw new X402ConfigError(`${name}.id`, 'must be 1 to 200 printable characters without spaces');
+  const events = endpoint.events ?? X402_WEBHOOK_EVENT_TYPES;
+  if (!Array.isArray(events) || events.length === 0) throw new X402ConfigError(`${name}.events`, `must list at least one of ${X402_WEBHOOK_EVENT_TYPES.join(', ')}`);
+  for (const event of events) {
+    if (!X402_WEBHOOK_EVENT_TYPES.includes(event)) throw new X402ConfigError(`${name}.events`, `unknown event "${String(event).slice(0, 50)}"; one of ${X402_WEBHOOK_EVENT_TYPES.join(', ')}`);
+  }
+  return { id, url: url.href, secret: endpoint.secret, events: new Set(events) };
 }
 
 /** The endpoint's URL as it may be shown: no credentials, no query (either may carry a token). */
@@ -87,24 +121,10 @@ export function resolveWebhooksConfig(options: X402WebhooksOptions): X402Webhook
   if (!options || !Array.isArray(options.endpoints)) throw new X402ConfigError('endpoints', 'must be an array of { url, secret, events? }');
   const ids = new Set<string>();
   const endpoints = options.endpoints.map((endpoint, i) => {
-    const name = `endpoints[${i}]`;
-    let url: URL;
-    try {
-      url = new URL(endpoint.url);
-    } catch {
-      throw new X402ConfigError(`${name}.url`, 'must be an absolute http(s) URL');
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new X402ConfigError(`${name}.url`, `must use https: or http:, got ${url.protocol}`);
-    if (typeof endpoint.secret !== 'string' || endpoint.secret.length < 16) throw new X402ConfigError(`${name}.secret`, 'must be a string of at least 16 characters');
-    const id = endpoint.id ?? displayUrl(url);
-    if (typeof id !== 'string' || id.length === 0 || id.length > 200) throw new X402ConfigError(`${name}.id`, 'must be a non-empty string of at most 200 characters');
-    if (ids.has(id)) throw new X402ConfigError(`${name}.id`, `"${id}" is used by another endpoint; give each endpoint its own id`);
-    ids.add(id);
-    const events = endpoint.events ?? X402_WEBHOOK_EVENT_TYPES;
-    for (const event of events) {
-      if (!X402_WEBHOOK_EVENT_TYPES.includes(event)) throw new X402ConfigError(`${name}.events`, `unknown event "${event}"; one of ${X402_WEBHOOK_EVENT_TYPES.join(', ')}`);
-    }
-    return { id, url: url.href, secret: endpoint.secret, events: new Set(events) };
+    const resolved = resolveWebhookEndpoint(endpoint, `endpoints[${i}]`);
+    if (ids.has(resolved.id)) throw new X402ConfigError(`endpoints[${i}].id`, `"${resolved.id}" is used by another endpoint; give each endpoint its own id`);
+    ids.add(resolved.id);
+    return resolved;
   });
   const retry: X402WebhookRetryPolicy = {
     baseDelayMs: positive('retry.baseDelayMs', options.retry?.baseDelayMs, X402_WEBHOOK_RETRY_DEFAULTS.baseDelayMs),
@@ -119,6 +139,7 @@ export function resolveWebhooksConfig(options: X402WebhooksOptions): X402Webhook
     batchSize: positive('batchSize', options.batchSize, 10, 1000),
     timeoutMs,
     leaseMs: lease(options.leaseMs, timeoutMs),
+    endpointsRefreshMs: positive('endpointsRefreshMs', options.endpointsRefreshMs, 5000, 3_600_000),
     retry,
   };
 }

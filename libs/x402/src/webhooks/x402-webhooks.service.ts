@@ -1,15 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { X402HttpException } from '../x402.errors.js';
 import { X402_WEBHOOK_STORE, type X402WebhookDelivery, type X402WebhookListQuery, type X402WebhookStore } from './webhook-store.interface.js';
+import { X402WebhookEndpoints, type X402WebhookEndpointInfo } from './x402-webhook.endpoints.js';
 import { X402WebhookWorker } from './x402-webhook.worker.js';
 import { X402_WEBHOOKS_CONFIG } from './x402-webhooks.module-definition.js';
-import type { X402WebhooksConfig } from './x402-webhooks.options.js';
-
-/** An endpoint as the admin API shows it: no secret. */
-export interface X402WebhookEndpointInfo {
-  id: string;
-  events: string[];
-}
+import type { X402WebhookEndpoint, X402WebhooksConfig } from './x402-webhooks.options.js';
 
 /**
  * Operating webhooks: list deliveries, send one again. Put it behind your admin authentication.
@@ -28,6 +23,7 @@ export class X402WebhooksService {
     @Inject(X402_WEBHOOK_STORE) private readonly store: X402WebhookStore,
     @Inject(X402_WEBHOOKS_CONFIG) private readonly config: X402WebhooksConfig,
     private readonly worker: X402WebhookWorker,
+    private readonly registry: X402WebhookEndpoints,
   ) {}
 
   /** Deliveries, newest first, optionally in one state (default 50, at most 500). */
@@ -40,9 +36,27 @@ export class X402WebhooksService {
     return this.store.findById(id);
   }
 
-  /** The configured endpoints (ids and events; never URLs' credentials or secrets). */
-  endpoints(): X402WebhookEndpointInfo[] {
-    return this.config.endpoints.map((e) => ({ id: e.id, events: [...e.events] }));
+  /** The endpoints, configured and added at run time (ids, URLs without query, events; never secrets). */
+  endpoints(): Promise<X402WebhookEndpointInfo[]> {
+    return this.registry.list();
+  }
+
+  /**
+   * Adds an endpoint at run time (kept in the store: with `TypeOrmWebhookStore`, in the database, seen by
+   * every instance within `endpointsRefreshMs`). Without `secret`, one is generated. The answer holds the
+   * secret: the only time it is shown. 400 `invalid_webhook_endpoint`, 409 `webhook_endpoint_exists`.
+   */
+  addEndpoint(endpoint: Partial<X402WebhookEndpoint>): Promise<X402WebhookEndpointInfo & { secret: string }> {
+    return this.registry.add(endpoint);
+  }
+
+  /**
+   * Removes an endpoint added at run time: it gets no new events; its deliveries not yet sent are not sent
+   * (retried until their window closes, in case another instance still knows it, then `failed`).
+   * 404 `webhook_endpoint_not_found`; 409 `webhook_endpoint_configured` for an endpoint of the module options.
+   */
+  removeEndpoint(id: string): Promise<void> {
+    return this.registry.remove(id);
   }
 
   /**

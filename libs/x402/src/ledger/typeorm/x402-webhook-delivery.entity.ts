@@ -65,3 +65,27 @@ export class X402WebhookDeliveryEntity {
   @Column('timestamptz', { name: 'delivered_at', nullable: true })
   deliveredAt: Date | null;
 }
+
+/**
+ * A webhook endpoint added at run time (admin API), with the secret that signs its deliveries. Created by
+ * the `X402WebhookDeliveries1764000000004` migration; endpoints given in the module options are not stored.
+ */
+@Entity({ name: 'x402_webhook_endpoints' })
+export class X402WebhookEndpointEntity {
+  @PrimaryColumn('text')
+  id: string;
+
+  @Column('text')
+  url: string;
+
+  /** Signs the endpoint's deliveries: protect the database and its backups accordingly. */
+  @Column('text')
+  secret: string;
+
+  /** Event types it gets (JSON array). */
+  @Column('jsonb')
+  events: string[];
+
+  @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
+  createdAt: Date;
+}

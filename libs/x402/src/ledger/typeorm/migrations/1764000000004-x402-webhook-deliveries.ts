@@ -1,9 +1,11 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Webhook deliveries (`@nestjs-x402/core/webhooks`): one row per event and endpoint, the queue of the
- * delivery worker (due time, hold of the worker sending it, retry deadline) and what the last attempt got.
- * Unique per endpoint and event id, so an event recorded twice is delivered once.
+ * Webhooks (`@nestjs-x402/core/webhooks`):
+ * - `x402_webhook_deliveries`: one row per event and endpoint, the queue of the delivery worker (due time,
+ *   hold of the worker sending it, retry deadline) and what the last attempt got; unique per endpoint and
+ *   event id, so an event recorded twice is delivered once;
+ * - `x402_webhook_endpoints`: endpoints added at run time through the admin API, with their signing secrets.
  */
 export class X402WebhookDeliveries1764000000004 implements MigrationInterface {
   name = 'X402WebhookDeliveries1764000000004';
@@ -32,9 +34,18 @@ export class X402WebhookDeliveries1764000000004 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX IF NOT EXISTS x402_webhook_deliveries_due_idx ON x402_webhook_deliveries (next_attempt_at) WHERE state = 'pending'`);
     await queryRunner.query(`CREATE INDEX IF NOT EXISTS x402_webhook_deliveries_lease_idx ON x402_webhook_deliveries (locked_until) WHERE state = 'delivering'`);
     await queryRunner.query(`CREATE INDEX IF NOT EXISTS x402_webhook_deliveries_state_idx ON x402_webhook_deliveries (state, created_at)`);
+    await queryRunner.query(`
+      CREATE TABLE IF NOT EXISTS x402_webhook_endpoints (
+        id text PRIMARY KEY,
+        url text NOT NULL,
+        secret text NOT NULL,
+        events jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE IF EXISTS x402_webhook_endpoints`);
     await queryRunner.query(`DROP TABLE IF EXISTS x402_webhook_deliveries`);
   }
 }
