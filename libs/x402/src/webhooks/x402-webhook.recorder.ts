@@ -9,7 +9,7 @@ import { X402_WEBHOOK_STORE, type X402WebhookStore } from './webhook-store.inter
 import { X402WebhookEndpoints } from './x402-webhook.endpoints.js';
 import { X402WebhookWorker } from './x402-webhook.worker.js';
 import { X402_WEBHOOKS_CONFIG } from './x402-webhooks.module-definition.js';
-import type { X402ResolvedWebhookEndpoint, X402WebhooksConfig } from './x402-webhooks.options.js';
+import type { X402WebhooksConfig } from './x402-webhooks.options.js';
 
 /** Waits between the attempts to record an event when the store fails. */
 const RECORD_RETRIES_MS = [100, 1000, 5000];
@@ -58,26 +58,25 @@ export class X402WebhookRecorder implements OnModuleInit, OnModuleDestroy, Befor
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Records the deliveries of one event; never throws. */
+  /** Records the deliveries of one event (retrying when the store fails); never throws. */
   protected async record(event: X402Event): Promise<void> {
-    let webhook: X402WebhookEvent | undefined;
-    let endpoints: X402ResolvedWebhookEndpoint[];
+    let found: X402WebhookEvent | undefined;
     try {
-      webhook = toWebhookEvent(event, await this.context(event));
-      if (!webhook) return;
-      endpoints = await this.endpoints.all();
+      found = toWebhookEvent(event, await this.context(event));
     } catch (error) {
-      this.logger.error(`could not prepare the webhook of a ${event.type} event (receipt ${'receiptId' in event ? event.receiptId : '?'}): ${(error as Error).message}`);
+      this.logger.error(`could not read the webhook of a ${event.type} event: ${(error as Error).message}`);
       return;
     }
+    if (!found) return;
+    const webhook = found;
     const body = JSON.stringify(webhook);
     const retryUntil = new Date(Date.now() + this.config.retry.giveUpAfterMs);
-    const deliveries = endpoints
-      .filter((endpoint) => endpoint.events.has(webhook!.type))
-      .map((endpoint) => ({ eventId: webhook!.id, eventType: webhook!.type, endpointId: endpoint.id, receiptId: webhook!.data.receiptId, body, retryUntil }));
-    if (deliveries.length === 0) return;
     for (let attempt = 0; ; attempt++) {
       try {
+        const deliveries = (await this.endpoints.all())
+          .filter((endpoint) => endpoint.events.has(webhook.type))
+          .map((endpoint) => ({ eventId: webhook.id, eventType: webhook.type, endpointId: endpoint.id, receiptId: webhook.data.receiptId, body, retryUntil }));
+        if (deliveries.length === 0) return;
         await this.store.enqueue(deliveries);
         this.worker.notify();
         return;

@@ -8,6 +8,7 @@ import { X402Events } from '../events/x402.events.js';
 import type { X402Event } from '../events/x402-event.types.js';
 import { InMemoryPaymentStore } from '../ledger/in-memory-payment.store.js';
 import { X402Module } from '../x402.module.js';
+import { InMemoryWebhookStore } from './in-memory-webhook.store.js';
 import { toWebhookEvent } from './webhook-event.js';
 import { verifyX402Webhook } from './webhook-signature.js';
 import { X402WebhookRecorder } from './x402-webhook.recorder.js';
@@ -82,6 +83,34 @@ describe('resolveWebhooksConfig', () => {
     expect(message).toContain(`"${option}"`);
     expect(message).not.toContain(SECRET);
     expect(message).not.toContain('short-secret');
+  });
+});
+
+describe('X402WebhookRecorder', () => {
+  it('retries recording while the store fails, and records the event once it answers', async () => {
+    let failures = 1;
+    class FlakyStore extends InMemoryWebhookStore {
+      override async enqueue(...args: Parameters<InMemoryWebhookStore['enqueue']>) {
+        if (failures-- > 0) throw new Error('connection terminated');
+        return super.enqueue(...args);
+      }
+    }
+    const store = new FlakyStore();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        X402Module.forRoot({ networks: [NETWORK], payTo: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC', facilitator: { type: 'client', client: { verify: async () => ({ isValid: false }), settle: async () => ({ success: false }), getSupported: async () => ({ kinds: [] }) } as unknown as FacilitatorClient } }),
+        X402WebhooksModule.forRoot({ endpoints: [{ url: 'http://127.0.0.1:9/hook', secret: SECRET }], store, worker: false }),
+      ],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    try {
+      app.get(X402Events).emit({ type: 'settled', ...facts, transaction: '0x1' });
+      await app.get(X402WebhookRecorder).flush();
+      expect(await store.list()).toMatchObject([{ state: 'pending', eventType: 'payment.settled', receiptId: 'r1' }]);
+    } finally {
+      await app.close();
+    }
   });
 });
 
