@@ -10,6 +10,7 @@ import type { DataSource } from 'typeorm';
 import { PAYMENT_STORE, Priced, X402Events, X402Module, type PaymentStore, type X402SettledEvent } from '@nestjs-x402/core';
 import { TypeOrmPaymentStore } from '@nestjs-x402/core/typeorm';
 import {
+  InMemoryWebhookStore,
   TypeOrmWebhookStore,
   verifyX402Webhook,
   X402_WEBHOOK_STORE,
@@ -325,17 +326,22 @@ describe('webhooks (PostgreSQL)', () => {
 });
 
 /** The store's contract on both databases the ledger runs on (PGlite: one session, the demo's default). */
-describe.each(['postgres', 'pglite'] as const)('TypeOrmWebhookStore (%s)', (kind) => {
-  let db: TestDatabase;
+describe.each(['postgres', 'pglite', 'memory'] as const)('webhook store (%s)', (kind) => {
+  let db: TestDatabase | undefined;
+  let store: X402WebhookStore;
   beforeAll(async () => {
+    if (kind === 'memory') {
+      store = new InMemoryWebhookStore();
+      return;
+    }
     db = await openTestDatabase(kind);
+    store = new TypeOrmWebhookStore(db.dataSource);
   }, 60_000);
   afterAll(async () => {
     await db?.close();
   });
 
   it('records an event once per endpoint, leases it, records attempts, lists and redelivers', async () => {
-    const store = new TypeOrmWebhookStore(db.dataSource);
     const retryUntil = new Date(Date.now() + 60_000);
     const delivery = { eventId: 'evt_1', eventType: 'payment.settled' as const, endpointId: 'shop', receiptId: randomUUID(), body: '{"id":"evt_1"}', retryUntil };
     expect(await store.enqueue([delivery, { ...delivery, endpointId: 'other' }])).toBe(2);
@@ -361,5 +367,19 @@ describe.each(['postgres', 'pglite'] as const)('TypeOrmWebhookStore (%s)', (kind
     expect((await store.takeDue(10, 60_000)).map((d) => [d.id, d.attempts])).toEqual([[shop.id, 3]]); // its hold expired: taken again
     expect(await store.findById('nope')).toBeUndefined();
     expect(await store.list({ limit: 1 })).toHaveLength(1);
+
+    expect(await store.finish(shop.id, 3, { state: 'delivered', status: 200 })).toBe(true);
+    expect(await store.purge(new Date(Date.now() - 60_000))).toBe(0); // too recent
+    expect(await store.purge(new Date(Date.now() + 1000))).toBe(1); // the delivered one; the pending one stays
+    expect((await store.list()).map((d) => d.id)).toEqual([other.id]);
+  });
+
+  it('keeps endpoints added at run time, one per id', async () => {
+    expect(await store.addEndpoint!({ id: 'crm', url: 'https://crm.example/x402', secret: 'whsec_0123456789abcdef', events: ['payment.settled'] })).toBe(true);
+    expect(await store.addEndpoint!({ id: 'crm', url: 'https://other.example', secret: 'whsec_0123456789abcdef', events: ['payment.failed'] })).toBe(false);
+    expect(await store.listEndpoints!()).toEqual([{ id: 'crm', url: 'https://crm.example/x402', secret: 'whsec_0123456789abcdef', events: ['payment.settled'], createdAt: expect.any(Date) }]);
+    expect(await store.removeEndpoint!('crm')).toBe(true);
+    expect(await store.removeEndpoint!('crm')).toBe(false);
+    expect(await store.listEndpoints!()).toEqual([]);
   });
 });

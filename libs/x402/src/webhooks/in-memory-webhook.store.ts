@@ -82,6 +82,18 @@ export class InMemoryWebhookStore implements X402WebhookStore {
     return { ...d };
   }
 
+  async purge(before: Date): Promise<number> {
+    let removed = 0;
+    for (const [id, d] of this.deliveries) {
+      if ((d.state === 'delivered' || d.state === 'failed') && d.updatedAt.getTime() < before.getTime()) {
+        this.deliveries.delete(id);
+        this.keys.delete(`${d.endpointId}\u0000${d.eventId}`);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
   async listEndpoints(): Promise<X402StoredWebhookEndpoint[]> {
     return [...this.endpoints.values()].map((e) => ({ ...e, events: [...e.events] }));
   }

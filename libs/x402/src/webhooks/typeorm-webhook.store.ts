@@ -139,6 +139,10 @@ export class TypeOrmWebhookStore implements X402WebhookStore {
     return rows[0] && toDelivery(rows[0]);
   }
 
+  async purge(before: Date): Promise<number> {
+    return rowsOf(await this.dataSource.query(`DELETE FROM x402_webhook_deliveries WHERE state IN ('delivered', 'failed') AND updated_at < $1 RETURNING id`, [before])).length;
+  }
+
   async listEndpoints(): Promise<X402StoredWebhookEndpoint[]> {
     const rows = (await this.dataSource.query(`SELECT * FROM x402_webhook_endpoints ORDER BY created_at, id`)) as Row[];
     return rows.map((row) => ({

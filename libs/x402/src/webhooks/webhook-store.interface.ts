@@ -79,6 +79,8 @@ export interface X402WebhookStore {
    * Returns it, or `undefined` if there is no such delivery or a worker holds it.
    */
   redeliver(id: string, retryUntil: Date): Promise<X402WebhookDelivery | undefined>;
+  /** Deletes delivered and failed deliveries last changed before `before`; returns how many. */
+  purge(before: Date): Promise<number>;
   /** Endpoints added at run time; a store without these methods only has the configured ones. */
   listEndpoints?(): Promise<X402StoredWebhookEndpoint[]>;
   /** Adds an endpoint; false if one with this id exists. */

@@ -36,6 +36,17 @@ export class X402WebhooksService {
     return this.store.findById(id);
   }
 
+  /**
+   * Deletes delivered and failed deliveries last changed before `before` (the table keeps them until then,
+   * for the admin list and redelivery); returns how many. Call it from a scheduled job.
+   *
+   * @example
+   * await webhooks.purge(new Date(Date.now() - 30 * 86_400_000)); // keep 30 days
+   */
+  purge(before: Date): Promise<number> {
+    return this.store.purge(before);
+  }
+
   /** The endpoints, configured and added at run time (ids, URLs without query, events; never secrets). */
   endpoints(): Promise<X402WebhookEndpointInfo[]> {
     return this.registry.list();
