@@ -8,7 +8,7 @@ import type { SettlementMode } from '../ledger/payment-store.interface.js';
  * - `payment.proof_confirmed`: a payment by transaction-hash proof reached its confirmations and was accepted;
  * - `payment.pending`: a settlement's outcome is unknown (the facilitator failed while the transaction may
  *   have been sent); it is reconciled from the chain and followed by `payment.settled` or `payment.failed`;
- * - `payment.failed`: a settlement did not move money.
+ * - `payment.failed`: the ledger records a settlement as failed (no money moved, as far as the module can tell).
  */
 export type X402WebhookEventType = 'payment.settled' | 'payment.failed' | 'payment.pending' | 'payment.proof_confirmed';
 
