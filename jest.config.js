@@ -34,6 +34,7 @@ const common = {
     '^@nestjs-x402/core/proofs$': '<rootDir>/libs/x402/src/proofs/index.ts',
     '^@nestjs-x402/core/local-facilitator$': '<rootDir>/libs/x402/src/facilitator/index.ts',
     '^@nestjs-x402/core/mcp$': '<rootDir>/libs/x402/src/mcp/index.ts',
+    '^@nestjs-x402/core/webhooks$': '<rootDir>/libs/x402/src/webhooks/index.ts',
     '^@nestjs-x402/testing$': '<rootDir>/libs/devnet/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

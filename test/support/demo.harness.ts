@@ -118,6 +118,7 @@ export async function startDemo(devnetOptions: DevnetOptions = {}, env: Record<s
       database: schema ? { url: DATABASE_URL, schema } : {},
       adapter: options.adapter,
       trustProxy: options.trustProxy,
+      webhooks: config.webhook ? [{ id: 'X402_WEBHOOK_URL', ...config.webhook }] : [],
     });
     await app.listen(0, '127.0.0.1');
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { applyX402ToDocument } from '@nestjs-x402/core/openapi';
 import { X402_ALLOWED_HEADERS, X402_EXPOSED_HEADERS, type X402ModuleOptions } from '@nestjs-x402/core';
 import { randomBytes } from 'node:crypto';
+import type { X402WebhookEndpoint } from '@nestjs-x402/core/webhooks';
 import { AppModule } from './app.module.js';
 import type { DemoDatabaseOptions } from './database.js';
 
@@ -22,6 +23,8 @@ export interface DemoAppOptions {
    * `trustProxy`), e.g. `'loopback'` or a list of addresses. Off by default: clients cannot pick the URL.
    */
   trustProxy?: string | string[];
+  /** Endpoints that receive payment events (`@nestjs-x402/core/webhooks`). */
+  webhooks?: X402WebhookEndpoint[];
 }
 
 /**
@@ -30,7 +33,7 @@ export interface DemoAppOptions {
  */
 export async function createDemoApp(x402: X402ModuleOptions, options: DemoAppOptions = {}): Promise<INestApplication> {
   const adminToken = options.adminToken ?? randomBytes(18).toString('base64url');
-  const module = AppModule.register({ x402, database: options.database, adminToken });
+  const module = AppModule.register({ x402, database: options.database, adminToken, webhooks: options.webhooks });
   const appOptions: NestApplicationOptions = { logger: options.logger ?? ['warn', 'error'], abortOnError: false };
   const app =
     options.adapter === 'fastify'

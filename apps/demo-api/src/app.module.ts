@@ -9,9 +9,11 @@ import { X402Module, type X402ModuleOptions } from '@nestjs-x402/core';
 import { X402ProofsModule } from '@nestjs-x402/core/proofs';
 import { X402HealthModule } from '@nestjs-x402/core/health';
 import { X402MetricsModule } from '@nestjs-x402/core/metrics';
+import { TypeOrmWebhookStore, X402WebhooksModule, type X402WebhookEndpoint } from '@nestjs-x402/core/webhooks';
 import { ADMIN_TOKEN, AdminTokenGuard } from './admin/admin-token.guard.js';
 import { AdminController } from './admin/admin.controller.js';
 import { DashboardController } from './admin/dashboard/dashboard.controller.js';
+import { WebhooksAdminController } from './admin/webhooks-admin.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { AlertsController } from './alerts/alerts.controller.js';
 import { ArchiveController } from './archive/archive.controller.js';
@@ -27,11 +29,13 @@ export interface DemoModuleOptions {
   x402: X402ModuleOptions;
   database?: DemoDatabaseOptions;
   adminToken: string;
+  /** Endpoints that receive payment events (none: deliveries are not recorded; the admin list is empty). */
+  webhooks?: X402WebhookEndpoint[];
 }
 
 @Module({})
 export class AppModule {
-  static register({ x402, database, adminToken }: DemoModuleOptions): DynamicModule {
+  static register({ x402, database, adminToken, webhooks = [] }: DemoModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -47,8 +51,13 @@ export class AppModule {
         X402MetricsModule.forRoot(), // its own registry, served at GET /metrics (admin token)
         X402LoggingModule.forRoot({ format: 'text' }), // one line per payment outcome, correlated by receipt id
         X402McpModule.forRoot({ name: 'x402-weather-demo', instructions: 'Weather data, paid per call in USDC with x402.' }), // the priced routes as MCP tools at /mcp
+        // payment events POSTed to X402_WEBHOOK_URL, signed with X402_WEBHOOK_SECRET; deliveries kept in the ledger
+        X402WebhooksModule.forRootAsync({
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) => ({ endpoints: webhooks, store: new TypeOrmWebhookStore(dataSource) }),
+        }),
       ],
-      controllers: [InfoController, WeatherController, SearchController, ReportsController, AlertsController, BulkController, ArchiveController, AdminController, DashboardController, MetricsController, HealthController],
+      controllers: [InfoController, WeatherController, SearchController, ReportsController, AlertsController, BulkController, ArchiveController, AdminController, WebhooksAdminController, DashboardController, MetricsController, HealthController],
       providers: [{ provide: ADMIN_TOKEN, useValue: adminToken }, AdminTokenGuard],
     };
   }

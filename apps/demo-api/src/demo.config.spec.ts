@@ -43,6 +43,27 @@ describe('loadDemoConfig', () => {
     expect(config.asset).toEqual({ address: PAY_TO, name: 'Test', version: '1', decimals: 18 });
   });
 
+  it('sends payment events to X402_WEBHOOK_URL, signed with X402_WEBHOOK_SECRET', () => {
+    expect(loadDemoConfig({}).webhook).toBeUndefined();
+    const config = loadDemoConfig({ X402_WEBHOOK_URL: 'https://shop.example/x402', X402_WEBHOOK_SECRET: 'whsec_0123456789abcdef' });
+    expect(config.webhook).toEqual({ url: 'https://shop.example/x402', secret: 'whsec_0123456789abcdef' });
+  });
+
+  it.each([
+    [{ X402_WEBHOOK_URL: 'https://shop.example/x402' }, 'X402_WEBHOOK_SECRET'],
+    [{ X402_WEBHOOK_SECRET: 'whsec_0123456789abcdef' }, 'X402_WEBHOOK_URL'],
+    [{ X402_WEBHOOK_URL: 'ftp://shop.example/x402', X402_WEBHOOK_SECRET: 'whsec_0123456789abcdef' }, 'X402_WEBHOOK_URL'],
+    [{ X402_WEBHOOK_URL: 'https://shop.example/x402', X402_WEBHOOK_SECRET: 'short' }, 'X402_WEBHOOK_SECRET'],
+  ])('refuses an incomplete webhook configuration %j (names %s, never echoes the secret)', (env, variable) => {
+    expect(variableOf(env)).toBe(variable);
+    try {
+      loadDemoConfig(env);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('whsec_');
+      expect((error as Error).message).not.toContain('short');
+    }
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],

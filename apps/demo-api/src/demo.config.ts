@@ -24,6 +24,8 @@ export interface DemoConfig {
   facilitatorUrl?: string;
   facilitatorPrivateKey?: string;
   publicUrl?: string;
+  /** Where payment events are POSTed (X402_WEBHOOK_URL), signed with X402_WEBHOOK_SECRET. */
+  webhook?: { url: string; secret: string };
 }
 
 /** The network of the embedded devnet (anvil's default chain id). */
@@ -138,8 +140,15 @@ export function loadDemoConfig(env: Env): DemoConfig {
   const holdText = optional(env, 'X402_SETTLEMENT_HOLD_MS');
   if (holdText !== undefined && !/^[1-9][0-9]{0,8}$/.test(holdText)) throw new DemoConfigError('X402_SETTLEMENT_HOLD_MS', `must be a positive integer, got "${holdText}"`);
 
+  const webhookUrl = url(env, 'X402_WEBHOOK_URL', ['http:', 'https:']);
+  const webhookSecret = optional(env, 'X402_WEBHOOK_SECRET');
+  if (webhookUrl && !webhookSecret) throw new DemoConfigError('X402_WEBHOOK_SECRET', 'is required with X402_WEBHOOK_URL: the secret that signs each delivery');
+  if (webhookSecret && !webhookUrl) throw new DemoConfigError('X402_WEBHOOK_URL', 'is required with X402_WEBHOOK_SECRET: where payment events are sent');
+  if (webhookSecret !== undefined && webhookSecret.length < 16) throw new DemoConfigError('X402_WEBHOOK_SECRET', 'must be at least 16 characters');
+
   return {
     port,
+    webhook: webhookUrl && webhookSecret ? { url: webhookUrl, secret: webhookSecret } : undefined,
     settlementMode: settlementMode as DemoConfig['settlementMode'],
     deferredMaxPerPayer: usd('X402_DEFERRED_MAX_PER_PAYER'),
     deferredMaxTotal: usd('X402_DEFERRED_MAX_TOTAL'),

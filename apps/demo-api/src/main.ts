@@ -36,11 +36,13 @@ async function main(): Promise<void> {
   const app = await createDemoApp(toX402Options(config, devnet), {
     adminToken,
     database: { url: config.databaseUrl, poolSize: config.databasePoolSize, dataDir: config.dataDir },
+    webhooks: config.webhook ? [{ id: 'X402_WEBHOOK_URL', ...config.webhook }] : [],
   });
   await app.listen(config.port);
   const url = `http://localhost:${config.port}`;
   log(`x402 demo API on ${url} (Swagger UI: ${url}/docs)`);
   log(config.databaseUrl ? 'ledger: PostgreSQL (DATABASE_URL)' : `ledger: embedded PGlite in ${config.dataDir}`);
+  if (config.webhook) log(`webhooks: payment events to ${new URL(config.webhook.url).origin}${new URL(config.webhook.url).pathname}   (GET ${url}/admin/webhooks)`);
   if (devnet) {
     log(`embedded devnet ${devnet.network} at ${devnet.rpcUrl}; test USDC ${devnet.usdc.address}`);
     log(`demo buyer ${devnet.buyer} holds test USDC; merchant (payTo) ${devnet.payTo}`);

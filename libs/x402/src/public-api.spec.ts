@@ -75,7 +75,7 @@ describe('public API of @nestjs-x402/core', () => {
   const checker = program.getTypeChecker();
 
   it('has the entry points the README documents', () => {
-    expect(Object.keys(ENTRIES).sort()).toEqual(['.', './discovery', './health', './local-facilitator', './logging', './mcp', './metrics', './openapi', './proofs', './typeorm']);
+    expect(Object.keys(ENTRIES).sort()).toEqual(['.', './discovery', './health', './local-facilitator', './logging', './mcp', './metrics', './openapi', './proofs', './typeorm', './webhooks']);
   });
 
   it.each(Object.keys(ENTRIES))('documents every export of "%s" with a TSDoc comment', (entry) => {
