@@ -22,6 +22,7 @@ describe('chain RPC down before the first payment (separate process)', () => {
   let usdc: string;
   const schema = `x402_rpcdown_${randomBytes(4).toString('hex')}`;
   const route = () => `${url}/weather/forecast/amsterdam`;
+  let adminAuth: Record<string, string>;
 
   beforeAll(async () => {
     buildDemo();
@@ -32,7 +33,9 @@ describe('chain RPC down before the first payment (separate process)', () => {
     await db.query(`CREATE SCHEMA ${schema}`);
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    app = start(process.execPath, ['dist/apps/demo-api/src/main.js'], demoProcessEnv(devnet, { port, schema }));
+    const env = demoProcessEnv(devnet, { port, schema });
+    adminAuth = { authorization: `Bearer ${env.X402_ADMIN_TOKEN}` };
+    app = start(process.execPath, ['dist/apps/demo-api/src/main.js'], env);
     await app.waitFor(/x402 demo API on/);
   }, 60_000);
 
@@ -59,7 +62,8 @@ describe('chain RPC down before the first payment (separate process)', () => {
       expect((await res.json()).error.code).toBe('facilitator_unavailable');
     }
     // a process killed by an unhandled rejection of the background check answers nothing from here on
-    const health = await fetch(`${url}/health`);
+    expect((await fetch(`${url}/health`)).status).toBe(503); // the public probe: up or down only
+    const health = await fetch(`${url}/admin/health`, { headers: adminAuth });
     expect(health.status).toBe(503);
     expect((await health.json()).details.chain.status).toBe('down');
     expect((await fetch(`${url}/weather/cities`)).status).toBe(200);
@@ -75,7 +79,7 @@ describe('chain RPC down before the first payment (separate process)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('payment-response')).toBeTruthy();
     expect((await devnet.balanceOf(devnet.accounts.payTo.address)) - before).toBe(10_000n);
-    expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect((await fetch(`${url}/admin/health`, { headers: adminAuth })).status).toBe(200); // uncached, unlike /health
     expect(alive()).toBe(true);
   });
 });

@@ -284,9 +284,10 @@ describe('webhooks (PostgreSQL)', () => {
 
     await expect(webhooks.redeliver(randomUUID())).rejects.toMatchObject({ code: 'webhook_delivery_not_found', status: 404 });
     await expect(webhooks.redeliver('not-a-uuid')).rejects.toMatchObject({ code: 'webhook_delivery_not_found' });
-    await app.get<X402WebhookStore>(X402_WEBHOOK_STORE).redeliver(failed.id, new Date(Date.now() + 60_000));
+    // Another worker holds the delivery (the worker of this app stopped first, so it cannot take it instead).
     await app.get(X402WebhookWorker).stop();
-    await app.get<X402WebhookStore>(X402_WEBHOOK_STORE).takeDue(1, 60_000);
+    await app.get<X402WebhookStore>(X402_WEBHOOK_STORE).redeliver(failed.id, new Date(Date.now() + 60_000));
+    expect((await app.get<X402WebhookStore>(X402_WEBHOOK_STORE).takeDue(1, 60_000)).map((d) => d.id)).toEqual([failed.id]);
     await expect(webhooks.redeliver(failed.id)).rejects.toMatchObject({ code: 'webhook_delivery_in_progress', status: 409 });
   });
 
