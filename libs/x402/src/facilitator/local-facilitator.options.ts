@@ -1,0 +1,20 @@
+import type { NonceLock } from './nonce-lock.js';
+
+/** Options of {@link LocalFacilitatorClient}: the gas wallet, the RPC per network and the batching of settlements. */
+export interface LocalFacilitatorOptions {
+  /** Gas-paying signer key. */
+  privateKey: string;
+  /** JSON-RPC URL per CAIP-2 network. */
+  rpcUrls: Record<string, string>;
+  /** Bound on each receipt wait (ms). */
+  confirmationTimeoutMs?: number;
+  /** How often receipts are polled (ms). */
+  pollingIntervalMs?: number;
+  /** Most payments settled in one Multicall3 transaction. */
+  maxBatch?: number;
+  /**
+   * Lock shared by every process settling with this key (the module passes the TypeORM ledger's PostgreSQL
+   * advisory lock), so replicas with one gas key never sign two transactions with one nonce.
+   */
+  nonceLock?: NonceLock;
+}

@@ -1,0 +1,232 @@
+import { toFacilitatorEvmSigner } from '@x402/evm';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  concatHex,
+  createWalletClient,
+  isAddress,
+  defineChain,
+  encodeFunctionData,
+  http,
+  HttpRequestError,
+  publicActions,
+  TimeoutError,
+  TransactionReceiptNotFoundError,
+  WaitForTransactionReceiptTimeoutError,
+  type Abi,
+  type Hex,
+  type TransactionSerializable,
+} from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import type { LocalFacilitatorOptions } from './local-facilitator.options.js';
+import { MULTICALL3, MULTICALL3_ABI, transferCall } from './multicall-batch.js';
+import { isNonceConflict } from './nonce-lock.js';
+import { submissionQueueFor } from './submission-queue.js';
+
+// The local facilitator's wallet on one chain: one submission queue per key, nonces taken in turn (across
+// processes through the nonce lock), RPC failures told apart from refusals, code reads shared within a call.
+
+/** Sends of one transaction when its nonce keeps turning out taken. */
+const MAX_NONCE_ATTEMPTS = 4;
+
+/** Payments per settlement transaction: ~60k gas each, well under any block's gas limit. */
+export const DEFAULT_MAX_BATCH = 50;
+
+function chainIdOf(network: string): number {
+  return Number(network.split(':')[1]);
+}
+
+/** What one verify or settle call saw of the chain: its RPC failures, and the code read at each address. */
+export interface OperationScope {
+  error?: unknown;
+  codes?: Map<string, Promise<Hex | undefined>>;
+}
+
+export const rpcFailures = new AsyncLocalStorage<OperationScope>();
+
+/** Transport-level failures (node down, timeout, refused), as opposed to the chain answering no. */
+function isTransportFailure(error: unknown): boolean {
+  return error instanceof HttpRequestError || error instanceof TimeoutError || (error as { name?: string })?.name === 'TimeoutError';
+}
+
+/**
+ * The code at `address`, read once per verify or settle call: the exact scheme asks for the payer's
+ * code twice in a row (to classify the signature, then to check it), one RPC round trip each.
+ */
+function codeAt(address: Hex, read: () => Promise<Hex | undefined>): Promise<Hex | undefined> {
+  const scope = rpcFailures.getStore();
+  if (!scope) return read();
+  scope.codes ??= new Map();
+  const key = address.toLowerCase();
+  let code = scope.codes.get(key);
+  if (!code) {
+    code = read();
+    scope.codes.set(key, code);
+    code.catch(() => scope.codes!.delete(key)); // a failed read is not remembered
+  }
+  return code;
+}
+
+async function watchRpc<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const scope = rpcFailures.getStore();
+    if (scope && isTransportFailure(error)) scope.error ??= error;
+    throw error;
+  }
+}
+
+/**
+ * The chain's RPC could not be reached while a payment was checked or settled. The exact scheme
+ * turns such failures into refusals ("invalid signature"); this error keeps them what they are,
+ * so the request fails with 503 instead of blaming the payer.
+ */
+export class ChainUnavailableError extends Error {
+  override name = 'ChainUnavailableError';
+}
+
+/** The scheme's reason for a token address without code (`@x402/evm`'s `ErrAssetNotDeployedContract`). */
+export const ASSET_NOT_A_CONTRACT = 'asset_not_deployed_contract';
+
+/**
+ * Token addresses found to hold code, per chain (`<chainId>:<address>`): the signer answers the
+ * exact scheme's asset-contract check from here. That check runs in the background of verify and
+ * settle and nobody awaits it when verify returns early (the payer's code could not be read, a bad
+ * signature): with the RPC down its rejection was unhandled and killed the process. The client
+ * reads the asset's code itself, awaited, before the scheme runs, so the scheme's own check never
+ * reaches the RPC.
+ */
+export type KnownContracts = Map<string, Hex>;
+
+const contractKey = (chainId: number, address: string) => `${chainId}:${address.toLowerCase()}`;
+
+/**
+ * Builds a viem wallet whose transactions go through one queue per signer key, with nonces
+ * assigned locally. The reference in-process facilitator looks the nonce up per settlement
+ * and loses concurrent payments to "nonce too low"; this keeps them all.
+ */
+export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, options: LocalFacilitatorOptions, knownContracts: KnownContracts) {
+  const id = chainIdOf(network);
+  const chain = defineChain({
+    id,
+    name: network,
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
+  const account = privateKeyToAccount(privateKey);
+  const client = createWalletClient({
+    account,
+    chain,
+    transport: http(rpcUrl, { retryCount: 0 }),
+    pollingInterval: options.pollingIntervalMs ?? 250,
+  }).extend(publicActions);
+  const queue = submissionQueueFor(account.address, id);
+  const assetReads = new Map<string, Promise<boolean>>();
+  // A new client reads the nonce from the chain again (in turn, after what is already queued):
+  // the chain may have been restarted, or the key used elsewhere, since the queue last saw it.
+  void queue.run(async () => {
+    queue.nextNonce = undefined;
+  });
+
+  const pendingNonce = () => client.getTransactionCount({ address: account.address, blockTag: 'pending' });
+  const lockKey = `x402-nonce:${id}:${account.address.toLowerCase()}`;
+  /**
+   * Sends with the signer's next nonce. Across processes sharing the key (`nonceLock`), the nonce is read from
+   * the chain under the lock every time; alone, it is counted locally. A nonce that turns out taken (another
+   * process, an operator's transaction) is read again and the transaction signed anew, never passed on to the payer.
+   */
+  const submit = <T>(send: (nonce: number) => Promise<T>): Promise<T> =>
+    queue.run(async () => {
+      const release = options.nonceLock ? await options.nonceLock(lockKey) : undefined;
+      try {
+        for (let attempt = 1; ; attempt++) {
+          const nonce = release || queue.nextNonce === undefined ? await pendingNonce() : queue.nextNonce;
+          try {
+            const result = await send(nonce);
+            queue.nextNonce = nonce + 1;
+            return result;
+          } catch (error) {
+            queue.nextNonce = undefined; // unknown whether the nonce was used: read it again next time
+            if (!isNonceConflict(error) || attempt >= MAX_NONCE_ATTEMPTS) throw error;
+          }
+        }
+      } finally {
+        await release?.();
+      }
+    });
+
+  /** Estimates a transaction's gas and fees: everything but the nonce, so it need not wait in the queue. */
+  const prepare = async (to: Hex, data: Hex): Promise<TransactionSerializable> => {
+    const prepared = await client.prepareTransactionRequest({ account, chain, to, data, parameters: ['fees', 'gas', 'type'] });
+    const { type, gas, gasPrice, maxFeePerGas, maxPriorityFeePerGas, accessList } = prepared as Record<string, any>;
+    const fees = gasPrice !== undefined && maxFeePerGas === undefined ? { gasPrice } : { maxFeePerGas, maxPriorityFeePerGas };
+    return { chainId: id, to, data, type, gas, ...fees, ...(accessList ? { accessList } : {}) } as TransactionSerializable;
+  };
+  /** Signs a prepared transaction with the queue's next nonce and sends it: the only part that waits in turn. */
+  const sendPrepared = (transaction: TransactionSerializable): Promise<Hex> =>
+    submit(async (nonce) => client.sendRawTransaction({ serializedTransaction: await account.signTransaction({ ...transaction, nonce } as TransactionSerializable) }));
+  const send = async (to: Hex, data: Hex): Promise<Hex> => sendPrepared(await prepare(to, data));
+
+  /**
+   * Waits for a receipt, asking at once and then again after 10, 20, 40 ... ms up to the polling
+   * interval: a local chain mines in a few ms, and a fixed interval (viem waits one whole interval
+   * when the first look finds nothing) made the unlucky payments wait a quarter of a second.
+   */
+  const receiptOf = async (hash: Hex) => {
+    const deadline = Date.now() + (options.confirmationTimeoutMs ?? 60_000);
+    for (let delay = 10; ; delay = Math.min(delay * 2, options.pollingIntervalMs ?? 250)) {
+      try {
+        return await client.getTransactionReceipt({ hash });
+      } catch (error) {
+        if (!(error instanceof TransactionReceiptNotFoundError)) throw error;
+      }
+      if (Date.now() + delay > deadline) throw new WaitForTransactionReceiptTimeoutError({ hash });
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  };
+
+  const signer = {
+    address: account.address,
+    readContract: (args: Parameters<typeof client.readContract>[0]) => watchRpc(() => client.readContract(args)),
+    verifyTypedData: (args: Parameters<typeof client.verifyTypedData>[0]) => watchRpc(() => client.verifyTypedData(args)),
+    getCode: (args: { address: Hex }) => {
+      const known = knownContracts.get(contractKey(id, args.address));
+      return known ? Promise.resolve(known) : watchRpc(() => codeAt(args.address, () => client.getCode(args)));
+    },
+    waitForTransactionReceipt: (args: { hash: Hex; timeout?: number }) => watchRpc(() => client.waitForTransactionReceipt(args)),
+    writeContract: (args: { address: Hex; abi: Abi; functionName: string; args?: readonly unknown[]; dataSuffix?: Hex }) =>
+      watchRpc(() => send(args.address, concatHex([encodeFunctionData({ abi: args.abi, functionName: args.functionName, args: args.args }), args.dataSuffix ?? '0x']))),
+    sendTransaction: (args: { to: Hex; data: Hex }) => watchRpc(() => send(args.to, args.data)),
+  };
+  const facilitatorSigner = toFacilitatorEvmSigner(signer as any, { confirmationTimeoutMs: options.confirmationTimeoutMs ?? 60_000 });
+  return {
+    facilitatorSigner,
+    /** Prepares one Multicall3 `aggregate3` of `calls` (gas, fees). */
+    prepareAggregate: (calls: ReturnType<typeof transferCall>[]) =>
+      watchRpc(() => prepare(MULTICALL3, encodeFunctionData({ abi: MULTICALL3_ABI, functionName: 'aggregate3', args: [calls] }))),
+    /** Sends a prepared transaction through the queue; its hash once sent. */
+    send: (transaction: TransactionSerializable) => watchRpc(() => sendPrepared(transaction)),
+    receipt: (hash: Hex) => watchRpc(() => receiptOf(hash)),
+    hasMulticall: () => watchRpc(() => client.getCode({ address: MULTICALL3 })).then((code) => !!code && code !== '0x'),
+    /**
+     * Whether `asset` holds code, read once (then remembered in `knownContracts`); rejects while
+     * the RPC is down. Concurrent first payments share one read.
+     */
+    isContract: (asset: Hex): Promise<boolean> => {
+      const key = contractKey(id, asset);
+      if (knownContracts.has(key)) return Promise.resolve(true);
+      let read = assetReads.get(key);
+      if (!read) {
+        read = watchRpc(() => client.getCode({ address: asset }))
+          .then((code) => {
+            if (!code || code === '0x') return false;
+            knownContracts.set(key, code);
+            return true;
+          })
+          .finally(() => assetReads.delete(key));
+        assetReads.set(key, read);
+      }
+      return read;
+    },
+  };
+}
