@@ -65,7 +65,7 @@ describe.each(ADAPTERS)('prices in the demo\'s OpenAPI document, /.well-known/x4
     document = await (await fetch(`${demo.url}/openapi.json`)).json();
     entries = Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ method, path, operation })));
     priced = entries.filter((e) => e.operation['x-payment-info']);
-  }, 60_000);
+  }, 120_000);
   afterAll(() => demo?.close(), 30_000);
 
   it('serves a document that validates as OpenAPI', async () => {
