@@ -239,6 +239,24 @@ describe('X402Guard and X402Interceptor', () => {
     expect((await store.findReceipts({ payer: PAYER })).map((r) => r.state)).toEqual(['settling']);
   });
 
+  it('keeps a failed payment\'s record until a verified payment takes its key over', async () => {
+    const store = new InMemoryPaymentStore();
+    await createApp({ store });
+    facilitator.settle.mockResolvedValueOnce({ success: false, errorReason: 'insufficient_funds', transaction: '', network: NETWORK });
+    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 30)).expect(402);
+    const [failed] = await store.findReceipts({ payer: PAYER });
+    expect(failed).toMatchObject({ state: 'failed', errorReason: 'insufficient_funds' });
+    // re-presented, refused by the facilitator: the record is left as it was
+    facilitator.verify.mockResolvedValueOnce({ isValid: false, invalidReason: 'invalid_exact_evm_insufficient_balance', payer: PAYER });
+    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 30)).expect(402);
+    expect(await store.findReceipts({ payer: PAYER })).toEqual([failed]);
+    // re-presented with the funds there: verified once, then it takes the key and settles
+    facilitator.verify.mockClear();
+    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 30)).expect(200);
+    expect(facilitator.verify).toHaveBeenCalledTimes(1);
+    expect((await store.findReceipts({ payer: PAYER })).map((r) => [r.id, r.state])).toEqual([[failed.id, 'settled']]);
+  });
+
   it('does not settle when the handler fails, and frees the authorization', async () => {
     const challenge = await request(app.getHttpServer()).post('/paid/fails').expect(402);
     const payment = paymentFor(challenge.body.accepts[0]);

@@ -150,7 +150,8 @@ export class X402Guard implements CanActivate {
       // payment or an idempotency id is known, and never changes a record.
       const signed = await this.isPayerSignature(requirements, decoded);
       if (!signed) await this.verify(request, plan, offer, facilitatorRequirements, decoded);
-      const claimed = await this.claim(request, plan, requirements, decoded, identifier, mode);
+      const verifyNow = signed ? () => this.verify(request, plan, offer, facilitatorRequirements, decoded) : undefined;
+      const claimed = await this.claim(request, plan, requirements, decoded, identifier, mode, verifyNow);
       const validBefore = decoded.authorization.validBefore;
       const payer = claimed.payer;
       if ('replay' in claimed) {
@@ -159,7 +160,7 @@ export class X402Guard implements CanActivate {
         return true;
       }
       attempt = claimed.record;
-      if (signed) {
+      if (!claimed.verified) {
         try {
           await this.verify(request, plan, offer, facilitatorRequirements, decoded);
         } catch (error) {
@@ -275,6 +276,9 @@ export class X402Guard implements CanActivate {
   /**
    * Claims the authorization in the store so that it serves one request only. A repeat of a payment
    * that is still in flight waits for it briefly; a repeat of a settled payment replays its response.
+   * `verifyNow` is given when the facilitator has not verified the payment yet: a failed record
+   * (of the key, or holding the idempotency id) is then taken over only after it succeeds, so that
+   * no unverified request ever changes or erases one. `verified` says whether the claim is verified.
    */
   protected async claim(
     request: HttpRequest,
@@ -283,7 +287,8 @@ export class X402Guard implements CanActivate {
     decoded: DecodedPayment,
     paymentIdentifier: string | undefined,
     mode: SettlementMode = 'authorization',
-  ): Promise<{ record: PaymentRecord; payer: string } | { replay: PaymentRecord; payer: string }> {
+    verifyNow?: () => Promise<void>,
+  ): Promise<{ record: PaymentRecord; payer: string; verified: boolean } | { replay: PaymentRecord; payer: string }> {
     const { from, nonce } = decoded.authorization;
     const payer = getAddress(from);
     const claim: PaymentClaim = {
@@ -300,9 +305,15 @@ export class X402Guard implements CanActivate {
       paymentIdentifier,
       mode,
     };
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const result = await ledgerCall(() => this.store.claim(claim));
-      if (result.claimed) return { record: result.record, payer };
+    let retryFailed = verifyNow === undefined;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const result = await ledgerCall(() => this.store.claim(claim, { retryFailed }));
+      if (result.claimed) return { record: result.record, payer, verified: retryFailed };
+      if (result.existing.state === 'failed' && !retryFailed) {
+        await verifyNow!(); // refused: a 402, and the failed record stays as it is
+        retryFailed = true;
+        continue;
+      }
       if (result.conflict === 'identifier') {
         throw new X402HttpException(409, X402ErrorCode.IdempotencyKeyReused, 'this idempotency id was already used with a different payment');
       }
