@@ -257,6 +257,31 @@ describe('X402Guard and X402Interceptor', () => {
     expect((await store.findReceipts({ payer: PAYER })).map((r) => [r.id, r.state])).toEqual([[failed.id, 'settled']]);
   });
 
+  it('refuses an exact payload that carries a second authorization (permit2Authorization), before the claim', async () => {
+    const store = new InMemoryPaymentStore();
+    await createApp({ store });
+    const payment = JSON.parse(Buffer.from(paymentFor(accepted, 31), 'base64').toString());
+    payment.payload.permit2Authorization = { from: PAY_TO, permitted: { token: accepted.asset, amount: accepted.amount }, spender: PAY_TO, nonce: '1', deadline: '9999999999', witness: { to: PAY_TO, validAfter: '0' } };
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', Buffer.from(JSON.stringify(payment)).toString('base64')).expect(400);
+    expect(res.body.error).toEqual({ code: 'invalid_payment_payload', message: expect.stringContaining('permit2Authorization') });
+    const extraField = JSON.parse(Buffer.from(paymentFor(accepted, 32), 'base64').toString());
+    extraField.payload.authorization.payer = PAY_TO;
+    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', Buffer.from(JSON.stringify(extraField)).toString('base64')).expect(400);
+    expect(facilitator.verify).not.toHaveBeenCalled();
+    expect(await store.findReceipts({})).toEqual([]);
+  });
+
+  it('refuses a payment the facilitator verified for another payer than the authorization names', async () => {
+    const store = new InMemoryPaymentStore();
+    await createApp({ store });
+    facilitator.verify.mockResolvedValueOnce({ isValid: true, payer: PAY_TO });
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 33)).expect(402);
+    expect(res.body.error).toBe('payment_verification_failed');
+    expect(handlerRuns).toBe(0);
+    expect(facilitator.settle).not.toHaveBeenCalled();
+    expect(await store.findReceipts({})).toEqual([]);
+  });
+
   it('does not settle when the handler fails, and frees the authorization', async () => {
     const challenge = await request(app.getHttpServer()).post('/paid/fails').expect(402);
     const payment = paymentFor(challenge.body.accepts[0]);

@@ -369,6 +369,10 @@ export class X402Guard implements CanActivate {
       const code = reasonCode(result.invalidReason, X402ErrorCode.VerificationFailed);
       throw this.challenge(request, plan, offer, code, safeMessage(result.invalidMessage, `the payment was refused: ${code}`));
     }
+    // The ledger keys the payment on the authorization's payer: it must be whom the facilitator verified.
+    if (result.payer !== undefined && result.payer.toLowerCase() !== decoded.authorization.from.toLowerCase()) {
+      throw this.challenge(request, plan, offer, X402ErrorCode.VerificationFailed, 'the facilitator verified a payment of another payer than the authorization names');
+    }
   }
 
   /**
