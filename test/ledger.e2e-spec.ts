@@ -55,6 +55,9 @@ describe.each(['postgres', 'pglite'] as const)('TypeOrmPaymentStore on %s', (kin
     await store.markSettling(second.record.id);
     await store.markFailed(second.record.id, 'insufficient_funds');
     expect(await store.findById(second.record.id)).toMatchObject({ state: 'failed', errorReason: 'insufficient_funds' });
+    // not taken over when the caller has not verified the payment yet
+    const unverified = await store.claim(claimFor(3), { retryFailed: false });
+    expect(unverified).toMatchObject({ claimed: false, conflict: 'key', existing: { state: 'failed', errorReason: 'insufficient_funds' } });
     const third = await store.claim(claimFor(3));
     expect(third).toMatchObject({ claimed: true, record: { state: 'verified', id: second.record.id } });
   });
@@ -77,6 +80,8 @@ describe.each(['postgres', 'pglite'] as const)('TypeOrmPaymentStore on %s', (kin
     expect(otherPayer.claimed).toBe(true);
     if (!a.claimed) return;
     await store.markFailed(a.record.id, 'settle refused');
+    const unverified = await store.claim(claimFor(6, { paymentIdentifier: 'order-0000000000000005' }), { retryFailed: false });
+    expect(unverified).toMatchObject({ claimed: false, conflict: 'identifier', existing: { id: a.record.id, state: 'failed', paymentIdentifier: 'order-0000000000000005' } });
     const c = await store.claim(claimFor(6, { paymentIdentifier: 'order-0000000000000005' }));
     expect(c.claimed).toBe(true);
   });

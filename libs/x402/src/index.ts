@@ -69,6 +69,7 @@ export { InMemoryPaymentStore, type InMemoryPaymentStoreOptions } from './ledger
 export { PAID_CACHE_CONTROL, PAYMENT_VARY_HEADERS } from './http/cache-headers.js';
 export {
   PAYMENT_STORE,
+  type ClaimOptions,
   type ClaimResult,
   type ExposureRow,
   type OutboxStats,

@@ -9,6 +9,7 @@ import { InMemoryPaymentStore } from '../ledger/in-memory-payment.store.js';
 import { Priced } from '../pricing/priced.decorator.js';
 import { X402OutboxWorker } from '../settlement/outbox.worker.js';
 import { X402Module } from '../x402.module.js';
+import { X402Guard } from '../http/x402.guard.js';
 import type { X402Event } from './x402-event.types.js';
 import { X402Events } from './x402.events.js';
 
@@ -87,6 +88,10 @@ describe('X402Events from the guard and the interceptor', () => {
         authorization: { from: PAYER, to: requirements.payTo, value: requirements.amount, validAfter: '0', validBefore: '9999999999', nonce: `0x${(++nonce).toString(16).padStart(64, '0')}` },
       },
     });
+
+  // The fixture's signature is not a real one: taken as the payer's (a forged one is refused before the ledger, without payment facts).
+  beforeAll(() => jest.spyOn(X402Guard.prototype as unknown as { isPayerSignature(): Promise<boolean> }, 'isPayerSignature').mockResolvedValue(true));
+  afterAll(() => jest.restoreAllMocks());
 
   beforeEach(async () => {
     handlerFails = false;

@@ -9,18 +9,26 @@ import { UPTO_SCHEME } from '../upto/upto-scheme.js';
 const hex = (bytes: number) => z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`));
 const uint = z.string().regex(/^[0-9]{1,78}$/);
 
-/** Shape of an `exact` EVM payload (EIP-3009 TransferWithAuthorization), checked before any facilitator call. */
-const Eip3009PayloadSchema = z.object({
-  signature: z.string().regex(/^0x[0-9a-fA-F]{130,}$/),
-  authorization: z.object({
-    from: hex(20),
-    to: hex(20),
-    value: uint,
-    validAfter: uint,
-    validBefore: uint,
-    nonce: hex(32),
-  }),
-});
+/**
+ * Shape of an `exact` EVM payload (EIP-3009 TransferWithAuthorization), checked before any facilitator
+ * call. Strict: the ledger keys the payment on this authorization, so a payload carrying anything else
+ * (a `permit2Authorization` the facilitator would verify and settle instead) is refused.
+ */
+const Eip3009PayloadSchema = z
+  .object({
+    signature: z.string().regex(/^0x[0-9a-fA-F]{130,}$/),
+    authorization: z
+      .object({
+        from: hex(20),
+        to: hex(20),
+        value: uint,
+        validAfter: uint,
+        validBefore: uint,
+        nonce: hex(32),
+      })
+      .strict(),
+  })
+  .strict();
 
 export type Eip3009Authorization = z.infer<typeof Eip3009PayloadSchema>['authorization'];
 
@@ -133,7 +141,7 @@ export function decodePaymentHeader(header: PaymentHeader | string, maxBytes: nu
   const shape = (upto ? UptoPermit2PayloadSchema : Eip3009PayloadSchema).safeParse(payload.payload);
   if (!shape.success) {
     const issue = shape.error.issues[0];
-    reject(400, X402ErrorCode.InvalidPaymentPayload, `payment payload is invalid at "payload.${issue.path.join('.')}": ${issue.message}`);
+    reject(400, X402ErrorCode.InvalidPaymentPayload, `payment payload is invalid at "${['payload', ...issue.path].join('.')}": ${issue.message}`);
   }
   const data = shape.data as z.infer<typeof Eip3009PayloadSchema> | z.infer<typeof UptoPermit2PayloadSchema>;
   const authorization = 'permit2Authorization' in data ? asAuthorization(data.permit2Authorization) : data.authorization;

@@ -10,6 +10,7 @@ import type { X402ModuleOptions } from '../x402.options.js';
 import { InMemoryPaymentStore } from '../ledger/in-memory-payment.store.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { Free, Priced } from '../pricing/priced.decorator.js';
+import { X402Guard } from './x402.guard.js';
 
 const NETWORK = 'eip155:8453';
 const USDC = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913';
@@ -98,8 +99,14 @@ describe('X402Guard and X402Interceptor', () => {
     accepted = challenge.body.accepts[0];
   }
 
-  beforeEach(() => createApp());
+  // The fixtures' signatures are not real ones: taken as the payer's here, except where a test says otherwise.
+  let payerSignature: ReturnType<typeof jest.spyOn>;
+  beforeEach(() => {
+    payerSignature = jest.spyOn(X402Guard.prototype as unknown as { isPayerSignature(): Promise<boolean> }, 'isPayerSignature').mockResolvedValue(true);
+    return createApp();
+  });
   afterEach(async () => {
+    payerSignature.mockRestore();
     await app.close();
     app = undefined as never;
   });
@@ -232,6 +239,49 @@ describe('X402Guard and X402Interceptor', () => {
     expect((await store.findReceipts({ payer: PAYER })).map((r) => r.state)).toEqual(['settling']);
   });
 
+  it('keeps a failed payment\'s record until a verified payment takes its key over', async () => {
+    const store = new InMemoryPaymentStore();
+    await createApp({ store });
+    facilitator.settle.mockResolvedValueOnce({ success: false, errorReason: 'insufficient_funds', transaction: '', network: NETWORK });
+    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 30)).expect(402);
+    const [failed] = await store.findReceipts({ payer: PAYER });
+    expect(failed).toMatchObject({ state: 'failed', errorReason: 'insufficient_funds' });
+    // re-presented, refused by the facilitator: the record is left as it was
+    facilitator.verify.mockResolvedValueOnce({ isValid: false, invalidReason: 'invalid_exact_evm_insufficient_balance', payer: PAYER });
+    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 30)).expect(402);
+    expect(await store.findReceipts({ payer: PAYER })).toEqual([failed]);
+    // re-presented with the funds there: verified once, then it takes the key and settles
+    facilitator.verify.mockClear();
+    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 30)).expect(200);
+    expect(facilitator.verify).toHaveBeenCalledTimes(1);
+    expect((await store.findReceipts({ payer: PAYER })).map((r) => [r.id, r.state])).toEqual([[failed.id, 'settled']]);
+  });
+
+  it('refuses an exact payload that carries a second authorization (permit2Authorization), before the claim', async () => {
+    const store = new InMemoryPaymentStore();
+    await createApp({ store });
+    const payment = JSON.parse(Buffer.from(paymentFor(accepted, 31), 'base64').toString());
+    payment.payload.permit2Authorization = { from: PAY_TO, permitted: { token: accepted.asset, amount: accepted.amount }, spender: PAY_TO, nonce: '1', deadline: '9999999999', witness: { to: PAY_TO, validAfter: '0' } };
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', Buffer.from(JSON.stringify(payment)).toString('base64')).expect(400);
+    expect(res.body.error).toEqual({ code: 'invalid_payment_payload', message: expect.stringContaining('permit2Authorization') });
+    const extraField = JSON.parse(Buffer.from(paymentFor(accepted, 32), 'base64').toString());
+    extraField.payload.authorization.payer = PAY_TO;
+    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', Buffer.from(JSON.stringify(extraField)).toString('base64')).expect(400);
+    expect(facilitator.verify).not.toHaveBeenCalled();
+    expect(await store.findReceipts({})).toEqual([]);
+  });
+
+  it('refuses a payment the facilitator verified for another payer than the authorization names', async () => {
+    const store = new InMemoryPaymentStore();
+    await createApp({ store });
+    facilitator.verify.mockResolvedValueOnce({ isValid: true, payer: PAY_TO });
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 33)).expect(402);
+    expect(res.body.error).toBe('payment_verification_failed');
+    expect(handlerRuns).toBe(0);
+    expect(facilitator.settle).not.toHaveBeenCalled();
+    expect(await store.findReceipts({})).toEqual([]);
+  });
+
   it('does not settle when the handler fails, and frees the authorization', async () => {
     const challenge = await request(app.getHttpServer()).post('/paid/fails').expect(402);
     const payment = paymentFor(challenge.body.accepts[0]);
@@ -265,14 +315,14 @@ describe('X402Guard and X402Interceptor', () => {
 
   it('replays a settled payment after the retry window only to the holder of its idempotency id', async () => {
     await createApp({ ledger: { replayWindowSeconds: 0 } });
-    const first = await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'secret-of-the-payer').set('PAYMENT-SIGNATURE', paymentFor(accepted, 21)).expect(200);
+    const first = await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'secret-of-the-payer-0123456789').set('PAYMENT-SIGNATURE', paymentFor(accepted, 21)).expect(200);
     await new Promise((r) => setTimeout(r, 5));
     // the signed authorization is public once settled: without the id, it buys nothing more
     const stranger = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 21)).expect(402);
     expect(stranger.body.error).toBe('payment_already_used');
-    const wrongId = await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'a-guess').set('PAYMENT-SIGNATURE', paymentFor(accepted, 21)).expect(402);
+    const wrongId = await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'a-guess-of-the-id-0123456789').set('PAYMENT-SIGNATURE', paymentFor(accepted, 21)).expect(402);
     expect(wrongId.body.error).toBe('payment_already_used');
-    const owner = await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'secret-of-the-payer').set('PAYMENT-SIGNATURE', paymentFor(accepted, 21)).expect(200);
+    const owner = await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'secret-of-the-payer-0123456789').set('PAYMENT-SIGNATURE', paymentFor(accepted, 21)).expect(200);
     expect(owner.body).toEqual(first.body);
     expect(handlerRuns).toBe(1);
   });
@@ -323,10 +373,10 @@ describe('X402Guard and X402Interceptor', () => {
   });
 
   it('answers 409 idempotency_key_reused for one Idempotency-Key on two different payments', async () => {
-    await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'order-42').set('PAYMENT-SIGNATURE', paymentFor(accepted, 11)).expect(200);
-    const res = await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'order-42').set('PAYMENT-SIGNATURE', paymentFor(accepted, 12)).expect(409);
+    await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'order-42-0123456789abcdefgh').set('PAYMENT-SIGNATURE', paymentFor(accepted, 11)).expect(200);
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'order-42-0123456789abcdefgh').set('PAYMENT-SIGNATURE', paymentFor(accepted, 12)).expect(409);
     expect(res.body.error.code).toBe('idempotency_key_reused');
-    await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'order-42').set('PAYMENT-SIGNATURE', paymentFor(accepted, 11)).expect(200);
+    await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'order-42-0123456789abcdefgh').set('PAYMENT-SIGNATURE', paymentFor(accepted, 11)).expect(200);
     expect(handlerRuns).toBe(1);
   });
 
@@ -338,11 +388,27 @@ describe('X402Guard and X402Interceptor', () => {
     expect(missing.body.error.code).toBe('payment_identifier_required');
     const withId = (nonce: number, id: string) =>
       paymentFor(accepted, nonce, { extensions: { 'payment-identifier': { info: { required: true, id } } } } as Partial<PaymentPayload>);
-    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', withId(13, 'pay_0123456789abcdef')).expect(200);
-    const reused = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', withId(14, 'pay_0123456789abcdef')).expect(409);
+    await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', withId(13, 'pay_0123456789abcdef012345')).expect(200);
+    const reused = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', withId(14, 'pay_0123456789abcdef012345')).expect(409);
     expect(reused.body.error.code).toBe('idempotency_key_reused');
     const bad = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', withId(15, 'short')).expect(400);
     expect(bad.body.error.code).toBe('invalid_idempotency_key');
+  });
+
+  it('sends a signature it cannot check to the facilitator before the ledger: a forged repeat gets neither the response nor a hint of the id', async () => {
+    await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'order-43-0123456789abcdefgh').set('PAYMENT-SIGNATURE', paymentFor(accepted, 18)).expect(200);
+    payerSignature.mockResolvedValue(false);
+    facilitator.verify.mockResolvedValue({ isValid: false, invalidReason: 'invalid_exact_evm_payload_signature', payer: PAYER });
+    const forged = await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'order-43-0123456789abcdefgh').set('PAYMENT-SIGNATURE', paymentFor(accepted, 18)).expect(402);
+    const reused = await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'order-43-0123456789abcdefgh').set('PAYMENT-SIGNATURE', paymentFor(accepted, 19)).expect(402);
+    const unknown = await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'order-44-0123456789abcdefgh').set('PAYMENT-SIGNATURE', paymentFor(accepted, 20)).expect(402);
+    expect([forged.body.error, reused.body.error]).toEqual([unknown.body.error, unknown.body.error]);
+    expect(handlerRuns).toBe(1);
+  });
+
+  it('refuses an idempotency id shorter than 22 characters (128 bits)', async () => {
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('Idempotency-Key', 'order-42').set('PAYMENT-SIGNATURE', paymentFor(accepted, 16)).expect(400);
+    expect(res.body.error.code).toBe('invalid_idempotency_key');
   });
 
   it('rejects a malformed Idempotency-Key with 400', async () => {

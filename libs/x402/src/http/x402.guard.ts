@@ -3,6 +3,7 @@ import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { PaymentPayloadV1 } from '@x402/core/schemas';
 import type { PaymentPayload, PaymentRequirements } from '@x402/core/types';
 import { extractPaymentIdentifier, isValidPaymentId } from '@x402/extensions/payment-identifier';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { getAddress } from 'viem';
 import type { X402Config } from '../config/x402.config.js';
 import { outageEvent } from '../events/outage-event.js';
@@ -27,6 +28,7 @@ import { ChallengeCache, type BuiltChallenge } from './challenge-cache.js';
 import { encodePaymentRequired } from './header-encoding.js';
 import { resourceUrlOf } from './resource-url.js';
 import { decodePaymentHeader, readPaymentHeader, type DecodedPayment } from './payment-header.codec.js';
+import { isPayerSignature } from './payment-signature.js';
 import { PaidAccessService } from '../sessions/paid-access.service.js';
 import { getRequestState, setRequestState } from './request-state.js';
 import { toV1Requirements, v1NetworkName } from './v1-compat.js';
@@ -41,6 +43,16 @@ type HttpRequest = { headers: Record<string, string | string[] | undefined> };
 function served(record: PaymentRecord): boolean {
   return record.state === 'settled' || (record.mode === 'deferred' && (record.state === 'queued' || record.state === 'settling'));
 }
+
+/** Constant-time equality of two idempotency ids (compared as SHA-256 digests, so lengths leak nothing either). */
+function sameId(a: string, b: string | undefined): boolean {
+  if (b === undefined) return false;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+/** Fewest characters of an idempotency id: 22 base64url characters carry 128 bits, so an id cannot be guessed. */
+const MIN_ID_LENGTH = 22;
 
 /** Request header of a `sign-in-with-x` proof (Node lower-cases header names). */
 const SIGN_IN_HEADER = 'sign-in-with-x';
@@ -133,7 +145,13 @@ export class X402Guard implements CanActivate {
       const mode = await ledgerCall(() =>
         this.settlement.modeFor(plan, requirements, getAddress(decoded.authorization.from), decoded.authorization.validBefore, quote?.asset.decimals ?? 6),
       );
-      const claimed = await this.claim(request, plan, requirements, decoded, identifier, mode);
+      // A signature not proven here (forged, or a smart wallet's) goes to the facilitator before the
+      // ledger is looked at: an unproven request never gets a stored response, never learns whether a
+      // payment or an idempotency id is known, and never changes a record.
+      const signed = await this.isPayerSignature(requirements, decoded);
+      if (!signed) await this.verify(request, plan, offer, facilitatorRequirements, decoded);
+      const verifyNow = signed ? () => this.verify(request, plan, offer, facilitatorRequirements, decoded) : undefined;
+      const claimed = await this.claim(request, plan, requirements, decoded, identifier, mode, verifyNow);
       const validBefore = decoded.authorization.validBefore;
       const payer = claimed.payer;
       if ('replay' in claimed) {
@@ -142,11 +160,13 @@ export class X402Guard implements CanActivate {
         return true;
       }
       attempt = claimed.record;
-      try {
-        await this.verify(request, plan, offer, facilitatorRequirements, decoded);
-      } catch (error) {
-        await this.store.release(claimed.record.id).catch(() => undefined);
-        throw error;
+      if (!claimed.verified) {
+        try {
+          await this.verify(request, plan, offer, facilitatorRequirements, decoded);
+        } catch (error) {
+          await this.store.release(claimed.record.id).catch(() => undefined);
+          throw error;
+        }
       }
       setRequestState(request, { plan, offer, payload: decoded.payload, requirements, facilitatorRequirements, payer, validBefore, record: claimed.record });
       this.events.emit({ type: 'verified', ...paymentFacts(claimed.record) });
@@ -225,18 +245,26 @@ export class X402Guard implements CanActivate {
   }
 
   /**
+   * Whether the payment carries the payer's own signature of its authorization, checked locally
+   * (see {@link isPayerSignature}). When false, the facilitator verifies it before the claim.
+   */
+  protected isPayerSignature(requirements: PaymentRequirements, decoded: DecodedPayment): Promise<boolean> {
+    return isPayerSignature(requirements, decoded);
+  }
+
+  /**
    * The client's idempotency id: the `payment-identifier` extension of the payload, else the
    * `Idempotency-Key` header. Required and missing, or malformed, is a 400.
    */
   protected paymentIdentifier(request: HttpRequest, payload: PaymentPayload): string | undefined {
     const fromPayload = extractPaymentIdentifier(payload, false) ?? undefined;
-    if (fromPayload !== undefined && !isValidPaymentId(fromPayload)) {
-      throw new X402HttpException(400, X402ErrorCode.InvalidIdempotencyKey, 'the payment-identifier id must be 16 to 128 characters of letters, digits, "_" or "-"');
+    if (fromPayload !== undefined && (!isValidPaymentId(fromPayload) || fromPayload.length < MIN_ID_LENGTH)) {
+      throw new X402HttpException(400, X402ErrorCode.InvalidIdempotencyKey, `the payment-identifier id must be ${MIN_ID_LENGTH} to 128 characters of letters, digits, "_" or "-" (at least 128 random bits)`);
     }
     const header = request.headers['idempotency-key'];
     if (Array.isArray(header)) throw new X402HttpException(400, X402ErrorCode.InvalidIdempotencyKey, 'send at most one Idempotency-Key header');
-    if (header !== undefined && !/^[\x21-\x7e]{1,255}$/.test(header)) {
-      throw new X402HttpException(400, X402ErrorCode.InvalidIdempotencyKey, 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+    if (header !== undefined && !/^[\x21-\x7e]{22,255}$/.test(header)) {
+      throw new X402HttpException(400, X402ErrorCode.InvalidIdempotencyKey, `Idempotency-Key must be ${MIN_ID_LENGTH} to 255 visible ASCII characters (at least 128 random bits, e.g. a UUID)`);
     }
     const id = fromPayload ?? header;
     if (id === undefined && this.config.idempotency.required) {
@@ -248,6 +276,9 @@ export class X402Guard implements CanActivate {
   /**
    * Claims the authorization in the store so that it serves one request only. A repeat of a payment
    * that is still in flight waits for it briefly; a repeat of a settled payment replays its response.
+   * `verifyNow` is given when the facilitator has not verified the payment yet: a failed record
+   * (of the key, or holding the idempotency id) is then taken over only after it succeeds, so that
+   * no unverified request ever changes or erases one. `verified` says whether the claim is verified.
    */
   protected async claim(
     request: HttpRequest,
@@ -256,7 +287,8 @@ export class X402Guard implements CanActivate {
     decoded: DecodedPayment,
     paymentIdentifier: string | undefined,
     mode: SettlementMode = 'authorization',
-  ): Promise<{ record: PaymentRecord; payer: string } | { replay: PaymentRecord; payer: string }> {
+    verifyNow?: () => Promise<void>,
+  ): Promise<{ record: PaymentRecord; payer: string; verified: boolean } | { replay: PaymentRecord; payer: string }> {
     const { from, nonce } = decoded.authorization;
     const payer = getAddress(from);
     const claim: PaymentClaim = {
@@ -273,9 +305,15 @@ export class X402Guard implements CanActivate {
       paymentIdentifier,
       mode,
     };
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const result = await ledgerCall(() => this.store.claim(claim));
-      if (result.claimed) return { record: result.record, payer };
+    let retryFailed = verifyNow === undefined;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const result = await ledgerCall(() => this.store.claim(claim, { retryFailed }));
+      if (result.claimed) return { record: result.record, payer, verified: retryFailed };
+      if (result.existing.state === 'failed' && !retryFailed) {
+        await verifyNow!(); // refused: a 402, and the failed record stays as it is
+        retryFailed = true;
+        continue;
+      }
       if (result.conflict === 'identifier') {
         throw new X402HttpException(409, X402ErrorCode.IdempotencyKeyReused, 'this idempotency id was already used with a different payment');
       }
@@ -291,15 +329,15 @@ export class X402Guard implements CanActivate {
   }
 
   /**
-   * Whether a repeat of a served payment gets its stored response. A settled authorization is
-   * public (its signature is in the settlement transaction's calldata), so holding it proves
-   * nothing: the repeat must carry the original's idempotency id, which never goes on chain, or,
+   * Whether a repeat of a served payment gets its stored response. Only a request whose signature
+   * was proven (locally, or by the facilitator) gets here. A settled authorization is public (its
+   * signature is in the settlement transaction's calldata), so holding it proves little: the repeat must carry the original's idempotency id, which never goes on chain, or,
    * when the original had none, come within `ledger.replayWindowSeconds` of it (a client's retry).
    */
   protected mayReplay(existing: PaymentRecord, plan: RoutePlan, claim: PaymentClaim): boolean {
     if (!this.config.ledger.snapshots || !existing.response) return false;
     if (existing.route !== plan.route || existing.resourceUrl !== claim.resourceUrl) return false;
-    if (existing.paymentIdentifier !== undefined) return existing.paymentIdentifier === claim.paymentIdentifier;
+    if (existing.paymentIdentifier !== undefined) return sameId(existing.paymentIdentifier, claim.paymentIdentifier);
     const servedAt = (existing.settledAt ?? existing.updatedAt).getTime();
     return Date.now() - servedAt <= this.config.ledger.replayWindowSeconds * 1000;
   }
@@ -330,6 +368,10 @@ export class X402Guard implements CanActivate {
     if (!result.isValid) {
       const code = reasonCode(result.invalidReason, X402ErrorCode.VerificationFailed);
       throw this.challenge(request, plan, offer, code, safeMessage(result.invalidMessage, `the payment was refused: ${code}`));
+    }
+    // The ledger keys the payment on the authorization's payer: it must be whom the facilitator verified.
+    if (result.payer !== undefined && result.payer.toLowerCase() !== decoded.authorization.from.toLowerCase()) {
+      throw this.challenge(request, plan, offer, X402ErrorCode.VerificationFailed, 'the facilitator verified a payment of another payer than the authorization names');
     }
   }
 

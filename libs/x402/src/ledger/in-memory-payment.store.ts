@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  ClaimOptions,
   ClaimResult,
   ExposureRow,
   OutboxStats,
@@ -52,14 +53,15 @@ export class InMemoryPaymentStore implements PaymentStore {
   private readonly nextAttemptAt = new Map<string, number>();
   private proofs?: ProofStore;
 
-  async claim(claim: PaymentClaim): Promise<ClaimResult> {
+  async claim(claim: PaymentClaim, options: ClaimOptions = {}): Promise<ClaimResult> {
+    const retryFailed = options.retryFailed ?? true;
     const existing = this.get(this.byKey.get(claim.key));
-    if (existing && existing.state !== 'failed') return { claimed: false, existing: { ...existing }, conflict: 'key' };
+    if (existing && (existing.state !== 'failed' || !retryFailed)) return { claimed: false, existing: { ...existing }, conflict: 'key' };
     if (claim.paymentIdentifier) {
       const same = [...this.byId.values()].find(
         (r) => r.payer.toLowerCase() === claim.payer.toLowerCase() && r.paymentIdentifier === claim.paymentIdentifier && r.key !== claim.key,
       );
-      if (same && same.state !== 'failed') return { claimed: false, existing: { ...same }, conflict: 'identifier' };
+      if (same && (same.state !== 'failed' || !retryFailed)) return { claimed: false, existing: { ...same }, conflict: 'identifier' };
       if (same) same.paymentIdentifier = undefined;
     }
     const now = new Date();

@@ -98,6 +98,12 @@ export type ClaimResult =
   /** `existing` holds the key, or (when `conflict` is `identifier`) the same payer's idempotency id. */
   | { claimed: false; existing: PaymentRecord; conflict: 'key' | 'identifier' };
 
+/** Options of {@link PaymentStore.claim}. */
+export interface ClaimOptions {
+  /** Whether a failed record of the key (or of the payer's idempotency id) may be taken over (default true). */
+  retryFailed?: boolean;
+}
+
 /** Filter of {@link PaymentStore.findReceipts}. */
 export interface ReceiptFilter {
   id?: string;
@@ -137,8 +143,13 @@ export interface RevenueQuery {
  * or several app instances sharing the store, can never both claim one payment.
  */
 export interface PaymentStore {
-  /** Claims a payment key. Succeeds if the key is new or its earlier attempt failed without charge. */
-  claim(claim: PaymentClaim): Promise<ClaimResult>;
+  /**
+   * Claims a payment key. Succeeds if the key is new or, unless `options.retryFailed` is false, its
+   * earlier attempt failed without charge (the failed record, or the failed payment holding the
+   * payer's idempotency id, is then taken over). With `retryFailed: false` a failed record is left as
+   * it is and returned as the conflict, so that only a verified payment replaces it.
+   */
+  claim(claim: PaymentClaim, options?: ClaimOptions): Promise<ClaimResult>;
   /**
    * Moves a claim from `verified` to `settling`, keeping what a recovery needs (payload and, if any,
    * the response to replay) and holding it for `lockMs`; false if it was not `verified`.

@@ -4,7 +4,7 @@ import { numberToHex } from 'viem';
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
 const uint = z.string().regex(/^[0-9]{1,78}$/);
 
-/** Shape of an `upto` EVM payload (a Permit2 `PermitWitnessTransferFrom` signature), checked before any facilitator call. */
+/** Shape of an `upto` EVM payload (a Permit2 `PermitWitnessTransferFrom` signature), checked before any facilitator call; no other keys. */
 export const UptoPermit2PayloadSchema = z.object({
   signature: z.string().regex(/^0x[0-9a-fA-F]{130,}$/),
   permit2Authorization: z.object({
@@ -15,7 +15,7 @@ export const UptoPermit2PayloadSchema = z.object({
     deadline: uint,
     witness: z.object({ to: address, facilitator: address, validAfter: uint }),
   }),
-});
+}).strict();
 
 export type UptoPermit2Payload = z.infer<typeof UptoPermit2PayloadSchema>;
 

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type {
+  ClaimOptions,
   ClaimResult,
   ExposureRow,
   OutboxStats,
@@ -67,7 +68,11 @@ export class TypeOrmPaymentStore implements PaymentStore {
     return checkLedgerSchema((sql) => this.dataSource.query(sql));
   }
 
-  async claim(claim: PaymentClaim, retried = false): Promise<ClaimResult> {
+  async claim(claim: PaymentClaim, options: ClaimOptions = {}): Promise<ClaimResult> {
+    return this.claimOnce(claim, options.retryFailed ?? true, false);
+  }
+
+  private async claimOnce(claim: PaymentClaim, retryFailed: boolean, retried: boolean): Promise<ClaimResult> {
     try {
       const rows = rowsOf(
         await this.dataSource.query(
@@ -78,7 +83,7 @@ export class TypeOrmPaymentStore implements PaymentStore {
              amount = EXCLUDED.amount, payment_identifier = EXCLUDED.payment_identifier, mode = EXCLUDED.mode, transaction_hash = NULL,
              error_reason = NULL, response = NULL, settlement = NULL, handler_error = NULL, settled_at = NULL, locked_until = NULL,
              next_attempt_at = NULL, settle_by = NULL, attempts = x402_payments.attempts + 1, updated_at = now()
-           WHERE x402_payments.state = 'failed'
+           WHERE x402_payments.state = 'failed' AND $14::boolean
            RETURNING *`,
           [
             randomUUID(),
@@ -94,23 +99,24 @@ export class TypeOrmPaymentStore implements PaymentStore {
             claim.nonce,
             claim.paymentIdentifier ?? null,
             claim.mode ?? 'authorization',
+            retryFailed,
           ],
         ),
       );
       if (rows.length > 0) return { claimed: true, record: toRecord(rows[0]) };
       const existing = await this.findByKey(claim.key);
       if (existing) return { claimed: false, existing, conflict: 'key' };
-      if (!retried) return this.claim(claim, true); // the holder released it between the two statements
+      if (!retried) return this.claimOnce(claim, retryFailed, true); // the holder released it between the two statements
       throw new Error('x402 ledger: claim neither inserted nor found an existing row');
     } catch (error) {
       if (!claim.paymentIdentifier || !isUniqueViolation(error, 'x402_payments_identifier_uq')) throw error;
       // The payer's idempotency id belongs to another payment. A failed one gives it up; any other keeps it.
-      if (!retried) {
+      if (!retried && retryFailed) {
         await this.dataSource.query(
           `UPDATE x402_payments SET payment_identifier = NULL, updated_at = now() WHERE payer = $1 AND payment_identifier = $2 AND state = 'failed'`,
           [claim.payer, claim.paymentIdentifier],
         );
-        return this.claim(claim, true);
+        return this.claimOnce(claim, retryFailed, true);
       }
       const rows = await this.dataSource.query(`SELECT * FROM x402_payments WHERE payer = $1 AND payment_identifier = $2`, [claim.payer, claim.paymentIdentifier]);
       if (rows.length === 0) throw error;
