@@ -77,7 +77,10 @@ function parametersIn(operation: DescribedOperation, document: Schema, where: 'q
   const required: string[] = [];
   const examples: Schema = {};
   for (const p of parameters) {
-    const schema: Schema = { ...(p.schema ?? { type: 'string' }), ...(p.description && !p.schema?.description ? { description: p.description } : {}) };
+    const base = p.schema ?? {};
+    // A query or path value arrives as text: an untyped parameter is a string.
+    const untyped = ['type', 'enum', 'const', 'oneOf', 'anyOf', 'allOf'].every((key) => base[key] === undefined);
+    const schema: Schema = { ...(untyped ? { type: 'string' } : {}), ...base, ...(p.description && !base.description ? { description: p.description } : {}) };
     properties[p.name!] = schema;
     if (p.required || where === 'path') required.push(p.name!);
     const example = p.example ?? exampleOf(schema);
