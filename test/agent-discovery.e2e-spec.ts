@@ -2,8 +2,11 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { decodePaymentRequiredHeader } from '@x402/core/http';
 import { startDemo, type DemoHarness } from './support/demo.harness.js';
 
+type Parameter = { name: string; in: string; example?: unknown; schema?: { example?: unknown; enum?: unknown[] } };
+type Operation = { parameters?: Parameter[]; requestBody?: unknown; 'x-payment-info'?: unknown };
 type Warning = { code: string; severity: 'error' | 'warn' | 'info'; message: string; path?: string };
 type Discovery = { ok: boolean; resources: Array<{ method: string; path: string; authHint?: string; priceHint?: string }>; warnings: Warning[] };
 
@@ -43,5 +46,28 @@ describe('agent discovery audit of the demo (@agentcash/discovery)', () => {
     const paid = result.resources.filter((r) => r.authHint === 'paid');
     expect(paid.length).toBeGreaterThan(0);
     for (const route of paid) expect(route.priceHint).toMatch(/USD$/);
+  });
+
+  /*
+   * The audit probes each path as written (`/weather/forecast/{city}`), so a route that checks its input
+   * before asking for payment answers it 404 or 400 and its 402 goes unread. Here each priced route is
+   * called with its documented examples, and its 402 must carry what the audit reads there: the input and
+   * output schemas of the `bazaar` extension.
+   */
+  it('describes the input and output of every priced route in its 402 (bazaar extension)', async () => {
+    const document = (await (await fetch(`${demo.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Operation>> };
+    const priced = Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item).filter(([, op]) => op['x-payment-info']).map(([method, op]) => ({ path, method, op })));
+    expect(priced.length).toBeGreaterThanOrEqual(9);
+    for (const { path, method, op } of priced) {
+      const example = (p: Parameter) => p.example ?? p.schema?.example ?? p.schema?.enum?.[0];
+      const params = op.parameters ?? [];
+      const url = new URL(demo.url + path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(String(example(params.find((p) => p.in === 'path' && p.name === name)!)))));
+      for (const p of params.filter((p) => p.in === 'query' && example(p) !== undefined)) url.searchParams.set(p.name, String(example(p)));
+      const res = await fetch(url, { method: method.toUpperCase(), ...(op.requestBody ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}) });
+      expect(`${method} ${path} ${res.status}`).toBe(`${method} ${path} 402`);
+      const bazaar = decodePaymentRequiredHeader(res.headers.get('payment-required')!).extensions?.bazaar as { schema?: { properties?: Record<string, { properties?: Record<string, unknown> }> } } | undefined;
+      const input = bazaar?.schema?.properties?.input?.properties;
+      expect([`${method} ${path}`, Boolean(input?.body ?? input?.queryParams), Boolean(bazaar?.schema?.properties?.output?.properties?.example)]).toEqual([`${method} ${path}`, true, true]);
+    }
   });
 });
