@@ -112,11 +112,11 @@ describe.each(ADAPTERS)('prices in the demo\'s OpenAPI document, /.well-known/x4
     }
   });
 
-  it('documents dynamic prices as dynamic; their live amount does change with the request', async () => {
+  it('documents dynamic prices as dynamic, with their bounds; their live amount does change with the request', async () => {
     const history = priced.find((e) => e.path === '/weather/history/{city}')!;
     const info = history.operation['x-payment-info']!;
-    expect(info.price).toEqual({ mode: 'dynamic', currency: 'USD', description: 'computed per request: Daily history, $0.001 per day' });
-    expect(history.operation.summary).toMatch(/^Dynamic price · USDC/);
+    expect(info.price).toEqual({ mode: 'dynamic', currency: 'USD', min: '0.001', max: '0.365', description: 'computed per request: Daily history, $0.001 per day' });
+    expect(history.operation.summary).toMatch(/^\$0\.001–\$0\.365 · USDC/);
     const oneDay = challengeOf(await call(demo.url, history, '?days=1'));
     const thirtyDays = challengeOf(await call(demo.url, history, '?days=30'));
     expect([oneDay.accepts[0].amount, thirtyDays.accepts[0].amount]).toEqual(['1000', '30000']);

@@ -68,7 +68,7 @@ describe('Swagger UI and a cross-origin web client in Chromium (anvil)', () => {
       expect({ method, path, summary: block?.summary.slice(0, label.length) }).toEqual({ method, path, summary: label });
     }
     expect(shown.find((b) => b.path === '/weather/forecast/{city}')?.summary).toBe('$0.01 · USDC — Seven-day forecast');
-    expect(shown.find((b) => b.path === '/weather/history/{city}')?.summary).toMatch(/^Dynamic price · USDC/);
+    expect(shown.find((b) => b.path === '/weather/history/{city}')?.summary).toMatch(/^\$0\.001–\$0\.365 · USDC/);
     expect(shown.find((b) => b.path === '/weather/cities')?.summary).not.toMatch(/USDC/);
     await page.screenshot({ path: join(OUTPUT, 'swagger-ui.png'), fullPage: true });
   }, 60_000);

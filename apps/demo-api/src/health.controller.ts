@@ -1,8 +1,8 @@
 import { Controller, Get, Header, ServiceUnavailableException, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiSecurity, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { X402ChainHealthIndicator, X402FacilitatorHealthIndicator, X402LedgerHealthIndicator } from '@nestjs-x402/core/health';
-import { AdminTokenGuard } from './admin/admin-token.guard.js';
+import { ADMIN_SECURITY, AdminTokenGuard } from './admin/admin-token.guard.js';
 
 /** How long the public probe's answer is reused: one ledger query and one RPC round per period, however many probes. */
 export const HEALTH_PROBE_CACHE_MS = 1500;
@@ -40,7 +40,7 @@ export class HealthController {
 
   @Get('admin/health')
   @UseGuards(AdminTokenGuard)
-  @ApiBearerAuth()
+  @ApiSecurity(ADMIN_SECURITY)
   @HealthCheck()
   @ApiOperation({ summary: 'Ledger, outbox, chain RPC and facilitator with details (503 when any is down); admin token' })
   details() {

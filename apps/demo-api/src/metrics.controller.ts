@@ -1,15 +1,15 @@
 import { Controller, Get, Res, UseGuards } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiSecurity, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { X402MetricsService } from '@nestjs-x402/core/metrics';
-import { AdminTokenGuard } from './admin/admin-token.guard.js';
+import { ADMIN_SECURITY, AdminTokenGuard } from './admin/admin-token.guard.js';
 
 /**
  * Prometheus scrape endpoint. Revenue per route is business data, so it sits behind the admin
  * token like /admin (Prometheus sends it with `authorization: { credentials: ... }` in the scrape config).
  */
 @ApiTags('admin')
-@ApiBearerAuth()
+@ApiSecurity(ADMIN_SECURITY)
 @Controller('metrics')
 @UseGuards(AdminTokenGuard)
 export class MetricsController {

@@ -4,6 +4,21 @@ import { DemoConfigError } from '../demo.config.js';
 
 export const ADMIN_TOKEN = Symbol('demo:admin-token');
 
+/**
+ * The OpenAPI security scheme of the admin routes. Declared as an API key in the `Authorization`
+ * header (value `Bearer <token>`) rather than HTTP bearer: agent tools know API keys, and read an
+ * HTTP bearer scheme as no auth mode at all.
+ */
+export const ADMIN_SECURITY = 'admin';
+
+/** {@link ADMIN_SECURITY} as `DocumentBuilder.addApiKey` takes it. */
+export const ADMIN_SECURITY_SCHEME = {
+  type: 'apiKey',
+  in: 'header',
+  name: 'Authorization',
+  description: 'The admin token: `Bearer <X402_ADMIN_TOKEN>`.',
+} as const;
+
 /** Shortest admin token accepted (as `X402_ADMIN_TOKEN`). */
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 

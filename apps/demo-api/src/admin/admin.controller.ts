@@ -1,8 +1,8 @@
 import { BadRequestException, Controller, Get, Inject, Optional, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiSecurity, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { PAYMENT_STORE, X402_CONFIG, X402ReceiptsService, type PaymentRecord, type PaymentState, type PaymentStore, type RevenueQuery, type X402Config } from '@nestjs-x402/core';
 import { X402MetricsService } from '@nestjs-x402/core/metrics';
-import { AdminTokenGuard } from './admin-token.guard.js';
+import { ADMIN_SECURITY, AdminTokenGuard } from './admin-token.guard.js';
 
 const REVENUE_GROUPS: RevenueQuery['by'][] = ['route', 'day', 'hour', 'minute'];
 /** Failed payments the failures summary reads at most. */
@@ -37,7 +37,7 @@ function integer(name: string, raw: unknown, min: number, max: number): number |
 
 /** The ledger, for the API's operator: receipts and revenue. Bearer token from X402_ADMIN_TOKEN. */
 @ApiTags('admin')
-@ApiBearerAuth()
+@ApiSecurity(ADMIN_SECURITY)
 @Controller('admin')
 @UseGuards(AdminTokenGuard)
 export class AdminController {

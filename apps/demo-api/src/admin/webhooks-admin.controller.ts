@@ -1,13 +1,13 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiSecurity, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { X402WebhooksService, type X402WebhookDeliveryState } from '@nestjs-x402/core/webhooks';
-import { AdminTokenGuard } from './admin-token.guard.js';
+import { ADMIN_SECURITY, AdminTokenGuard } from './admin-token.guard.js';
 
 const STATES: X402WebhookDeliveryState[] = ['pending', 'delivering', 'delivered', 'failed'];
 
 /** Webhook deliveries, for the API's operator: list them, send one again. Bearer token from X402_ADMIN_TOKEN. */
 @ApiTags('admin')
-@ApiBearerAuth()
+@ApiSecurity(ADMIN_SECURITY)
 @Controller('admin/webhooks')
 @UseGuards(AdminTokenGuard)
 export class WebhooksAdminController {

@@ -1,7 +1,8 @@
 import { BadRequestException, Body, Controller, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { Priced } from '@nestjs-x402/core';
+import { AlertDto } from '../responses.dto.js';
 import { CITIES } from '../weather/weather.data.js';
 
 interface AlertBody {
@@ -20,6 +21,7 @@ export class AlertsController {
   @Priced('0.10', { description: 'Create a temperature alert for a city', mimeType: 'application/json', settlement: 'upfront' })
   @ApiOperation({ summary: 'Create a temperature alert (paid before it is created)' })
   @ApiBody({ schema: { type: 'object', required: ['city'], properties: { city: { type: 'string' }, belowC: { type: 'number' }, aboveC: { type: 'number' } } } })
+  @ApiCreatedResponse({ description: 'The alert', type: AlertDto })
   create(@Body() body: AlertBody) {
     if (typeof body?.city !== 'string' || !(CITIES as readonly string[]).includes(body.city)) {
       throw new BadRequestException(`city must be one of ${CITIES.join(', ')}`);

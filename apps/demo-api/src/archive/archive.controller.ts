@@ -1,6 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Priced, X402HttpException } from '@nestjs-x402/core';
+import { CityClimateDto, CityDaysDto } from '../responses.dto.js';
 import { CITIES, days, type City } from '../weather/weather.data.js';
 
 function checkCity(city: string): City {
@@ -20,6 +21,7 @@ export class ArchiveController {
   @Priced('0.02', { description: 'A year of daily weather for one city', mimeType: 'application/json', txProof: true })
   @ApiOperation({ summary: 'A year of daily weather (also payable by transaction hash)' })
   @ApiParam({ name: 'city', enum: CITIES, example: 'berlin' })
+  @ApiOkResponse({ description: 'A year of days', type: CityDaysDto })
   archive(@Param('city') city: string) {
     return { city: checkCity(city), days: days(city, new Date(Date.now() - 365 * 86_400_000), 365, 1) };
   }
@@ -29,6 +31,7 @@ export class ArchiveController {
   @Priced('0.03', { description: 'Monthly climate normals for one city, 10 minutes of access', mimeType: 'application/json', txProof: true, access: '10m' })
   @ApiOperation({ summary: 'Monthly climate normals (10 minutes of access; also payable by transaction hash)' })
   @ApiParam({ name: 'city', enum: CITIES, example: 'berlin' })
+  @ApiOkResponse({ description: 'Twelve months', type: CityClimateDto })
   climate(@Param('city') city: string) {
     const year = days(checkCity(city), new Date(Date.now() - 365 * 86_400_000), 365, 1);
     const months = Array.from({ length: 12 }, (_, m) => year.filter((d) => Number(d.date.slice(5, 7)) === m + 1));

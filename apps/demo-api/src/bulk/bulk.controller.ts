@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Priced, ValidateBeforePayment, X402HttpException, X402Usage, type UsageMeter } from '@nestjs-x402/core';
+import { BulkForecastsDto } from '../responses.dto.js';
 import { CITIES, days } from '../weather/weather.data.js';
 
 /** The distinct cities of `?cities=a,b`: one query parameter of known cities, else a 400 `invalid_cities`. */
@@ -21,6 +22,7 @@ export class BulkController {
   @ApiOperation({ summary: 'Forecasts for several cities ($0.01 per city, usage-based)' })
   @ApiQuery({ name: 'cities', description: 'Comma-separated cities, e.g. lisbon,tokyo', example: 'lisbon,tokyo' })
   @ValidateBeforePayment(({ query }) => void citiesOf(query?.cities)) // bad input is a 400 before any payment
+  @ApiOkResponse({ description: 'Three-day forecasts, and what was charged', type: BulkForecastsDto })
   forecasts(@Query('cities') text: unknown, @X402Usage() usage: UsageMeter) {
     const cities = citiesOf(text);
     // Charged per city actually served; past the authorized $0.05 the extra cities are free (the charge is capped).

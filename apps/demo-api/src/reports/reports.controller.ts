@@ -1,6 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Free, Priced, ValidateBeforePayment, X402HttpException } from '@nestjs-x402/core';
+import { ReportDto, SummaryDto } from '../responses.dto.js';
 import { CITIES, days } from '../weather/weather.data.js';
 
 const REPORTS = {
@@ -32,6 +33,7 @@ export class ReportsController {
 
   @Get('summary')
   @ApiOperation({ summary: 'Summary of all cities' })
+  @ApiOkResponse({ description: 'Average high of the coming week, per city', type: SummaryDto })
   summary() {
     return {
       cities: CITIES.map((city) => {
@@ -45,6 +47,7 @@ export class ReportsController {
   @ValidateBeforePayment(({ params }) => void knownReport(params?.id)) // an unknown report is a 404 before any payment
   @ApiOperation({ summary: 'One report' })
   @ApiParam({ name: 'id', enum: Object.keys(REPORTS), example: 'heat-2026' })
+  @ApiOkResponse({ description: 'The report', type: ReportDto })
   report(@Param('id') id: string) {
     const report = knownReport(id);
     return { id, title: report.title, cities: report.cities.map((city) => ({ city, week: days(city, new Date(), 7, 1) })) };

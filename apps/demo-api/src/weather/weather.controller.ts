@@ -2,6 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Discoverable } from '@nestjs-x402/core/discovery';
 import { Priced, X402HttpException } from '@nestjs-x402/core';
+import { CityDaysDto } from '../responses.dto.js';
 import { CITIES, days, type City } from './weather.data.js';
 
 function checkCity(city: string): City {
@@ -34,7 +35,7 @@ export class WeatherController {
   })
   @ApiOperation({ summary: 'Seven-day forecast' })
   @ApiParam({ name: 'city', enum: CITIES, example: 'lisbon' })
-  @ApiOkResponse({ description: 'The forecast' })
+  @ApiOkResponse({ description: 'The forecast', type: CityDaysDto })
   forecast(@Param('city') city: string) {
     return { city: checkCity(city), days: days(city, new Date(), 7, 1) };
   }
@@ -46,11 +47,12 @@ export class WeatherController {
       const count = historyDays(request); // thousandths of a dollar
       return `${Math.floor(count / 1000)}.${String(count % 1000).padStart(3, '0')}`;
     },
-    { description: 'Daily history, $0.001 per day', mimeType: 'application/json' },
+    { description: 'Daily history, $0.001 per day', mimeType: 'application/json', min: '0.001', max: '0.365' },
   )
   @ApiOperation({ summary: 'Daily history ($0.001 per day)' })
   @ApiParam({ name: 'city', enum: CITIES, example: 'tokyo' })
-  @ApiQuery({ name: 'days', required: false, description: 'Days back, 1 to 365 (default 7)' })
+  @ApiQuery({ name: 'days', required: false, description: 'Days back, 1 to 365 (default 7); the price is $0.001 a day', schema: { type: 'string', pattern: '^[0-9]+$', example: '7' } })
+  @ApiOkResponse({ description: 'The history, newest day first', type: CityDaysDto })
   history(@Param('city') city: string, @Query('days') daysText?: string) {
     const count = historyDays({ query: { days: daysText ?? '7' } });
     return { city: checkCity(city), days: days(city, new Date(Date.now() - 86_400_000), count, -1) };

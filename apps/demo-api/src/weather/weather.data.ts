@@ -2,7 +2,7 @@
 export const CITIES = ['amsterdam', 'berlin', 'lisbon', 'nairobi', 'new-york', 'sao-paulo', 'singapore', 'tokyo'] as const;
 export type City = (typeof CITIES)[number];
 
-const CONDITIONS = ['sunny', 'partly cloudy', 'cloudy', 'light rain', 'showers', 'windy'] as const;
+export const CONDITIONS = ['sunny', 'partly cloudy', 'cloudy', 'light rain', 'showers', 'windy'] as const;
 
 function seed(text: string): number {
   let h = 2166136261;

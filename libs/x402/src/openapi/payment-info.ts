@@ -88,7 +88,8 @@ export function dynamicPriceDescription(plan: RoutePlan): string {
 
 /**
  * The `x-payment-info` of a route: its quotes for a static price (validated, the same numbers the
- * guard charges), or the accepted networks without amounts for a dynamic one.
+ * guard charges), or the accepted networks without amounts for a dynamic one, with the bounds
+ * (`min`/`max` of `@Priced`) it declares.
  *
  * @example
  * paymentInfoFor(pricing.planFor(WeatherController, handler, metadata), config.accepted)
@@ -110,7 +111,8 @@ export function paymentInfoFor(plan: RoutePlan, accepted: readonly AcceptedNetwo
   } else {
     accepts = accepted.map((a) => option(plan, a.network, a.asset));
     symbols = accepted.map((a) => a.asset.symbol);
-    price = { mode: 'dynamic', currency: 'USD', description: dynamicPriceDescription(plan) };
+    const { min, max } = plan.bounds ?? {};
+    price = { mode: 'dynamic', currency: 'USD', ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}), description: dynamicPriceDescription(plan) };
   }
   accepts.push(...proofOptions(plan, accepts));
   return { price, protocols: [{ x402: { version: 2, scheme: plan.scheme ?? 'exact', payTo: plan.payTo, accepts, symbols: [...new Set(symbols)] } }] };

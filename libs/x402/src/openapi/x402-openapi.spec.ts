@@ -1,10 +1,14 @@
 import { Controller, Get, Logger, Module, Post, VersioningType, type INestApplication } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
-import { ApiOperation, ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject, type SwaggerDocumentOptions } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiQuery, ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject, type SwaggerDocumentOptions } from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
 import { jest } from '@jest/globals';
 import type { FacilitatorClient } from '@x402/core/server';
+import { Discoverable } from '../discovery/discoverable.decorator.js';
+import { X402RouteExplorer } from '../discovery/x402-route.explorer.js';
 import { Free, Priced } from '../pricing/priced.decorator.js';
+import { RoutePricingService } from '../pricing/route-pricing.service.js';
+import { X402HttpException } from '../x402.errors.js';
 import { X402Module } from '../x402.module.js';
 import { validateOpenApi } from '../../../../test/support/openapi-validator.js';
 import { applyX402ToDocument } from './x402-openapi.js';
@@ -18,6 +22,23 @@ class WeatherController {
   @Get('forecast/:city') @Priced('0.01') @ApiOperation({ summary: 'Forecast' }) forecast() {}
   @Get('history/:city') @Priced(() => '0.01', { description: '$0.001 per day' }) history() {}
   @Get('cities') cities() {}
+}
+
+class HitDto {
+  @ApiProperty({ example: 'lisbon' }) city!: string;
+  @ApiProperty({ example: 21 }) highC!: number;
+}
+
+class HitsDto {
+  @ApiProperty({ type: [HitDto] }) hits!: HitDto[];
+}
+
+@Controller('find')
+class FindController {
+  @Get() @Priced('0.02') @ApiQuery({ name: 'q', required: true, example: 'sun' }) @ApiOkResponse({ type: HitsDto }) find() {}
+  @Get('declared') @Priced('0.02') @Discoverable({ input: { q: 'rain' } }) @ApiOkResponse({ type: HitsDto }) declared() {}
+  @Get('bounded') @Priced(() => '0.05', { min: '0.001', max: '0.009' }) bounded() {}
+  @Get('undocumented') @Priced('0.02') undocumented() {}
 }
 
 @Controller('bundle')
@@ -59,7 +80,7 @@ describe('applyX402ToDocument', () => {
         ShopModule,
         RouterModule.register([{ path: 'shop', module: ShopModule }]),
       ],
-      controllers: [WeatherController, BundleController, VersionedController],
+      controllers: [WeatherController, BundleController, VersionedController, FindController],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     app.setGlobalPrefix('api');
@@ -104,6 +125,52 @@ describe('applyX402ToDocument', () => {
     expect(history['x-payment-info'].price).toEqual({ mode: 'dynamic', currency: 'USD', description: 'computed per request: $0.001 per day' });
     expect(history.summary).toBe('Dynamic price · USDC');
     expect(history.responses['402'].content['application/json']).not.toHaveProperty('example');
+  });
+
+  it('publishes the bounds of a price function', () => {
+    const bounded = op(applyX402ToDocument(app, document()), '/api/find/bounded');
+    expect(bounded['x-payment-info'].price).toEqual({ mode: 'dynamic', currency: 'USD', min: '0.001', max: '0.009', description: 'computed per request; the 402 answer gives the exact amount' });
+    expect(bounded.summary).toBe('$0.001–$0.009 · USDC');
+  });
+
+  it('refuses a price function\'s amount outside its bounds, before any 402 is built', async () => {
+    const plan = X402RouteExplorer.fromApp(app).explore().find((r) => r.methodName === 'bounded')!.plan!;
+    const error = await app.get(RoutePricingService).offerFor(plan, {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(X402HttpException);
+    expect((error as X402HttpException).getStatus()).toBe(500);
+    expect(JSON.stringify((error as X402HttpException).getResponse())).toContain('outside its declared bounds (0.001 to 0.009 USD)');
+  });
+
+  it('rejects bounds that are not USD amounts, a min above max, and bounds on a fixed price at startup', () => {
+    const pricing = app.get(RoutePricingService);
+    const plan = (price: unknown, options: object) => () => pricing.planFor(FindController, function handler() {}, { price: price as () => string, options });
+    expect(plan(() => '0.01', { min: 'cheap' })).toThrow(/min.*not a USD amount/);
+    expect(plan(() => '0.01', { min: '0.02', max: '0.01' })).toThrow(/must not be above max/);
+    expect(plan('0.01', { max: '0.02' })).toThrow(/price bounds are for a price function/);
+  });
+
+  it('describes a priced route without @Discoverable in its 402 from its operation (query, output schema and example)', () => {
+    applyX402ToDocument(app, document());
+    const plans = Object.fromEntries(X402RouteExplorer.fromApp(app).explore().map((r) => [r.methodName, r.plan]));
+    const bazaar = plans.find!.extensions!.bazaar as { info: Record<string, any>; schema: Record<string, any> };
+    expect(bazaar.info.input).toEqual({ type: 'http', method: 'GET', queryParams: { q: 'sun' } });
+    expect(bazaar.info.output).toEqual({ type: 'json', example: { hits: [{ city: 'lisbon', highC: 21 }] } });
+    expect(bazaar.schema.properties.input.properties.queryParams).toEqual({ type: 'object', properties: { q: { type: 'string', example: 'sun' } }, required: ['q'] });
+    expect(bazaar.schema.properties.output.properties.example.properties.hits.items.required).toEqual(['city', 'highC']);
+    // @Discoverable wins; a route that documents no JSON answer is left undescribed
+    expect((plans.declared!.extensions!.bazaar as { info: Record<string, any> }).info.input.queryParams).toEqual({ q: 'rain' });
+    expect(plans.undocumented!.extensions).toBeUndefined();
+  });
+
+  it('says security: [] on operations without security, and publishes guidance as info.x-guidance', () => {
+    const doc = applyX402ToDocument(app, document(), { guidance: 'Pay the 402, then retry.' });
+    expect(op(doc, '/api/weather/cities').security).toEqual([]);
+    expect(op(doc, '/api/weather/forecast/{city}').security).toEqual([]);
+    expect((doc.info as unknown as Record<string, unknown>)['x-guidance']).toBe('Pay the 402, then retry.');
+    const withGlobal = document();
+    withGlobal.security = [{ key: [] }];
+    expect(op(applyX402ToDocument(app, withGlobal), '/api/weather/cities')).not.toHaveProperty('security');
+    expect(op(applyX402ToDocument(app, document(), { explicitSecurity: false }), '/api/weather/cities')).not.toHaveProperty('security');
   });
 
   it('documents a controller price on every route, says @Free routes are free, and leaves unpriced routes alone', () => {

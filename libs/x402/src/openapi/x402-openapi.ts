@@ -2,10 +2,15 @@ import { Logger, type INestApplicationContext } from '@nestjs/common';
 import type { ApplicationConfig } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { X402Config } from '../config/x402.config.js';
+import { BAZAAR, bazaarResourceServerExtension } from '@x402/extensions/bazaar';
+import { X402_DISCOVERY_METADATA } from '../discovery/discoverable.decorator.js';
+import { bazaarDeclaration } from '../discovery/route-extensions.js';
 import { toOpenApiPath } from '../discovery/route-path.js';
 import { X402RouteExplorer, type X402Route } from '../discovery/x402-route.explorer.js';
 import { X402ErrorCode } from '../x402.errors.js';
+import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG } from '../x402.tokens.js';
+import { discoverableFromOperation, type DescribedOperation } from './operation-discovery.js';
 import { paymentInfoFor, priceDescription, priceLabel, X_PAYMENT_INFO, type X402PaymentInfo } from './payment-info.js';
 import { PAYMENT_PROOF_PARAMETER } from './payment-proof.parameter.js';
 import {
@@ -24,11 +29,30 @@ export interface X402OpenApiOptions {
   ignoreGlobalPrefix?: boolean;
   /** Prefix each priced operation's summary with its price, e.g. `$0.01 · USDC` (default true). */
   summaryPrefix?: boolean;
+  /**
+   * Describe each priced route without `@Discoverable` in its 402 too (the x402 `bazaar` extension,
+   * also listed by `/.well-known/x402`): input and output schemas and examples read from its
+   * operation in this document, i.e. from its DTOs and Swagger decorators (default true). A route
+   * whose operation documents no JSON success response is left undescribed.
+   */
+  describeRoutes?: boolean;
+  /**
+   * Say `security: []` on every operation that declares no security, when the document has no
+   * global `security` (default true). OpenAPI reads both the same way; agent tools read an absent
+   * `security` as an unknown auth mode.
+   */
+  explicitSecurity?: boolean;
+  /**
+   * Short guidance for agents (how to pay, how to call), published as `info.x-guidance`: what
+   * OpenAPI-first agent tools read before calling. Keep it under ~4000 characters.
+   */
+  guidance?: string;
 }
 
 /** The slice of an OpenAPI operation this module reads and writes. */
 interface Operation {
   operationId?: string;
+  security?: unknown[];
   summary?: string;
   description?: string;
   parameters?: Array<{ name?: string; in?: string; $ref?: string }>;
@@ -118,6 +142,41 @@ function documentDiscovery(document: OpenAPIObject): void {
   }
 }
 
+/**
+ * Gives a priced route without `@Discoverable` the `bazaar` declaration its operation describes, so
+ * its 402 tells a caller what to send and what comes back. Derived, so one that does not validate
+ * is left out with a warning rather than failing the boot.
+ */
+function describeRoute(app: INestApplicationContext, document: OpenAPIObject, route: X402Route, operation: Operation): void {
+  const plan = route.plan!;
+  if (Reflect.getMetadata(X402_DISCOVERY_METADATA, route.handler) || plan.extensions?.[BAZAAR.key]) return;
+  const method = plan.route.slice(0, plan.route.indexOf(' '));
+  const where = `the OpenAPI operation of ${route.controller.name}.${route.methodName}`;
+  try {
+    const options = discoverableFromOperation(operation as DescribedOperation, document, method);
+    if (!options) return;
+    const declaration = bazaarDeclaration(options, method, plan.route.slice(method.length + 1), where);
+    const server = app.get(X402ResourceServerHost, { strict: false }).server;
+    if (!server.hasExtension(BAZAAR.key)) server.registerExtension(bazaarResourceServerExtension);
+    plan.extensions = { ...plan.extensions, [BAZAAR.key]: declaration };
+    plan.offer = undefined; // a 402 built before carries no declaration
+  } catch (error) {
+    logger.warn(`${where} does not describe it for the bazaar extension: ${(error as Error).message}`);
+  }
+}
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+/** `security: []` on the operations that declare none: they need no authentication (payment aside). */
+function declarePublic(document: OpenAPIObject): void {
+  for (const item of Object.values((document.paths ?? {}) as Record<string, Record<string, Operation | undefined>>)) {
+    for (const method of HTTP_METHODS) {
+      const operation = item[method];
+      if (operation && operation.security === undefined) operation.security = [];
+    }
+  }
+}
+
 function documentFree(operation: Operation): void {
   if (operation.description?.includes(FREE_NOTE)) return;
   operation.description = operation.description ? `${FREE_NOTE} ${operation.description}` : FREE_NOTE;
@@ -128,13 +187,16 @@ function documentFree(operation: Operation): void {
  * metadata and module configuration the guard enforces. Each priced operation gets
  * `x-payment-info`, a `402` response (schema of the body, `PAYMENT-REQUIRED` header), the optional
  * `PAYMENT-SIGNATURE` header parameter, `PAYMENT-RESPONSE` on its success responses and its price
- * in front of its summary; `@Free` routes of priced controllers say they are free.
+ * in front of its summary; `@Free` routes of priced controllers say they are free. Priced routes
+ * without `@Discoverable` get the `bazaar` declaration their operation describes (`describeRoutes`),
+ * operations without security say `security: []` (`explicitSecurity`), and `guidance` becomes
+ * `info.x-guidance`.
  * Operations are matched by path and method (global prefix, `RouterModule` paths and URI
  * versioning included), else by the default operationId. Mutates and returns `document`.
  *
  * @example
  * const document = SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('API').build());
- * applyX402ToDocument(app, document);
+ * applyX402ToDocument(app, document, { guidance: 'Pay with x402: call a route, pay its 402, retry.' });
  * SwaggerModule.setup('docs', app, document);
  */
 export function applyX402ToDocument<T extends OpenAPIObject>(app: INestApplicationContext, document: T, options: X402OpenApiOptions = {}): T {
@@ -154,8 +216,11 @@ export function applyX402ToDocument<T extends OpenAPIObject>(app: INestApplicati
       else documentFree(operation);
     }
     if (info) priced++;
+    if (route.plan && options.describeRoutes !== false) describeRoute(app, document, route, operations[0]);
   }
   documentDiscovery(document);
+  if (options.explicitSecurity !== false && !(document as OpenAPIObject).security?.length) declarePublic(document);
+  if (options.guidance !== undefined) (document.info as unknown as Record<string, unknown>)['x-guidance'] = options.guidance;
   if (priced > 0) {
     const components = ((document as OpenAPIObject).components ??= {});
     components.schemas = { ...components.schemas, ...(x402ComponentSchemas() as NonNullable<typeof components.schemas>) };

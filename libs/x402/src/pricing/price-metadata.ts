@@ -29,6 +29,14 @@ export interface PricedOptions {
    * `proofs`. Not with a usage price.
    */
   txProof?: boolean;
+  /**
+   * Lowest USD amount a price function may return (`'0.001'`). Published as `price.min` of the
+   * route's `x-payment-info`, so agents can budget before calling; a price below it is refused (500).
+   * Only with a price function.
+   */
+  min?: string;
+  /** Highest USD amount a price function may return (`'0.009'`): published as `price.max` and enforced like {@link PricedOptions.min}. */
+  max?: string;
 }
 
 /** What `@Priced` and `@Free` store on a handler or controller. */

@@ -19,6 +19,10 @@ export type { PricedOptions };
  * @Priced('0.01', { description: 'Seven-day forecast' })
  * forecast() { ... }
  *
+ * @Get('history/:city')
+ * @Priced((req) => `0.00${req.query.days}`, { min: '0.001', max: '0.009' }) // bounds published and enforced
+ * history() { ... }
+ *
  * @Post('summarize')
  * @Priced({ upTo: '0.10' })
  * summarize(@Body() text: string, @X402Usage() usage: UsageMeter) { usage.charge('0.03'); ... }

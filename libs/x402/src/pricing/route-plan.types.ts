@@ -12,6 +12,8 @@ export interface RoutePlan {
   maxTimeoutSeconds: number;
   /** The price function of a dynamically priced route. */
   dynamic?: DynamicPrice;
+  /** Bounds of a price function (`min`/`max` of `@Priced`), as USD amounts checked at startup. */
+  bounds?: { min?: string; max?: string };
   /** Quotes of a statically priced route (validated at startup). */
   quotes?: Quote[];
   /** Built on first use once the facilitator is ready, then reused by every request. */

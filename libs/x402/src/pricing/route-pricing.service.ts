@@ -9,8 +9,8 @@ import { parseAccessWindow } from '../sessions/access-window.js';
 import { X402ConfigError, X402ErrorCode, X402HttpException } from '../x402.errors.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG } from '../x402.tokens.js';
-import { PriceError, quotePrice, type DynamicPrice, type Quote, type StaticPrice } from './price.js';
-import type { PriceMetadata } from './price-metadata.js';
+import { parseUsdAmount, PriceError, quotePrice, type DynamicPrice, type Quote, type StaticPrice } from './price.js';
+import type { PriceMetadata, PricedOptions } from './price-metadata.js';
 import type { RouteOffer, RoutePlan } from './route-plan.types.js';
 
 export type { RouteOffer, RoutePlan };
@@ -69,6 +69,9 @@ export class RoutePricingService {
       const txProof = this.txProofPlan(where, isUpToPrice(price));
       if (txProof) plan.txProof = txProof;
     }
+    if (typeof price !== 'function' && (options.min !== undefined || options.max !== undefined)) {
+      throw new X402ConfigError(`${where}: min/max`, 'price bounds are for a price function; a fixed or usage price is its own bound');
+    }
     if (isUpToPrice(price)) {
       // The amount is known only once the handler ran: settle after it, whatever the module's default mode.
       if (options.settlement !== undefined && options.settlement !== 'authorization') {
@@ -84,6 +87,8 @@ export class RoutePricingService {
       }
     } else if (typeof price === 'function') {
       plan.dynamic = price;
+      const bounds = this.priceBounds(where, options);
+      if (bounds) plan.bounds = bounds;
     } else {
       try {
         plan.quotes = quotePrice(price, this.config.accepted);
@@ -116,12 +121,43 @@ export class RoutePricingService {
       if (error instanceof HttpException) throw error;
       throw new X402HttpException(500, X402ErrorCode.PriceResolutionFailed, `the price of ${plan.route} could not be computed`);
     }
+    let quotes: Quote[];
     try {
-      return quotePrice(price, this.config.accepted);
+      quotes = quotePrice(price, this.config.accepted);
     } catch (error) {
       const detail = error instanceof PriceError ? `: ${error.message}` : '';
       throw new X402HttpException(500, X402ErrorCode.PriceResolutionFailed, `the price of ${plan.route} is invalid${detail}`);
     }
+    if (plan.bounds && quotes.some((q) => !this.withinBounds(q, plan.bounds!))) {
+      // The published bounds are a promise to agents that budget on them: never charge outside them.
+      const { min, max } = plan.bounds;
+      throw new X402HttpException(500, X402ErrorCode.PriceResolutionFailed, `the price of ${plan.route} is outside its declared bounds (${min ?? '0'} to ${max ?? 'unbounded'} USD)`);
+    }
+    return quotes;
+  }
+
+  private withinBounds(quote: Quote, { min, max }: NonNullable<RoutePlan['bounds']>): boolean {
+    const { decimals } = quote.asset;
+    return (min === undefined || quote.amount >= parseUsdAmount(min, decimals)) && (max === undefined || quote.amount <= parseUsdAmount(max, decimals));
+  }
+
+  /** The `min`/`max` of a price function, validated as USD amounts every accepted token can express, `min` not above `max`. */
+  private priceBounds(where: string, { min, max }: PricedOptions): RoutePlan['bounds'] {
+    if (min === undefined && max === undefined) return undefined;
+    const atomic: Record<string, bigint[]> = {};
+    for (const [name, value] of Object.entries({ min, max })) {
+      if (value === undefined) continue;
+      if (typeof value !== 'string') throw new X402ConfigError(`${where}: ${name}`, `must be a USD amount as a string (e.g. '0.001'), got ${JSON.stringify(value)}`);
+      try {
+        atomic[name] = this.config.accepted.map((a) => parseUsdAmount(value, a.asset.decimals));
+      } catch (error) {
+        throw new X402ConfigError(`${where}: ${name}`, (error as Error).message);
+      }
+    }
+    if (atomic.min && atomic.max && atomic.min.some((m, i) => m > atomic.max[i])) {
+      throw new X402ConfigError(`${where}: min`, `must not be above max (${min} > ${max})`);
+    }
+    return { ...(min !== undefined ? { min: min.replace(/^\$/, '') } : {}), ...(max !== undefined ? { max: max.replace(/^\$/, '') } : {}) };
   }
 
   /** Extensions every 402 declares: `payment-identifier` (idempotency ids, required or optional), and the route's own (`bazaar`). */
