@@ -33,6 +33,8 @@ export function dashboardClient(): void {
     sinceStart: { stage: string; reason: string; route: string; count: number }[];
   };
   type Outbox = { queued: number; settling: number; backlog: number; oldestUnsettledAgeSeconds: number | null };
+  type Delivery = { id: string; eventId: string; eventType: string; endpointId: string; state: string; attempts: number; lastStatus?: number; lastError?: string; createdAt: string };
+  type Webhooks = { endpoints: { id: string; url: string }[]; deliveries: Delivery[] };
   type Range = { by: 'minute' | 'hour' | 'day'; buckets: number; stepMs: number; caption: string };
 
   const TOKEN_KEY = 'x402-admin-token';
@@ -61,8 +63,8 @@ export function dashboardClient(): void {
     return sessionStorage.getItem(TOKEN_KEY);
   }
 
-  async function api<T>(path: string): Promise<T> {
-    const res = await fetch(path, { headers: { Authorization: `Bearer ${token()}` }, cache: 'no-store' });
+  async function api<T>(path: string, method = 'GET'): Promise<T> {
+    const res = await fetch(path, { method, headers: { Authorization: `Bearer ${token()}` }, cache: 'no-store' });
     if (res.status === 401) throw new Unauthorized();
     if (!res.ok) throw new Error(`${path} answered HTTP ${res.status}`);
     return (await res.json()) as T;
@@ -116,13 +118,14 @@ export function dashboardClient(): void {
     const now = Date.now();
     const lastStart = Math.floor(now / range.stepMs) * range.stepMs; // days, hours and minutes start on UTC multiples of the step
     const firstStart = lastStart - (range.buckets - 1) * range.stepMs;
-    const [assets, byRoute, byPeriod, receipts, failures, outbox] = await Promise.all([
+    const [assets, byRoute, byPeriod, receipts, failures, outbox, webhooks] = await Promise.all([
       api<{ assets: Asset[] }>('/admin/assets'),
       api<{ revenue: RevenueRow[] }>('/admin/revenue?by=route'),
       api<{ revenue: RevenueRow[] }>(`/admin/revenue?by=${range.by}&from=${new Date(firstStart).toISOString()}`),
       api<{ receipts: Receipt[] }>('/admin/receipts?limit=25'),
       api<Failures>('/admin/failures'),
       api<Outbox>('/admin/outbox'),
+      api<Webhooks>('/admin/webhooks?limit=25'),
     ]);
     const known = new Map(assets.assets.map((a) => [`${a.network}|${a.asset.toLowerCase()}`, a]));
     const assetOf = (network: string, asset: string): Asset => {
@@ -256,7 +259,45 @@ export function dashboardClient(): void {
       ['', 'mono wrap', '', 'num'],
       'no refusal since start',
     );
+    showWebhooks(webhooks);
     el('updated').textContent = `updated ${new Date().toISOString().replace('T', ' ').slice(11, 19)} UTC`;
+  }
+
+  /** Recent webhook deliveries; a failed one (or one still retrying) can be sent again with the same event id. */
+  function showWebhooks(webhooks: Webhooks): void {
+    el('webhook-endpoints').textContent = webhooks.endpoints.length ? `to ${webhooks.endpoints.map((e) => e.id).join(', ')}` : 'no endpoint configured';
+    const rows = fill(
+      'webhooks',
+      webhooks.deliveries.map((d) => [d.createdAt.replace('T', ' ').slice(0, 19), d.eventType, d.endpointId, d.state, String(d.attempts), d.lastError ?? (d.lastStatus ? `HTTP ${d.lastStatus}` : ''), '']),
+      ['', 'mono', '', '', 'num', 'mono wrap', ''],
+      'no delivery yet',
+    );
+    rows.forEach((tr, i) => {
+      const delivery = webhooks.deliveries[i];
+      tr.dataset.delivery = delivery.id;
+      tr.cells[3].className = `state-${delivery.state}`;
+      if (delivery.state !== 'failed' && delivery.state !== 'pending') return;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'small';
+      button.textContent = 'Redeliver';
+      button.addEventListener('click', () => void redeliver(delivery.id, button));
+      tr.cells[6].replaceChildren(button);
+    });
+  }
+
+  async function redeliver(id: string, button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    el('webhook-error').hidden = true;
+    try {
+      await api(`/admin/webhooks/${encodeURIComponent(id)}/redeliver`, 'POST');
+      await refresh();
+    } catch (error) {
+      if (error instanceof Unauthorized) return showLogin('That token was refused (401). Enter the admin token.');
+      el('webhook-error').hidden = false;
+      el('webhook-error').textContent = `Could not redeliver: ${(error as Error).message}`;
+      button.disabled = false;
+    }
   }
 
   async function refresh(): Promise<void> {

@@ -75,6 +75,12 @@ export const DASHBOARD_HTML = `<!doctype html>
         <table id="failures-process"><thead><tr><th>Stage</th><th>Reason</th><th>Route</th><th class="num">Count</th></tr></thead><tbody></tbody></table>
       </div>
     </section>
+
+    <section class="card">
+      <h2>Webhook deliveries <span class="muted" id="webhook-endpoints"></span></h2>
+      <p class="error" id="webhook-error" role="alert" hidden></p>
+      <div class="table-scroll"><table id="webhooks"><thead><tr><th>Time (UTC)</th><th>Event</th><th>Endpoint</th><th>State</th><th class="num">Attempts</th><th>Last answer</th><th></th></tr></thead><tbody></tbody></table></div>
+    </section>
   </div>
 </main>
 <script src="${DASHBOARD_PATH}/assets/uplot.js"></script>
@@ -110,6 +116,8 @@ td.wrap { white-space: normal; word-break: break-word; }
 td.empty { color: var(--muted); text-align: center; }
 .state-settled { color: var(--ok); }
 .state-failed { color: var(--bad); }
+.state-delivered { color: var(--ok); }
+button.small { padding: 2px 8px; font-size: 12px; }
 .muted { color: var(--muted); font-weight: normal; font-size: 12px; }
 .error { color: var(--bad); }
 .login { max-width: 520px; margin: 48px auto; }
