@@ -36,11 +36,12 @@ describe('RemoteFacilitatorClient', () => {
   });
 
   it('asks /supported once per TTL, for any number of concurrent callers, and again once it expired', async () => {
-    const client = new RemoteFacilitatorClient({ url, timeoutMs: 1000, supportedCacheTtlMs: 100 });
+    // A TTL long enough that the six calls fall inside it even on a loaded machine.
+    const client = new RemoteFacilitatorClient({ url, timeoutMs: 1000, supportedCacheTtlMs: 1500 });
     await Promise.all(Array.from({ length: 5 }, () => client.getSupported()));
     expect(await client.getSupported()).toEqual(SUPPORTED);
     expect(seen).toHaveLength(1);
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await new Promise((resolve) => setTimeout(resolve, 1600));
     await client.getSupported();
     expect(seen).toHaveLength(2);
   });
