@@ -5,7 +5,7 @@ import { TypeOrmPaymentStore } from '@nestjs-x402/core/typeorm';
 import { X402DiscoveryModule } from '@nestjs-x402/core/discovery';
 import { X402LoggingModule } from '@nestjs-x402/core/logging';
 import { X402McpModule } from '@nestjs-x402/core/mcp';
-import { X402Module, type X402ModuleOptions } from '@nestjs-x402/core';
+import { X402Module, X402SessionsModule, type X402ModuleOptions } from '@nestjs-x402/core';
 import { X402ProofsModule } from '@nestjs-x402/core/proofs';
 import { X402HealthModule } from '@nestjs-x402/core/health';
 import { X402MetricsModule } from '@nestjs-x402/core/metrics';
@@ -47,7 +47,8 @@ export class AppModule {
           useFactory: (dataSource: DataSource) => ({ ...x402, store: new TypeOrmPaymentStore(dataSource) }),
         }),
         X402DiscoveryModule.forRoot(), // GET /.well-known/x402
-        X402ProofsModule.forRoot(), // GET /.well-known/x402/proofs/:reference (transaction-hash payments)
+        X402ProofsModule.forRoot(), // transaction-hash payments (txProof routes), and GET /.well-known/x402/proofs/:reference
+        X402SessionsModule, // paid sessions (routes with access): sign in instead of paying again
         X402MetricsModule.forRoot(), // its own registry, served at GET /metrics (admin token)
         X402LoggingModule.forRoot({ format: 'text' }), // one line per payment outcome, correlated by receipt id
         X402McpModule.forRoot({ name: 'x402-weather-demo', instructions: 'Weather data, paid per call in USDC with x402.' }), // the priced routes as MCP tools at /mcp

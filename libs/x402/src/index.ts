@@ -64,6 +64,18 @@ export type {
 } from './events/x402-event.types.js';
 export { X402Guard } from './http/x402.guard.js';
 export { X402Interceptor } from './http/x402.interceptor.js';
+export { X402Challenges } from './http/x402-challenges.js';
+export {
+  PaymentRefusal,
+  type Admission,
+  type LeaseContext,
+  type PaymentAttempt,
+  type PaymentLease,
+  type PaymentMethod,
+  type PaymentRequest,
+} from './methods/payment-method.js';
+export { PaymentMethodRegistry, X402_PAYMENT_METHODS } from './methods/payment-methods.registry.js';
+export { X402SessionsModule } from './sessions/x402-sessions.module.js';
 export { X402ReceiptsService } from './ledger/receipts.service.js';
 export { InMemoryPaymentStore, type InMemoryPaymentStoreOptions } from './ledger/in-memory-payment.store.js';
 export { PAID_CACHE_CONTROL, PAYMENT_VARY_HEADERS } from './http/cache-headers.js';

@@ -9,13 +9,16 @@ import { X402Interceptor } from './http/x402.interceptor.js';
 import { InMemoryPaymentStore } from './ledger/in-memory-payment.store.js';
 import { PAYMENT_STORE, type PaymentStore } from './ledger/payment-store.interface.js';
 import { PROOF_STORE, proofStoreOf } from './proofs/proof-store.interface.js';
-import { TxProofService } from './proofs/tx-proof.service.js';
 import { X402ReceiptsService } from './ledger/receipts.service.js';
-import { PaidAccessService } from './sessions/paid-access.service.js';
 import { X402OutboxWorker } from './settlement/outbox.worker.js';
 import { X402SettlementService } from './settlement/settlement.service.js';
 import { RoutePricingService } from './pricing/route-pricing.service.js';
-import { X402RouteValidator } from './pricing/route-validator.js';
+import { X402RouteValidator } from './http/route-validator.js';
+import { X402Challenges } from './http/x402-challenges.js';
+import { PaymentMethodRegistry, X402_PAYMENT_METHODS } from './methods/payment-methods.registry.js';
+import { PaymentClaimer } from './methods/signed/payment-claimer.js';
+import { SignedPaymentMethod } from './methods/signed/signed-payment.method.js';
+import { SignedPaymentLeases } from './methods/signed/signed-payment.lease.js';
 import { X402ConfigurableModule, X402_MODULE_OPTIONS } from './x402.module-definition.js';
 import type { X402ModuleOptions } from './x402.options.js';
 import { X402ResourceServerHost } from './x402.resource-server.js';
@@ -36,7 +39,12 @@ const providers: Provider[] = [
     inject: [X402_MODULE_OPTIONS],
   },
   { provide: PROOF_STORE, useFactory: (options: X402ModuleOptions, store: PaymentStore) => options.proofs?.store ?? proofStoreOf(store), inject: [X402_MODULE_OPTIONS, PAYMENT_STORE] },
-  TxProofService,
+  PaymentMethodRegistry,
+  { provide: X402_PAYMENT_METHODS, useExisting: PaymentMethodRegistry },
+  PaymentClaimer,
+  SignedPaymentLeases,
+  SignedPaymentMethod,
+  X402Challenges,
   X402Events,
   X402ResourceServerHost,
   RoutePricingService,
@@ -44,7 +52,6 @@ const providers: Provider[] = [
   X402Guard,
   X402Interceptor,
   X402ReceiptsService,
-  PaidAccessService,
   X402SettlementService,
   X402OutboxWorker,
 ];
@@ -68,6 +75,27 @@ const providers: Provider[] = [
 @Module({
   imports: [DiscoveryModule],
   providers,
-  exports: [X402_CONFIG, X402_FACILITATOR, PAYMENT_STORE, PROOF_STORE, TxProofService, X402Events, X402ResourceServerHost, RoutePricingService, X402Guard, X402Interceptor, X402ReceiptsService, PaidAccessService, X402SettlementService, X402OutboxWorker],
+  exports: [
+    X402_CONFIG,
+    X402_FACILITATOR,
+    PAYMENT_STORE,
+    PROOF_STORE,
+    PaymentMethodRegistry,
+    X402_PAYMENT_METHODS,
+    X402Challenges,
+    X402Events,
+    X402ResourceServerHost,
+    RoutePricingService,
+    X402Guard,
+    X402Interceptor,
+    X402ReceiptsService,
+    X402SettlementService,
+    X402OutboxWorker,
+  ],
 })
-export class X402Module extends X402ConfigurableModule {}
+export class X402Module extends X402ConfigurableModule {
+  constructor(registry: PaymentMethodRegistry, signed: SignedPaymentMethod) {
+    super();
+    registry.register(signed); // the method every priced route takes; opt-in modules add theirs
+  }
+}

@@ -9,7 +9,7 @@ import { InMemoryPaymentStore } from '../ledger/in-memory-payment.store.js';
 import { Priced } from '../pricing/priced.decorator.js';
 import { X402OutboxWorker } from '../settlement/outbox.worker.js';
 import { X402Module } from '../x402.module.js';
-import { X402Guard } from '../http/x402.guard.js';
+import { SignedPaymentMethod } from '../methods/signed/signed-payment.method.js';
 import type { X402Event } from './x402-event.types.js';
 import { X402Events } from './x402.events.js';
 
@@ -90,7 +90,7 @@ describe('X402Events from the guard and the interceptor', () => {
     });
 
   // The fixture's signature is not a real one: taken as the payer's (a forged one is refused before the ledger, without payment facts).
-  beforeAll(() => jest.spyOn(X402Guard.prototype as unknown as { isPayerSignature(): Promise<boolean> }, 'isPayerSignature').mockResolvedValue(true));
+  beforeAll(() => jest.spyOn(SignedPaymentMethod.prototype as unknown as { isPayerSignature(): Promise<boolean> }, 'isPayerSignature').mockResolvedValue(true));
   afterAll(() => jest.restoreAllMocks());
 
   beforeEach(async () => {

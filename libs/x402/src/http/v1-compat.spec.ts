@@ -8,7 +8,7 @@ import type { PaymentPayload, PaymentRequirements, SettleResponse, SupportedResp
 import request from 'supertest';
 import { Priced } from '../pricing/priced.decorator.js';
 import { X402Module } from '../x402.module.js';
-import { decodePaymentHeader, readPaymentHeader } from './payment-header.codec.js';
+import { decodePaymentHeader, readPaymentHeader } from '../methods/signed/payment-header.codec.js';
 import { toV1Requirements, v1NetworkName } from './v1-compat.js';
 
 const PAY_TO = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';

@@ -10,7 +10,7 @@ import type { X402ModuleOptions } from '../x402.options.js';
 import { InMemoryPaymentStore } from '../ledger/in-memory-payment.store.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { Free, Priced } from '../pricing/priced.decorator.js';
-import { X402Guard } from './x402.guard.js';
+import { SignedPaymentMethod } from '../methods/signed/signed-payment.method.js';
 
 const NETWORK = 'eip155:8453';
 const USDC = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913';
@@ -102,7 +102,7 @@ describe('X402Guard and X402Interceptor', () => {
   // The fixtures' signatures are not real ones: taken as the payer's here, except where a test says otherwise.
   let payerSignature: ReturnType<typeof jest.spyOn>;
   beforeEach(() => {
-    payerSignature = jest.spyOn(X402Guard.prototype as unknown as { isPayerSignature(): Promise<boolean> }, 'isPayerSignature').mockResolvedValue(true);
+    payerSignature = jest.spyOn(SignedPaymentMethod.prototype as unknown as { isPayerSignature(): Promise<boolean> }, 'isPayerSignature').mockResolvedValue(true);
     return createApp();
   });
   afterEach(async () => {

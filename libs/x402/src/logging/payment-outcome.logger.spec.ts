@@ -7,7 +7,7 @@ import type { PaymentPayload, PaymentRequirements, SettleResponse, VerifyRespons
 import request from 'supertest';
 import { Priced } from '../pricing/priced.decorator.js';
 import { X402Module } from '../x402.module.js';
-import { X402Guard } from '../http/x402.guard.js';
+import { SignedPaymentMethod } from '../methods/signed/signed-payment.method.js';
 import { X402LoggingModule } from './x402-logging.module.js';
 import type { X402LoggingOptions } from './x402-logging.options.js';
 
@@ -47,7 +47,7 @@ describe('X402LoggingModule: one log line per payment outcome', () => {
   let accepted: PaymentRequirements;
 
   // The fixture's signature is not a real one: taken as the payer's (a forged one is refused before the ledger, without payment facts).
-  beforeAll(() => jest.spyOn(X402Guard.prototype as unknown as { isPayerSignature(): Promise<boolean> }, 'isPayerSignature').mockResolvedValue(true));
+  beforeAll(() => jest.spyOn(SignedPaymentMethod.prototype as unknown as { isPayerSignature(): Promise<boolean> }, 'isPayerSignature').mockResolvedValue(true));
   afterAll(() => jest.restoreAllMocks());
   let nonce = 0;
   let nonces: string[];

@@ -1,5 +1,5 @@
 import type { SettleResponse } from '@x402/core/types';
-import type { X402RequestState } from '../http/request-state.js';
+import type { X402RequestState } from '../methods/signed/request-state.js';
 import type { SettledAmounts } from '../ledger/payment-store.interface.js';
 import { UPTO_SCHEME } from './upto-scheme.js';
 import { meterOf } from './usage.decorator.js';

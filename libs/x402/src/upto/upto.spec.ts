@@ -1,7 +1,7 @@
 import type { PaymentRequirements } from '@x402/core/types';
 import { resolveX402Config } from '../config/x402.config.js';
-import { decodePaymentHeader } from '../http/payment-header.codec.js';
-import { setRequestState, type X402RequestState } from '../http/request-state.js';
+import { decodePaymentHeader } from '../methods/signed/payment-header.codec.js';
+import { setRequestState, type X402RequestState } from '../methods/signed/request-state.js';
 import { paymentInfoFor, priceDescription, priceLabel } from '../openapi/payment-info.js';
 import { quotePrice } from '../pricing/price.js';
 import { RoutePricingService, type RoutePlan } from '../pricing/route-pricing.service.js';

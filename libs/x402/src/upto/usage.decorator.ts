@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { getRequestState, type X402RequestState } from '../http/request-state.js';
+import { getRequestState, type X402RequestState } from '../methods/signed/request-state.js';
 import { UPTO_SCHEME } from './upto-scheme.js';
 import { UsageMeter } from './usage-meter.js';
 

@@ -1,7 +1,7 @@
 import type { PaymentRequirements } from '@x402/core/types';
 import { authorizationTypes, PERMIT2_ADDRESS, uptoPermit2WitnessTypes } from '@x402/evm';
 import { getAddress, verifyTypedData, type Hex } from 'viem';
-import type { UptoPermit2Payload } from '../upto/permit2-payload.js';
+import type { UptoPermit2Payload } from '../../upto/permit2-payload.js';
 import type { DecodedPayment } from './payment-header.codec.js';
 
 function chainIdOf(network: string): number | undefined {

@@ -1,4 +1,4 @@
-import type { ResponseSnapshot } from '../ledger/payment-store.interface.js';
+import type { ResponseSnapshot } from '../../ledger/payment-store.interface.js';
 
 /**
  * Captures a handler's result for replay, or `undefined` if it cannot be replayed faithfully

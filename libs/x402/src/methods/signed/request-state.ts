@@ -1,6 +1,6 @@
 import type { PaymentPayload, PaymentRequirements, SettleResponse } from '@x402/core/types';
-import type { PaymentRecord } from '../ledger/payment-store.interface.js';
-import type { RouteOffer, RoutePlan } from '../pricing/route-plan.types.js';
+import type { PaymentRecord } from '../../ledger/payment-store.interface.js';
+import type { RouteOffer, RoutePlan } from '../../pricing/route-plan.types.js';
 
 /** Where the guard leaves a verified payment for the interceptor (a symbol key on the request). */
 export const X402_REQUEST_STATE = Symbol('x402:request');

@@ -1,10 +1,10 @@
 import { Controller, Get, Injectable, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { FacilitatorClient } from '@x402/core/server';
-import { X402Guard } from '../http/x402.guard.js';
+import { X402Guard } from './x402.guard.js';
 import { X402Module } from '../x402.module.js';
 import { X402ConfigError } from '../x402.errors.js';
-import { Free, Priced } from './priced.decorator.js';
+import { Free, Priced } from '../pricing/priced.decorator.js';
 
 const NETWORK = 'eip155:8453';
 const PAY_TO = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';

@@ -1,10 +1,10 @@
 import { decodePaymentSignatureHeader } from '@x402/core/http';
 import { parsePaymentPayload, PaymentPayloadV1Schema, z } from '@x402/core/schemas';
 import type { PaymentPayload } from '@x402/core/types';
-import { PAYMENT_SIGNATURE_HEADER, X_PAYMENT_HEADER } from '../x402.constants.js';
-import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
-import { asAuthorization, UptoPermit2PayloadSchema } from '../upto/permit2-payload.js';
-import { UPTO_SCHEME } from '../upto/upto-scheme.js';
+import { PAYMENT_SIGNATURE_HEADER, X_PAYMENT_HEADER } from '../../x402.constants.js';
+import { X402ErrorCode, X402HttpException } from '../../x402.errors.js';
+import { asAuthorization, UptoPermit2PayloadSchema } from '../../upto/permit2-payload.js';
+import { UPTO_SCHEME } from '../../upto/upto-scheme.js';
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`));
 const uint = z.string().regex(/^[0-9]{1,78}$/);
