@@ -5,6 +5,8 @@ import { X402Guard } from './x402.guard.js';
 import { X402Module } from '../x402.module.js';
 import { X402ConfigError } from '../x402.errors.js';
 import { Free, Priced } from '../pricing/priced.decorator.js';
+import { X402SessionsModule } from '../sessions/x402-sessions.module.js';
+import request from 'supertest';
 
 const NETWORK = 'eip155:8453';
 const PAY_TO = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
@@ -96,5 +98,33 @@ describe('@Priced outside HTTP routes', () => {
     // free handlers, and handlers without a price, still pass in any context
     await expect(guard.canActivate(context('rpc', WeatherController.prototype.cities, WeatherController))).resolves.toBe(true);
     await expect(guard.canActivate(context('ws', WeatherResolver.prototype.constructor, Object))).resolves.toBe(true);
+  });
+});
+
+@Controller('reports')
+class SessionController {
+  @Get() @Priced('0.01', { access: '1h' }) report() {
+    return 'report';
+  }
+}
+
+describe('routes that need an opt-in payment method', () => {
+  it('stops the boot when a route has an access window and X402SessionsModule is not imported', async () => {
+    await expect(boot([SessionController])).rejects.toThrow(/SessionController\.report: access.*X402SessionsModule/);
+  });
+
+  it('boots with X402SessionsModule, and the 402 then declares sign-in-with-x', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [X402Module.forRoot({ networks: [NETWORK], payTo: PAY_TO, facilitator: { type: 'client', client: facilitator } }), X402SessionsModule],
+      controllers: [SessionController],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    try {
+      const res = await request(app.getHttpServer()).get('/reports').expect(402);
+      expect(Object.keys(res.body.extensions ?? {})).toContain('sign-in-with-x');
+    } finally {
+      await app.close();
+    }
   });
 });
