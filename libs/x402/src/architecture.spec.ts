@@ -56,11 +56,46 @@ function cycles(graph: Map<string, string[]>): string[][] {
   return found;
 }
 
+/** The layers above the request pipeline's foundations: transport, payment methods, settlement and the optional integrations. */
+const UPPER = ['http', 'methods', 'proofs', 'sessions', 'settlement', 'mcp', 'webhooks', 'health', 'metrics', 'openapi', 'logging/x402-logging.module'];
+
+/**
+ * The foundations and what each may not import. Known exception, to be split: the ledger's stores
+ * still hand out their proof store (`proofs/`).
+ */
+const FOUNDATIONS: Record<string, string[]> = {
+  pricing: [...UPPER, 'ledger', 'facilitator'],
+  facilitator: [...UPPER, 'ledger', 'pricing'],
+  ledger: UPPER.filter((layer) => layer !== 'proofs'),
+};
+
+/** Imports from a foundation directory into a layer above it, as `from -> to` (relative to src). */
+function upwardImports(graph: Map<string, string[]>): string[] {
+  const found: string[] = [];
+  for (const [file, imports] of graph) {
+    const from = relative(SRC, file);
+    const forbidden = FOUNDATIONS[from.split('/')[0]];
+    // `ledger/typeorm/index.ts` is the `/typeorm` entry: it gathers every TypeORM piece, whatever its layer.
+    if (!forbidden || from === 'ledger/typeorm/index.ts') continue;
+    for (const target of imports) {
+      const to = relative(SRC, target);
+      if (forbidden.some((layer) => to === `${layer}.ts` || to.startsWith(`${layer}/`))) found.push(`${from} -> ${to}`);
+    }
+  }
+  return found;
+}
+
 describe('architecture of libs/x402/src', () => {
   const graph = new Map(sources(SRC).map((file) => [file, importsOf(file)]));
 
   it('has no import cycle (type imports count)', () => {
     expect(cycles(graph)).toEqual([]);
+  });
+
+  it('points one way: pricing, the ledger and the facilitator import nothing of the layers above them', () => {
+    expect(upwardImports(graph)).toEqual([]);
+    // the check itself
+    expect(upwardImports(new Map([[join(SRC, 'pricing/x.ts'), [join(SRC, 'http/x402.guard.ts')]]]))).toEqual(['pricing/x.ts -> http/x402.guard.ts']);
   });
 
   it('finds a cycle when there is one (the check itself)', () => {

@@ -40,7 +40,7 @@ export {
   X_PAYMENT_RESPONSE_HEADER,
 } from './x402.constants.js';
 export { X402ConfigError, X402ErrorCode, X402HttpException, type X402ErrorBody, type X402ErrorCodeValue } from './x402.errors.js';
-export { Free, Priced, type PricedOptions } from './pricing/priced.decorator.js';
+export { Free, Priced, type PricedOptions } from './http/priced.decorator.js';
 export { ValidateBeforePayment, type RequestCheck, type RequestToValidate } from './pricing/validate-before-payment.decorator.js';
 export { formatAtomic, parseUsdAmount, type AtomicPrice, type DynamicPrice, type PriceInput, type StaticPrice } from './pricing/price.js';
 export type { UpToPrice } from './upto/upto-price.js';

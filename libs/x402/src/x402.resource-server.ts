@@ -4,7 +4,7 @@ import { ExactEvmScheme } from '@x402/evm/exact/server';
 import { UptoEvmScheme } from '@x402/evm/upto/server';
 import type { X402Config } from './config/x402.config.js';
 import { DEFAULT_SUPPORTED_CACHE_TTL_MS, RemoteFacilitatorClient } from './facilitator/remote-facilitator.client.js';
-import { v1NetworkName } from './http/v1-compat.js';
+import { v1NetworkName } from './protocol/v1-compat.js';
 import { X402_CONFIG, X402_FACILITATOR } from './x402.tokens.js';
 import { X402ErrorCode, X402HttpException } from './x402.errors.js';
 import { logSafe } from './logging/log-safe.js';

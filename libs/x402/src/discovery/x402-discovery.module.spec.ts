@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { decodePaymentRequiredHeader } from '@x402/core/http';
 import type { FacilitatorClient } from '@x402/core/server';
 import request from 'supertest';
-import { Free, Priced } from '../pricing/priced.decorator.js';
+import { Free, Priced } from '../http/priced.decorator.js';
 import { X402Module } from '../x402.module.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { Discoverable } from './discoverable.decorator.js';

@@ -6,7 +6,7 @@ import type { FacilitatorClient } from '@x402/core/server';
 import { FacilitatorTimeoutError, type PaymentPayload, type PaymentRequirements, type SettleResponse, type VerifyResponse } from '@x402/core/types';
 import request from 'supertest';
 import { InMemoryPaymentStore } from '../ledger/in-memory-payment.store.js';
-import { Priced } from '../pricing/priced.decorator.js';
+import { Priced } from '../http/priced.decorator.js';
 import { X402OutboxWorker } from '../settlement/outbox.worker.js';
 import { X402Module } from '../x402.module.js';
 import { SignedPaymentMethod } from '../methods/signed/signed-payment.method.js';

@@ -1,11 +1,11 @@
-import type { FacilitatorClient } from '@x402/core/server';
+import type { BatchSettlingFacilitator } from './batch-settlement.js';
 import { x402Facilitator } from '@x402/core/facilitator';
 import type { PaymentPayload, PaymentRequirements, SettleResponse, SupportedResponse, VerifyResponse } from '@x402/core/types';
 import { ExactEvmScheme } from '@x402/evm/exact/facilitator';
 import { ExactEvmSchemeV1 } from '@x402/evm/exact/v1/facilitator';
 import { UptoEvmScheme } from '@x402/evm/upto/facilitator';
 import { isAddress, type Hex } from 'viem';
-import { v1NetworkName } from '../http/v1-compat.js';
+import { v1NetworkName } from '../protocol/v1-compat.js';
 import type { LocalFacilitatorOptions } from './local-facilitator.options.js';
 import { ASSET_NOT_A_CONTRACT, ChainUnavailableError, DEFAULT_MAX_BATCH, queuedSigner, rpcFailures, type KnownContracts, type OperationScope } from './queued-signer.js';
 import { SettlementBatcher } from './settlement-batcher.js';
@@ -21,7 +21,7 @@ export type { LocalFacilitatorOptions };
  * @example
  * const facilitator = new LocalFacilitatorClient({ privateKey: process.env.KEY!, rpcUrls: { 'eip155:84532': rpc } });
  */
-export class LocalFacilitatorClient implements FacilitatorClient {
+export class LocalFacilitatorClient implements BatchSettlingFacilitator {
   private readonly facilitator = new x402Facilitator();
   private readonly chains = new Map<string, { batcher: SettlementBatcher; hasMulticall(): Promise<boolean> }>();
   private readonly multicallPresent = new Map<string, Promise<boolean>>();

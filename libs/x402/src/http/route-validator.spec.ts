@@ -4,7 +4,7 @@ import type { FacilitatorClient } from '@x402/core/server';
 import { X402Guard } from './x402.guard.js';
 import { X402Module } from '../x402.module.js';
 import { X402ConfigError } from '../x402.errors.js';
-import { Free, Priced } from '../pricing/priced.decorator.js';
+import { Free, Priced } from './priced.decorator.js';
 import { X402SessionsModule } from '../sessions/x402-sessions.module.js';
 import request from 'supertest';
 

@@ -8,7 +8,7 @@ import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { PAID_CACHE_CONTROL } from './cache-headers.js';
 import { ChallengeCache, type BuiltChallenge } from './challenge-cache.js';
 import { encodePaymentRequired } from './header-encoding.js';
-import { toV1Requirements } from './v1-compat.js';
+import { toV1Requirements } from '../protocol/v1-compat.js';
 
 /**
  * Builds the 402 of a priced route: the `PAYMENT-REQUIRED` header (x402 v2) and a JSON body that v1

@@ -9,7 +9,7 @@ import { X402Module } from '../x402.module.js';
 import type { X402ModuleOptions } from '../x402.options.js';
 import { InMemoryPaymentStore } from '../ledger/in-memory-payment.store.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
-import { Free, Priced } from '../pricing/priced.decorator.js';
+import { Free, Priced } from './priced.decorator.js';
 import { SignedPaymentMethod } from '../methods/signed/signed-payment.method.js';
 
 const NETWORK = 'eip155:8453';

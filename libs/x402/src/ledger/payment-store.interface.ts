@@ -1,3 +1,4 @@
+import type { SettlementMode } from '../x402.settlement-mode.js';
 
 /**
  * Lifecycle of a claimed payment: `verified` -> `settling` -> `settled` | `failed`; in deferred
@@ -5,8 +6,7 @@
  */
 export type PaymentState = 'verified' | 'queued' | 'settling' | 'settled' | 'failed';
 
-/** When money moves relative to the handler. */
-export type SettlementMode = 'authorization' | 'upfront' | 'deferred';
+export type { SettlementMode };
 
 /** What a later settlement needs: the client's payload and the requirements it was verified against. */
 export interface PendingSettlement {

@@ -5,7 +5,7 @@ import { encodePaymentSignatureHeader } from '@x402/core/http';
 import type { FacilitatorClient } from '@x402/core/server';
 import type { PaymentPayload, PaymentRequirements, SettleResponse, VerifyResponse } from '@x402/core/types';
 import request from 'supertest';
-import { Priced } from '../pricing/priced.decorator.js';
+import { Priced } from '../http/priced.decorator.js';
 import { X402Module } from '../x402.module.js';
 import { SignedPaymentMethod } from '../methods/signed/signed-payment.method.js';
 import { X402LoggingModule } from './x402-logging.module.js';

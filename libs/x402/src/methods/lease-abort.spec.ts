@@ -8,7 +8,7 @@ import type { PaymentPayload, PaymentRequirements, SettleResponse, VerifyRespons
 import { of, type Observable } from 'rxjs';
 import request from 'supertest';
 import { InMemoryPaymentStore } from '../ledger/in-memory-payment.store.js';
-import { Priced } from '../pricing/priced.decorator.js';
+import { Priced } from '../http/priced.decorator.js';
 import { X402Module } from '../x402.module.js';
 import { PaymentMethodRegistry } from './payment-methods.registry.js';
 import type { Admission, PaymentAttempt, PaymentMethod, PaymentRequest } from './payment-method.js';

@@ -6,7 +6,7 @@ import { jest } from '@jest/globals';
 import type { FacilitatorClient } from '@x402/core/server';
 import { Discoverable } from '../discovery/discoverable.decorator.js';
 import { X402RouteExplorer } from '../discovery/x402-route.explorer.js';
-import { Free, Priced } from '../pricing/priced.decorator.js';
+import { Free, Priced } from '../http/priced.decorator.js';
 import { RoutePricingService } from '../pricing/route-pricing.service.js';
 import { X402HttpException } from '../x402.errors.js';
 import { X402Module } from '../x402.module.js';

@@ -1,5 +1,5 @@
 import type { PaymentRequired, PaymentRequirements } from '@x402/core/types';
-import type { SettlementMode } from '../ledger/payment-store.interface.js';
+import type { SettlementMode } from '../x402.settlement-mode.js';
 import type { DynamicPrice, Quote } from './price.js';
 import type { PricedOptions } from './price-metadata.js';
 

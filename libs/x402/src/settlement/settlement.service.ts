@@ -11,7 +11,7 @@ import { parseUsdAmount } from '../pricing/price.js';
 import type { RoutePlan } from '../pricing/route-plan.types.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG, X402_FACILITATOR } from '../x402.tokens.js';
-import { LocalFacilitatorClient } from '../facilitator/local-facilitator.client.js';
+import { settlesInBatches, type BatchSettlingFacilitator } from '../facilitator/batch-settlement.js';
 import { ChainReader } from './chain-reader.js';
 import { reasonCode } from '../facilitator/failure-reason.js';
 
@@ -124,20 +124,21 @@ export class X402SettlementService {
   }
 
   /**
-   * Works off a batch the outbox took. With the local facilitator, the payments that only need
+   * Works off a batch the outbox took. With a facilitator that settles in batches (the local one), the payments that only need
    * submitting go out together in one Multicall3 transaction; the others (to reconcile, past their
    * deadline) and any other facilitator are handled one by one.
    */
   async settleTakenBatch(records: PaymentRecord[]): Promise<OutboxOutcome[]> {
     const batchable = (r: PaymentRecord) => r.settlement !== undefined && r.previousState !== 'settling' && r.attempts <= 2 && !this.pastDeadline(r);
-    const together = this.facilitator instanceof LocalFacilitatorClient ? records.filter(batchable) : [];
+    const facilitator = this.facilitator;
+    const together = settlesInBatches(facilitator) ? records.filter(batchable) : [];
     const alone = records.filter((r) => !together.includes(r));
     const outcomes = new Map<PaymentRecord, Promise<OutboxOutcome>>(alone.map((r) => [r, this.settleTaken(r)]));
     if (together.length > 0) {
       const batch = (async () => {
         try {
           const started = Date.now();
-          const results = await (this.facilitator as LocalFacilitatorClient).settleBatch(
+          const results = await (facilitator as BatchSettlingFacilitator).settleBatch(
             together.map((r) => r.settlement as { payload: PaymentPayload; requirements: PaymentRequirements }),
           );
           const latencyMs = Date.now() - started;

@@ -17,7 +17,7 @@ import { X402ProofsAndUsage1764000000003 } from './migrations/1764000000003-x402
 import { X402WebhookDeliveries1764000000004 } from './migrations/1764000000004-x402-webhook-deliveries.js';
 import { X402PaymentReferenceEntity } from '../../proofs/typeorm/x402-payment-reference.entity.js';
 import { X402PaymentEntity } from './x402-payment.entity.js';
-import { X402WebhookDeliveryEntity, X402WebhookEndpointEntity } from './x402-webhook-delivery.entity.js';
+import { X402WebhookDeliveryEntity, X402WebhookEndpointEntity } from '../../webhooks/x402-webhook-delivery.entity.js';
 
 /** Entities of the ledger, for your DataSource's `entities`. */
 export const X402_ENTITIES = [X402PaymentEntity, X402PaymentReferenceEntity, X402WebhookDeliveryEntity, X402WebhookEndpointEntity];

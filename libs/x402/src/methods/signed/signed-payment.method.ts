@@ -16,7 +16,7 @@ import { X402SettlementService } from '../../settlement/settlement.service.js';
 import { X402ErrorCode, X402HttpException } from '../../x402.errors.js';
 import { X402ResourceServerHost } from '../../x402.resource-server.js';
 import { X402_CONFIG } from '../../x402.tokens.js';
-import { toV1Requirements, v1NetworkName } from '../../http/v1-compat.js';
+import { toV1Requirements, v1NetworkName } from '../../protocol/v1-compat.js';
 import { PaymentRefusal, type Admission, type PaymentAttempt, type PaymentMethod, type PaymentRequest } from '../payment-method.js';
 import { PaymentClaimer } from './payment-claimer.js';
 import { decodePaymentHeader, readPaymentHeader, type DecodedPayment } from './payment-header.codec.js';

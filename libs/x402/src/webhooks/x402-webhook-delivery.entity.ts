@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { X402WebhookDeliveryState } from '../../webhooks/webhook-store.interface.js';
+import type { X402WebhookDeliveryState } from './webhook-store.interface.js';
 
 /**
  * One webhook event for one endpoint, until it is delivered (or given up). Created by the

@@ -1,9 +1,9 @@
 import { applyDecorators, SetMetadata, UseGuards, UseInterceptors } from '@nestjs/common';
-import { X402Guard } from '../http/x402.guard.js';
-import { X402Interceptor } from '../http/x402.interceptor.js';
+import { X402Guard } from './x402.guard.js';
+import { X402Interceptor } from './x402.interceptor.js';
 import type { UpToPrice } from '../upto/upto-price.js';
-import type { PriceInput } from './price.js';
-import { X402_PRICE_METADATA, type PriceMetadata, type PricedOptions } from './price-metadata.js';
+import type { PriceInput } from '../pricing/price.js';
+import { X402_PRICE_METADATA, type PriceMetadata, type PricedOptions } from '../pricing/price-metadata.js';
 
 export type { PricedOptions };
 

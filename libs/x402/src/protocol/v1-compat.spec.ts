@@ -6,7 +6,7 @@ import { PaymentRequiredV1Schema } from '@x402/core/schemas';
 import type { FacilitatorClient } from '@x402/core/server';
 import type { PaymentPayload, PaymentRequirements, SettleResponse, SupportedResponse, VerifyResponse } from '@x402/core/types';
 import request from 'supertest';
-import { Priced } from '../pricing/priced.decorator.js';
+import { Priced } from '../http/priced.decorator.js';
 import { X402Module } from '../x402.module.js';
 import { decodePaymentHeader, readPaymentHeader } from '../methods/signed/payment-header.codec.js';
 import { toV1Requirements, v1NetworkName } from './v1-compat.js';

@@ -1,9 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
 import { GUARDS_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
-import { X402Guard } from '../http/x402.guard.js';
-import { X402Interceptor } from '../http/x402.interceptor.js';
-import { X402_PRICE_METADATA, type PriceMetadata } from './price-metadata.js';
+import { X402Guard } from './x402.guard.js';
+import { X402Interceptor } from './x402.interceptor.js';
+import { X402_PRICE_METADATA, type PriceMetadata } from '../pricing/price-metadata.js';
 import { Free, Priced } from './priced.decorator.js';
 
 const dynamic = () => '0.02';
