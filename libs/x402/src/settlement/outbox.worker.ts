@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { X402Config } from '../config/x402.config.js';
 import { PAYMENT_STORE, type PaymentStore } from '../ledger/payment-store.interface.js';
+import { PollingLoop } from '../x402.polling-loop.js';
 import { X402_CONFIG } from '../x402.tokens.js';
 import { X402SettlementService } from './settlement.service.js';
 
@@ -12,15 +13,15 @@ import { X402SettlementService } from './settlement.service.js';
 @Injectable()
 export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('X402');
-  private running = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly polling: PollingLoop;
 
   constructor(
     @Inject(PAYMENT_STORE) private readonly store: PaymentStore,
     @Inject(X402_CONFIG) private readonly config: X402Config,
     private readonly settlement: X402SettlementService,
-  ) {}
+  ) {
+    this.polling = new PollingLoop(() => this.drain(), config.settlement.deferred.pollIntervalMs, (error) => this.logger.warn(`outbox poll failed: ${error.message}`));
+  }
 
   onApplicationBootstrap(): void {
     if (this.config.settlement.deferred.worker) this.start();
@@ -31,21 +32,17 @@ export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationSh
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.polling.start();
   }
 
   /** Stops polling and waits for the batch in hand. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.polling.stop();
   }
 
   /** Nudges the worker to poll now (a payment was just queued). */
   notify(): void {
-    this.wake?.();
+    this.polling.notify();
   }
 
   /** Works off everything due now; returns how many payments were taken. Used by the loop and by tests. */
@@ -57,29 +54,5 @@ export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationSh
       total += batch.length;
       await this.settlement.settleTakenBatch(batch).catch((error: Error) => this.logger.error(`outbox: ${error.message}`));
     }
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let taken = 0;
-      try {
-        taken = await this.drain();
-      } catch (error) {
-        this.logger.warn(`outbox poll failed: ${(error as Error).message}`);
-      }
-      if (!this.running) break;
-      if (taken === 0) await this.sleep(this.config.settlement.deferred.pollIntervalMs);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { PollingLoop } from '../x402.polling-loop.js';
 import { nextWebhookAttempt } from './webhook-backoff.js';
 import { signX402Webhook, X402_SIGNATURE_HEADER } from './webhook-signature.js';
 import { X402_WEBHOOK_STORE, type X402WebhookAttemptResult, type X402WebhookDelivery, type X402WebhookStore } from './webhook-store.interface.js';
@@ -23,15 +24,15 @@ function describeError(error: unknown): string {
 @Injectable()
 export class X402WebhookWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('X402Webhooks');
-  private running = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly polling: PollingLoop;
 
   constructor(
     @Inject(X402_WEBHOOK_STORE) private readonly store: X402WebhookStore,
     @Inject(X402_WEBHOOKS_CONFIG) private readonly config: X402WebhooksConfig,
     private readonly endpoints: X402WebhookEndpoints,
-  ) {}
+  ) {
+    this.polling = new PollingLoop(() => this.drain(), config.pollIntervalMs, (error) => this.logger.warn(`webhook poll failed: ${error.message}`));
+  }
 
   onApplicationBootstrap(): void {
     // Without endpoints (none configured, none can be added) this instance could send nothing: it does not poll.
@@ -45,21 +46,17 @@ export class X402WebhookWorker implements OnApplicationBootstrap, BeforeApplicat
 
   /** Starts polling (done at bootstrap unless `worker: false`). */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.polling.start();
   }
 
   /** Stops polling and waits for the deliveries in hand. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.polling.stop();
   }
 
   /** Nudges the worker to poll now (an event was just recorded). */
   notify(): void {
-    this.wake?.();
+    this.polling.notify();
   }
 
   /** Sends everything due now; returns how many attempts were made. Used by the loop and by tests. */
@@ -129,29 +126,5 @@ export class X402WebhookWorker implements OnApplicationBootstrap, BeforeApplicat
   private failure(delivery: X402WebhookDelivery, error: string, status?: number): X402WebhookAttemptResult {
     const next = nextWebhookAttempt(delivery.attempts, delivery.retryUntil, this.config.retry);
     return next ? { state: 'pending', nextAttemptAt: next, status, error } : { state: 'failed', status, error };
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let sent = 0;
-      try {
-        sent = await this.drain();
-      } catch (error) {
-        this.logger.warn(`webhook poll failed: ${(error as Error).message}`);
-      }
-      if (!this.running) break;
-      if (sent === 0) await this.sleep(this.config.pollIntervalMs);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }
