@@ -19,7 +19,7 @@ import { X402_PRICE_METADATA, type PriceMetadata } from '../pricing/price-metada
 import { X402_VALIDATE_METADATA, type RequestCheck } from '../pricing/validate-before-payment.decorator.js';
 import { RoutePricingService } from '../pricing/route-pricing.service.js';
 import type { RouteOffer, RoutePlan } from '../pricing/route-plan.types.js';
-import { PAYMENT_PROOF_HEADER, PAYMENT_REQUIRED_HEADER, PAYMENT_SIGNATURE_HEADER, X_PAYMENT_HEADER } from '../x402.constants.js';
+import { PAYMENT_PROOF_HEADER, PAYMENT_PROOF_HEADER_ALIAS, PAYMENT_REQUIRED_HEADER, PAYMENT_SIGNATURE_HEADER, X_PAYMENT_HEADER } from '../x402.constants.js';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG } from '../x402.tokens.js';
@@ -208,7 +208,7 @@ export class X402Guard implements CanActivate {
    */
   protected async payWithProof(request: HttpRequest, plan: RoutePlan, offer: RouteOffer, header: string, signed: boolean): Promise<boolean> {
     if (signed) throw new X402HttpException(400, X402ErrorCode.InvalidPaymentHeader, 'send either a signed payment or X-PAYMENT-PROOF, not both');
-    const decision = await this.proofs.check(header, plan, this.resourceUrl(request));
+    const decision = await this.proofs.check(header, plan, offer, this.resourceUrl(request));
     if (decision.granted) {
       if (decision.claim) setProofClaim(request, decision.claim);
       return true;
@@ -456,7 +456,7 @@ export class X402Guard implements CanActivate {
     }
     const status = error.getStatus();
     const paid =
-      request.headers[PAYMENT_SIGNATURE_HEADER] !== undefined || request.headers[X_PAYMENT_HEADER] !== undefined || request.headers[PAYMENT_PROOF_HEADER] !== undefined;
+      [PAYMENT_SIGNATURE_HEADER, X_PAYMENT_HEADER, PAYMENT_PROOF_HEADER, PAYMENT_PROOF_HEADER_ALIAS].some((name) => request.headers[name] !== undefined);
     if (!paid && status === 402) this.events.emit({ type: 'challenge', route, reason: error.code });
     else this.events.emit({ type: 'failed', stage: 'verify', reason: error.code, status, ...(attempt ? paymentFacts(attempt) : {}), route });
   }
