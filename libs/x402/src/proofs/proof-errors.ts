@@ -10,13 +10,13 @@ export const X402ProofErrorCode = {
   InvalidProof: 'invalid_payment_proof',
   /** The transaction is not mined yet, or has fewer confirmations than the network's policy (with `Retry-After`). */
   Pending: 'payment_pending',
-  /** No such reference: it was never quoted here (or was purged). */
+  /** 404 of the status endpoint: no such reference. (Presented proofs get `payment_reference_invalid` instead.) */
   UnknownReference: 'payment_reference_unknown',
   /** The reference expired before a transaction was presented for it. */
   ReferenceExpired: 'payment_reference_expired',
   /** The reference was not issued by this server for this resource, network, token and recipient (forged, altered, or quoted elsewhere). */
   ReferenceInvalid: 'payment_reference_invalid',
-  /** The reference was quoted for another resource or network. */
+  /** Kept for compatibility: a reference for another resource or network is now `payment_reference_invalid`. */
   ReferenceMismatch: 'payment_reference_mismatch',
   /** 409: the reference was already paid with another transaction. */
   ReferenceUsed: 'payment_reference_used',

@@ -11,7 +11,7 @@ import { decodePaymentProof, type PaymentProof } from './payment-proof.codec.js'
 import { refusals, refuse, type ProofDecision } from './proof-decision.js';
 import { X402ProofErrorCode } from './proof-errors.js';
 import { proofEntries } from './proof-quote.js';
-import { ReferenceSigner } from './proof-reference.js';
+import { isReferenceShaped, ReferenceSigner } from './proof-reference.js';
 import { openStatus, storedStatus, type ProofStatus } from './proof-status.js';
 import { PROOF_STORE, type NewPaymentReference, type PaymentReference, type ProofStore } from './proof-store.interface.js';
 import { judgeTransfer } from './transfer-match.js';
@@ -157,7 +157,7 @@ export class TxProofService implements OnModuleInit, OnApplicationShutdown {
 
   /** Where a reference stands (confirmations read from the chain while a transfer is pending); undefined if unknown. */
   async status(referenceId: string): Promise<ProofStatus | undefined> {
-    if (!openStatus(referenceId, () => 0)) return undefined;
+    if (!isReferenceShaped(referenceId)) return undefined;
     const reference = await ledgerCall(() => this.requireStore().findReference(referenceId));
     if (!reference) return openStatus(referenceId, (network) => this.required(network));
     const required = this.required(reference.network);
