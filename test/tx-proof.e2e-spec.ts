@@ -201,7 +201,7 @@ describe('pay by transaction hash: confirmations, refusals, once only (anvil, Po
     expect((await receipts()).filter((r) => r.transaction === hash)).toHaveLength(0);
   });
 
-  it('opens an access window after a confirmed payment: the same proof again, or signing in with the paying wallet', async () => {
+  it('opens an access window after a confirmed payment to its payer only: the proof with the access secret of its PAYMENT-RESPONSE, or signing in with the paying wallet', async () => {
     const entry = await quote('/archive/lisbon/climate');
     expect(entry.amount).toBe('30000');
     const hash = await pay(entry);
@@ -290,7 +290,7 @@ describe('pay by transaction hash: confirmations, refusals, once only (anvil, Po
     }
   });
 
-  it('bad proof headers are a 400, an unknown reference a 402, never a 5xx', async () => {
+  it('bad proof headers are a 400, a reference not issued here a 402, never a 5xx', async () => {
     for (const header of ['%%%', Buffer.from('{"network":1}').toString('base64'), Buffer.from('null').toString('base64'), 'A'.repeat(2000)]) {
       const res = await fetch(`${demo.url}/archive/berlin`, { headers: { 'X-PAYMENT-PROOF': header } });
       await expectRefused(res, 400, 'invalid_payment_proof');
@@ -328,5 +328,15 @@ describe.each(ADAPTERS)('pay by transaction hash (anvil, %s)', (adapter) => {
     expect(paid.status).toBe(200);
     expect(decodePaymentResponseHeader(paid.headers.get('payment-response')!).transaction).toBe(hash);
     expect((await present('/archive/tokyo', entry, hash)).status).toBe(409);
+  });
+
+  it("a mined transfer presented first with another's reference is refused; its payer is served through Paywalled-Proof", async () => {
+    const victim = await quote('/archive/tokyo');
+    const attackers = await quote('/archive/tokyo');
+    const hash = await pay(victim);
+    await demo.devnet.mine(CONFIRMATIONS);
+    const stolen = await present('/archive/tokyo', attackers, hash, { signer: privateKeyToAccount(generatePrivateKey()) });
+    expect({ status: stolen.status, code: errorOf(await stolen.json()).code }).toEqual({ status: 402, code: 'payment_signature_invalid' });
+    expect((await present('/archive/tokyo', victim, hash, { header: 'Paywalled-Proof' })).status).toBe(200);
   });
 });
