@@ -9,9 +9,11 @@ import { DataSource } from 'typeorm';
 import { createWalletClient, http, maxUint256, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { PrivateKeyAccount } from 'viem/accounts';
-import { encodePaymentProof } from '@nestjs-x402/core/proofs';
+import { randomBytes } from 'node:crypto';
+import { encodePaymentProof, X402ProofErrorCode } from '@nestjs-x402/core/proofs';
 import { deployTestUsdc, mintUsdc, PERMIT2_ADDRESS, testUsdcAbi } from '@nestjs-x402/testing';
 import { ADAPTERS, errorOf, payingFetch, startDemo, type Adapter, type DemoHarness } from './support/demo.harness.js';
+import { rng } from './support/fuzz.js';
 
 type Receipt = { id: string; state: string; scheme: string; amount: string; authorizedAmount?: string; settledAmount?: string; transaction?: string; payer: string; nonce: string };
 
@@ -289,6 +291,58 @@ describe('pay by transaction hash: confirmations, refusals, once only (anvil, Po
       await other.close();
     }
   });
+
+  it('seeded fuzz of transaction-hash front-running: mined transfers presented with other references, signatures and tampered references are all refused; their payers are then served', async () => {
+    const seed = Number(process.env.X402_FUZZ_SEED ?? 402);
+    const cases = Number(process.env.X402_PROOF_FUZZ_CASES ?? 300);
+    const r = rng(seed);
+    const codes = new Set<string>([...Object.values(X402ProofErrorCode), 'invalid_payment_header']);
+    const attacker = privateKeyToAccount(generatePrivateKey());
+    // the victims' transfers are mined and confirmed, not yet presented: the window a front-runner aims at
+    const victims = [];
+    for (let i = 0; i < 3; i++) {
+      const entry = await quote('/archive/berlin');
+      victims.push({ entry, hash: await pay(entry) });
+    }
+    await demo.devnet.mine(CONFIRMATIONS);
+    const theirs = await Promise.all(Array.from({ length: 4 }, () => quote('/archive/berlin')));
+    const leaked = await Promise.all(victims.map((v) => demo.devnet.accounts.buyer.account.signMessage({ message: v.entry.extra.reference as string })));
+    const tamper = (reference: string) => {
+      const i = r.int(reference.length);
+      const swap = reference[i] === '.' ? '.' : reference[i] === '1' ? '2' : '1';
+      return swap === reference[i] ? `${reference}0` : `${reference.slice(0, i)}${swap}${reference.slice(i + 1)}`;
+    };
+    const header = (network: string, transaction: string, reference: string, signature?: string) =>
+      Buffer.from(JSON.stringify({ network, transaction, reference, signature })).toString('base64');
+
+    const failures: string[] = [];
+    for (let index = 0; index < cases; index++) {
+      const v = r.int(victims.length);
+      const { entry, hash } = victims[v];
+      const other = r.pick(theirs);
+      const ownRef = other.extra.reference as string;
+      const kind = r.pick(['own reference, own signature', 'own reference, no signature', 'own reference, leaked signature', "victim's reference, own signature", 'tampered reference', 'random hash', 'both headers']);
+      let proof: string;
+      let extra: Record<string, string> = {};
+      if (kind === 'own reference, own signature') proof = header(entry.network, hash, ownRef, await attacker.signMessage({ message: ownRef }));
+      else if (kind === 'own reference, no signature') proof = header(entry.network, hash, ownRef);
+      else if (kind === 'own reference, leaked signature') proof = header(entry.network, hash, ownRef, leaked[v]);
+      else if (kind === "victim's reference, own signature") proof = header(entry.network, hash, entry.extra.reference as string, await attacker.signMessage({ message: entry.extra.reference as string }));
+      else if (kind === 'tampered reference') proof = header(entry.network, hash, tamper(entry.extra.reference as string), leaked[v]);
+      else if (kind === 'random hash') proof = header(entry.network, `0x${randomBytes(32).toString('hex')}`, ownRef, await attacker.signMessage({ message: ownRef }));
+      else {
+        proof = header(entry.network, hash, ownRef);
+        extra = { 'X-PAYMENT-PROOF': proof };
+      }
+      const res = await fetch(`${demo.url}/archive/berlin`, { headers: { [r.chance(0.5) ? 'X-PAYMENT-PROOF' : 'Paywalled-Proof']: proof, ...extra } });
+      const body = await res.json();
+      const code = errorOf(body).code ?? '';
+      if (res.status < 400 || res.status > 499 || !codes.has(code) || 'days' in body) failures.push(`#${index} ${kind}: ${res.status} ${code}`);
+    }
+    expect(failures.slice(0, 10)).toEqual([]);
+    // nothing was bound by the attempts: every victim is served, once
+    for (const { entry, hash } of victims) expect((await present('/archive/berlin', entry, hash)).status).toBe(200);
+  }, 120_000);
 
   it('bad proof headers are a 400, a reference not issued here a 402, never a 5xx', async () => {
     for (const header of ['%%%', Buffer.from('{"network":1}').toString('base64'), Buffer.from('null').toString('base64'), 'A'.repeat(2000)]) {
