@@ -171,6 +171,31 @@ describe('TxProofService', () => {
     expect(await present(reference)).toMatchObject({ granted: true });
   });
 
+  it('reopens a used reference within the access window only with the access secret given to its payer', async () => {
+    const { service, chain, minedAt } = setup();
+    const windowed: RoutePlan = { ...plan, accessMs: 60_000 };
+    const quoted = await service.quote(windowed, offer, URL);
+    const reference = quoted.challenge.accepts[quoted.challenge.accepts.length - 1].extra.reference as string;
+    chain.inspection = minedAt(101n, 110n);
+    const check = async (access?: string) => {
+      const signature = await payer.signMessage({ message: reference });
+      return service.check(encodePaymentProof({ network: NETWORK, transaction: HASH, reference, signature, access }), windowed, offer, URL);
+    };
+    const first = await check();
+    if (!first.granted || !first.claim?.access) throw new Error(`expected a claim with an access secret, got ${JSON.stringify(first)}`);
+    await service.complete(first.claim);
+    expect(await check()).toMatchObject({ granted: false, status: 409, code: 'payment_already_used' });
+    expect(await check('A'.repeat(32))).toMatchObject({ granted: false, status: 409, code: 'payment_already_used' });
+    expect(await check(first.claim.access)).toEqual({ granted: true });
+    const realNow = Date.now;
+    Date.now = () => realNow() + 61_000;
+    try {
+      expect(await check(first.claim.access)).toMatchObject({ granted: false, status: 409, code: 'payment_already_used' });
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
   it('turns an unreachable RPC into a 503, not a refusal', async () => {
     const { service, quote, present } = setup();
     const { reference } = (await quote()).extra as { reference: string };
