@@ -14,14 +14,17 @@ import { encodePaymentProof, X402ProofErrorCode } from '@nestjs-x402/core/proofs
 import { deployTestUsdc, mintUsdc, PERMIT2_ADDRESS, testUsdcAbi } from '@nestjs-x402/testing';
 import { ADAPTERS, errorOf, payingFetch, startDemo, type Adapter, type DemoHarness } from './support/demo.harness.js';
 import { rng } from './support/fuzz.js';
+import { ReferenceSigner } from '../libs/x402/src/proofs/proof-reference.js';
 
 type Receipt = { id: string; state: string; scheme: string; amount: string; authorizedAmount?: string; settledAmount?: string; transaction?: string; payer: string; nonce: string };
 
 const CONFIRMATIONS = 3;
+/** The key that signs the demo's payment references (the tests mint references with it: an expired one, for one). */
+const PROOF_SECRET = 'test-proof-secret-0123456789abcdef';
 
 /** The demo on anvil with transaction-hash proofs needing 3 confirmations (each test transfer is one block: automine). */
 async function startProofDemo(adapter: Adapter = 'express'): Promise<DemoHarness> {
-  return startDemo({}, {}, { adapter, x402: (options) => ({ ...options, proofs: { confirmations: { [options.networks[0]]: CONFIRMATIONS }, headCacheMs: 0 } }) });
+  return startDemo({}, {}, { adapter, x402: (options) => ({ ...options, proofs: { confirmations: { [options.networks[0]]: CONFIRMATIONS }, headCacheMs: 0, secret: PROOF_SECRET } }) });
 }
 
 /** Helpers over one demo: quotes, transfers, proofs. */
@@ -268,6 +271,27 @@ describe('pay by transaction hash: confirmations, refusals, once only (anvil, Po
     const reference = entry.extra.reference as string;
     const forged = { ...entry, extra: { ...entry.extra, reference: `${reference[0] === 'a' ? 'b' : 'a'}${reference.slice(1)}` } };
     await expectRefused(await present('/archive/berlin', forged, `0x${'ef'.repeat(32)}`), 402, 'payment_reference_invalid');
+  });
+
+  it('a reference signed with the server key is honoured until it expires: an expired one is a 402 payment_reference_expired', async () => {
+    const signer = new ReferenceSigner(Buffer.from(PROOF_SECRET));
+    const quote = {
+      route: 'GET /archive/:city',
+      resourceUrl: `${demo.url}/archive/berlin`,
+      network: demo.devnet.network,
+      asset: demo.devnet.usdc.address,
+      payTo: demo.devnet.accounts.payTo.address,
+      amount: '20000',
+      minBlock: (await demo.devnet.publicClient.getBlockNumber()).toString(),
+    };
+    const expired = { scheme: 'tx-hash', network: quote.network, amount: quote.amount, asset: quote.asset, payTo: quote.payTo, maxTimeoutSeconds: 60, extra: {} } as PaymentRequirements;
+    const live = structuredClone(expired);
+    expired.extra.reference = signer.issue({ ...quote, expiresAt: new Date(Date.now() - 1000) });
+    live.extra.reference = signer.issue({ ...quote, expiresAt: new Date(Date.now() + 60_000) });
+    await expectRefused(await present('/archive/berlin', expired, await pay(expired)), 402, 'payment_reference_expired');
+    const hash = await pay(live);
+    await demo.devnet.mine(CONFIRMATIONS);
+    expect((await present('/archive/berlin', live, hash)).status).toBe(200);
   });
 
   it("a usage-based (upto, Permit2) settlement cannot be presented as a proof, not even by its payer before the ledger knows it", async () => {
