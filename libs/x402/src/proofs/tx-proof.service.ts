@@ -172,7 +172,7 @@ export class TxProofService implements OnModuleInit, OnApplicationShutdown {
     if (interval === 0 || !this.store) return;
     this.timer = setInterval(() => {
       const before = new Date(Date.now() - this.config.ledger.retentionSeconds * 1000);
-      this.store!.purgeReferences(before).catch((error: Error) => this.logger.warn(`purge of payment references failed: ${error.message}`));
+      this.store!.purgeReferences(before).catch((error: unknown) => this.logger.warn(`purge of payment references failed: ${logSafe(error)}`));
     }, interval * 1000);
     this.timer.unref();
   }
