@@ -1,19 +1,30 @@
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from '@x402/core/http';
 import type { PaymentRequirements } from '@x402/core/types';
 import { wrapFetchWithSIWx } from '@x402/extensions/sign-in-with-x';
-import { createWalletClient, http, type Hex } from 'viem';
+import { x402Client } from '@x402/core/client';
+import { toClientEvmSigner } from '@x402/evm';
+import { UptoEvmScheme } from '@x402/evm/upto/client';
+import { wrapFetchWithPayment } from '@x402/fetch';
+import { DataSource } from 'typeorm';
+import { createWalletClient, http, maxUint256, type Hex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { PrivateKeyAccount } from 'viem/accounts';
-import { encodePaymentProof } from '@nestjs-x402/core/proofs';
-import { deployTestUsdc, mintUsdc, testUsdcAbi } from '@nestjs-x402/testing';
+import { randomBytes } from 'node:crypto';
+import { encodePaymentProof, X402ProofErrorCode } from '@nestjs-x402/core/proofs';
+import { deployTestUsdc, mintUsdc, PERMIT2_ADDRESS, testUsdcAbi } from '@nestjs-x402/testing';
 import { ADAPTERS, errorOf, payingFetch, startDemo, type Adapter, type DemoHarness } from './support/demo.harness.js';
+import { rng } from './support/fuzz.js';
+import { ReferenceSigner } from '../libs/x402/src/proofs/proof-reference.js';
 
 type Receipt = { id: string; state: string; scheme: string; amount: string; authorizedAmount?: string; settledAmount?: string; transaction?: string; payer: string; nonce: string };
 
 const CONFIRMATIONS = 3;
+/** The key that signs the demo's payment references (the tests mint references with it: an expired one, for one). */
+const PROOF_SECRET = 'test-proof-secret-0123456789abcdef';
 
 /** The demo on anvil with transaction-hash proofs needing 3 confirmations (each test transfer is one block: automine). */
 async function startProofDemo(adapter: Adapter = 'express'): Promise<DemoHarness> {
-  return startDemo({}, {}, { adapter, x402: (options) => ({ ...options, proofs: { confirmations: { [options.networks[0]]: CONFIRMATIONS }, headCacheMs: 0 } }) });
+  return startDemo({}, {}, { adapter, x402: (options) => ({ ...options, proofs: { confirmations: { [options.networks[0]]: CONFIRMATIONS }, headCacheMs: 0, secret: PROOF_SECRET } }) });
 }
 
 /** Helpers over one demo: quotes, transfers, proofs. */
@@ -35,10 +46,15 @@ function helpers(demo: () => DemoHarness) {
   };
   /** Pays a quote with a plain transfer from the buyer. */
   const pay = (entry: PaymentRequirements, amount = BigInt(entry.amount)) => transfer(demo().devnet.accounts.buyer.account, entry.payTo, amount);
-  const present = (path: string, entry: PaymentRequirements, transaction: Hex) =>
-    fetch(`${demo().url}${path}`, {
-      headers: { 'X-PAYMENT-PROOF': encodePaymentProof({ network: entry.network, transaction, reference: entry.extra.reference as string }) },
-    });
+  /** The proof header: the reference, the transaction and the payer's EIP-191 signature of the reference (by default the buyer's). */
+  const proofOf = async (entry: PaymentRequirements, transaction: Hex, extra: { signer?: PrivateKeyAccount | null; access?: string } = {}) => {
+    const reference = entry.extra.reference as string;
+    const signer = extra.signer === undefined ? demo().devnet.accounts.buyer.account : extra.signer;
+    const signature = signer ? await signer.signMessage({ message: reference }) : undefined;
+    return Buffer.from(JSON.stringify({ network: entry.network, transaction, reference, signature, access: extra.access })).toString('base64');
+  };
+  const present = async (path: string, entry: PaymentRequirements, transaction: Hex, extra: { signer?: PrivateKeyAccount | null; access?: string; header?: string } = {}) =>
+    fetch(`${demo().url}${path}`, { headers: { [extra.header ?? 'X-PAYMENT-PROOF']: await proofOf(entry, transaction, extra) } });
   const receipts = async (query = ''): Promise<Receipt[]> =>
     (await (await fetch(`${demo().url}/admin/receipts?limit=1000${query}`, { headers: { authorization: `Bearer ${demo().adminToken}` } })).json()).receipts;
   return { quote, transfer, pay, present, receipts };
@@ -72,7 +88,7 @@ describe('pay by transaction hash: confirmations, refusals, once only (anvil, Po
       amount: '20000',
       asset: demo.devnet.usdc.address,
       payTo: demo.devnet.accounts.payTo.address,
-      extra: { reference: expect.stringMatching(/^[0-9a-f]{32}$/), confirmations: CONFIRMATIONS, proofHeader: 'X-PAYMENT-PROOF' },
+      extra: { reference: expect.stringMatching(/^[0-9a-f]{24}\.\d+\.\d+\.\d+\.20000\.[A-Za-z0-9_-]{22}$/), confirmations: CONFIRMATIONS, proofHeader: 'X-PAYMENT-PROOF', sign: 'personal_sign(reference)' },
     });
     expect(accepts[1].extra.status).toBe(`${demo.url}/.well-known/x402/proofs/${accepts[1].extra.reference}`);
     expect((await quote('/archive/berlin')).extra.reference).not.toBe(accepts[1].extra.reference);
@@ -113,11 +129,11 @@ describe('pay by transaction hash: confirmations, refusals, once only (anvil, Po
 
   it('the same hash with another reference, or on another resource, is refused', async () => {
     const entry = await quote('/archive/berlin');
+    const other = await quote('/archive/berlin'); // quoted before the transfer too: only the binding tells them apart
     const hash = await pay(entry);
     await expectRefused(await present('/archive/berlin', entry, hash), 402, 'payment_pending'); // checked and bound to this reference
-    const other = await quote('/archive/berlin');
     await expectRefused(await present('/archive/berlin', other, hash), 409, 'payment_already_used');
-    await expectRefused(await present('/archive/tokyo', entry, hash), 402, 'payment_reference_mismatch');
+    await expectRefused(await present('/archive/tokyo', entry, hash), 402, 'payment_reference_invalid'); // signed for another resource
     await demo.devnet.mine(CONFIRMATIONS);
     expect((await present('/archive/berlin', entry, hash)).status).toBe(200);
     await expectRefused(await present('/archive/berlin', other, hash), 409, 'payment_already_used');
@@ -190,13 +206,18 @@ describe('pay by transaction hash: confirmations, refusals, once only (anvil, Po
     expect((await receipts()).filter((r) => r.transaction === hash)).toHaveLength(0);
   });
 
-  it('opens an access window after a confirmed payment: the same proof again, or signing in with the paying wallet', async () => {
+  it('opens an access window after a confirmed payment to its payer only: the proof with the access secret of its PAYMENT-RESPONSE, or signing in with the paying wallet', async () => {
     const entry = await quote('/archive/lisbon/climate');
     expect(entry.amount).toBe('30000');
     const hash = await pay(entry);
     await demo.devnet.mine(CONFIRMATIONS);
-    expect((await present('/archive/lisbon/climate', entry, hash)).status).toBe(200);
-    const again = await present('/archive/lisbon/climate', entry, hash);
+    const paid = await present('/archive/lisbon/climate', entry, hash);
+    expect(paid.status).toBe(200);
+    const { access } = decodePaymentResponseHeader(paid.headers.get('payment-response')!).extra as { access: string };
+    // the hash is public and a proof header can be copied: neither opens the window without the secret only the payer was given
+    await expectRefused(await present('/archive/lisbon/climate', entry, hash, { signer: null }), 409, 'payment_already_used');
+    await expectRefused(await present('/archive/lisbon/climate', entry, hash), 409, 'payment_already_used');
+    const again = await present('/archive/lisbon/climate', entry, hash, { access });
     expect(again.status).toBe(200);
     expect((await again.json()).months).toHaveLength(12);
     const signedIn = await wrapFetchWithSIWx(fetch, demo.devnet.accounts.buyer.account)(`${demo.url}/archive/lisbon/climate`);
@@ -204,17 +225,166 @@ describe('pay by transaction hash: confirmations, refusals, once only (anvil, Po
     expect((await receipts()).filter((r) => r.transaction === hash)).toHaveLength(1);
   });
 
-  it('bad proof headers are a 400, an unknown reference a 402, never a 5xx', async () => {
+  it('front-running: a mined transfer presented first with another reference is refused; its payer is then served', async () => {
+    const victim = await quote('/archive/berlin');
+    const attackers = await quote('/archive/berlin');
+    const hash = await pay(victim);
+    await demo.devnet.mine(CONFIRMATIONS);
+    const attacker = privateKeyToAccount(generatePrivateKey());
+    for (const signer of [attacker, null]) {
+      const stolen = await present('/archive/berlin', attackers, hash, { signer });
+      expect(stolen.status).toBe(402);
+      expect(errorOf(await stolen.json()).code).toMatch(/^payment_signature_(invalid|required)$/);
+    }
+    const paid = await present('/archive/berlin', victim, hash);
+    expect(paid.status).toBe(200);
+    expect((await receipts()).filter((r) => r.transaction === hash)).toHaveLength(1);
+  });
+
+  it('accepts exactly the quoted amount: a larger transfer does not pay for a cheaper route', async () => {
+    const entry = await quote('/archive/berlin');
+    const hash = await pay(entry, 30_000n);
+    await demo.devnet.mine(CONFIRMATIONS);
+    await expectRefused(await present('/archive/berlin', entry, hash), 402, 'payment_amount_mismatch');
+  });
+
+  it('accepts Paywalled-Proof as an alias of X-PAYMENT-PROOF (one of them, once)', async () => {
+    const entry = await quote('/archive/berlin');
+    const hash = await pay(entry);
+    await demo.devnet.mine(CONFIRMATIONS);
+    const header = await (async () => {
+      const res = await present('/archive/berlin', entry, hash, { header: 'Paywalled-Proof' });
+      expect(res.status).toBe(200);
+      return res.headers.get('payment-response');
+    })();
+    expect(decodePaymentResponseHeader(header!).transaction).toBe(hash);
+    await expectRefused(await present('/archive/berlin', entry, hash), 409, 'payment_already_used');
+  });
+
+  it('anonymous 402s write no rows; a forged reference is a 402 with its code, before any chain read', async () => {
+    const dataSource = demo.app.get(DataSource, { strict: false });
+    const count = async () => Number((await dataSource.query('SELECT count(*) AS n FROM x402_payment_references'))[0].n);
+    const before = await count();
+    for (let i = 0; i < 20; i++) await quote('/archive/berlin');
+    expect(await count()).toBe(before);
+    const entry = await quote('/archive/berlin');
+    const reference = entry.extra.reference as string;
+    const forged = { ...entry, extra: { ...entry.extra, reference: `${reference[0] === 'a' ? 'b' : 'a'}${reference.slice(1)}` } };
+    await expectRefused(await present('/archive/berlin', forged, `0x${'ef'.repeat(32)}`), 402, 'payment_reference_invalid');
+  });
+
+  it('a reference signed with the server key is honoured until it expires: an expired one is a 402 payment_reference_expired', async () => {
+    const signer = new ReferenceSigner(Buffer.from(PROOF_SECRET));
+    const quote = {
+      route: 'GET /archive/:city',
+      resourceUrl: `${demo.url}/archive/berlin`,
+      network: demo.devnet.network,
+      asset: demo.devnet.usdc.address,
+      payTo: demo.devnet.accounts.payTo.address,
+      amount: '20000',
+      minBlock: (await demo.devnet.publicClient.getBlockNumber()).toString(),
+    };
+    const expired = { scheme: 'tx-hash', network: quote.network, amount: quote.amount, asset: quote.asset, payTo: quote.payTo, maxTimeoutSeconds: 60, extra: {} } as PaymentRequirements;
+    const live = structuredClone(expired);
+    expired.extra.reference = signer.issue({ ...quote, expiresAt: new Date(Date.now() - 1000) });
+    live.extra.reference = signer.issue({ ...quote, expiresAt: new Date(Date.now() + 60_000) });
+    await expectRefused(await present('/archive/berlin', expired, await pay(expired)), 402, 'payment_reference_expired');
+    const hash = await pay(live);
+    await demo.devnet.mine(CONFIRMATIONS);
+    expect((await present('/archive/berlin', live, hash)).status).toBe(200);
+  });
+
+  it("a usage-based (upto, Permit2) settlement cannot be presented as a proof, not even by its payer before the ledger knows it", async () => {
+    const { buyer } = demo.devnet.accounts;
+    // another instance on the same chain, with its own ledger: this one has not recorded the settlement (the race of issue 14, finding 9)
+    const other = await startDemo({}, {}, { devnet: demo.devnet });
+    try {
+      const wallet = createWalletClient({ account: buyer.account, chain: demo.devnet.chain, transport: http(demo.devnet.rpcUrl) });
+      const approval = await wallet.writeContract({ address: demo.devnet.usdc.address, abi: testUsdcAbi, functionName: 'approve', args: [PERMIT2_ADDRESS, maxUint256] });
+      await demo.devnet.publicClient.waitForTransactionReceipt({ hash: approval });
+      const entry = await quote('/archive/berlin');
+      const client = new x402Client().register('eip155:*', new UptoEvmScheme(toClientEvmSigner(buyer.account)));
+      client.setSpendControls({ allowedAssets: true });
+      const res = await wrapFetchWithPayment(fetch, client)(`${other.url}/bulk/forecasts?cities=lisbon,tokyo`);
+      expect(res.status).toBe(200);
+      const settlement = decodePaymentResponseHeader(res.headers.get('payment-response')!);
+      expect(settlement.amount).toBe('20000');
+      await demo.devnet.mine(CONFIRMATIONS);
+      await expectRefused(await present('/archive/berlin', entry, settlement.transaction as Hex), 402, 'payment_not_payer_transfer');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('seeded fuzz of transaction-hash front-running: mined transfers presented with other references, signatures and tampered references are all refused; their payers are then served', async () => {
+    const seed = Number(process.env.X402_FUZZ_SEED ?? 402);
+    const cases = Number(process.env.X402_PROOF_FUZZ_CASES ?? 300);
+    const r = rng(seed);
+    const codes = new Set<string>([...Object.values(X402ProofErrorCode), 'invalid_payment_header']);
+    const attacker = privateKeyToAccount(generatePrivateKey());
+    // the victims' transfers are mined and confirmed, not yet presented: the window a front-runner aims at
+    const victims = [];
+    for (let i = 0; i < 3; i++) {
+      const entry = await quote('/archive/berlin');
+      victims.push({ entry, hash: await pay(entry) });
+    }
+    await demo.devnet.mine(CONFIRMATIONS);
+    const theirs = await Promise.all(Array.from({ length: 4 }, () => quote('/archive/berlin')));
+    const leaked = await Promise.all(victims.map((v) => demo.devnet.accounts.buyer.account.signMessage({ message: v.entry.extra.reference as string })));
+    const tamper = (reference: string) => {
+      const i = r.int(reference.length);
+      const swap = reference[i] === '.' ? '.' : reference[i] === '1' ? '2' : '1';
+      return swap === reference[i] ? `${reference}0` : `${reference.slice(0, i)}${swap}${reference.slice(i + 1)}`;
+    };
+    const header = (network: string, transaction: string, reference: string, signature?: string) =>
+      Buffer.from(JSON.stringify({ network, transaction, reference, signature })).toString('base64');
+
+    const failures: string[] = [];
+    for (let index = 0; index < cases; index++) {
+      const v = r.int(victims.length);
+      const { entry, hash } = victims[v];
+      const other = r.pick(theirs);
+      const ownRef = other.extra.reference as string;
+      const kind = r.pick(['own reference, own signature', 'own reference, no signature', 'own reference, leaked signature', "victim's reference, own signature", 'tampered reference', 'random hash', 'both headers']);
+      let proof: string;
+      let extra: Record<string, string> = {};
+      if (kind === 'own reference, own signature') proof = header(entry.network, hash, ownRef, await attacker.signMessage({ message: ownRef }));
+      else if (kind === 'own reference, no signature') proof = header(entry.network, hash, ownRef);
+      else if (kind === 'own reference, leaked signature') proof = header(entry.network, hash, ownRef, leaked[v]);
+      else if (kind === "victim's reference, own signature") proof = header(entry.network, hash, entry.extra.reference as string, await attacker.signMessage({ message: entry.extra.reference as string }));
+      else if (kind === 'tampered reference') proof = header(entry.network, hash, tamper(entry.extra.reference as string), leaked[v]);
+      else if (kind === 'random hash') proof = header(entry.network, `0x${randomBytes(32).toString('hex')}`, ownRef, await attacker.signMessage({ message: ownRef }));
+      else {
+        proof = header(entry.network, hash, ownRef);
+        extra = { 'X-PAYMENT-PROOF': proof };
+      }
+      const res = await fetch(`${demo.url}/archive/berlin`, { headers: { [r.chance(0.5) ? 'X-PAYMENT-PROOF' : 'Paywalled-Proof']: proof, ...extra } });
+      const body = await res.json();
+      const code = errorOf(body).code ?? '';
+      if (res.status < 400 || res.status > 499 || !codes.has(code) || 'days' in body) failures.push(`#${index} ${kind}: ${res.status} ${code}`);
+    }
+    expect(failures.slice(0, 10)).toEqual([]);
+    // nothing was bound by the attempts: every victim is served, once
+    for (const { entry, hash } of victims) expect((await present('/archive/berlin', entry, hash)).status).toBe(200);
+  }, 120_000);
+
+  it('bad proof headers are a 400, a reference not issued here a 402, never a 5xx', async () => {
     for (const header of ['%%%', Buffer.from('{"network":1}').toString('base64'), Buffer.from('null').toString('base64'), 'A'.repeat(2000)]) {
       const res = await fetch(`${demo.url}/archive/berlin`, { headers: { 'X-PAYMENT-PROOF': header } });
       await expectRefused(res, 400, 'invalid_payment_proof');
     }
     const entry = await quote('/archive/berlin');
-    const res = await fetch(`${demo.url}/archive/berlin`, {
-      headers: { 'X-PAYMENT-PROOF': encodePaymentProof({ network: entry.network, transaction: `0x${'cd'.repeat(32)}`, reference: 'f'.repeat(32) }) },
-    });
-    await expectRefused(res, 402, 'payment_reference_unknown');
+    const proof = (reference: string) => encodePaymentProof({ network: entry.network, transaction: `0x${'cd'.repeat(32)}`, reference });
+    await expectRefused(await fetch(`${demo.url}/archive/berlin`, { headers: { 'X-PAYMENT-PROOF': proof('f'.repeat(32)) } }), 400, 'invalid_payment_proof');
+    const made = `${'f'.repeat(24)}.${demo.devnet.chainId}.1.9999999999.1.${'A'.repeat(22)}`; // the shape of a reference, not issued here
+    await expectRefused(await fetch(`${demo.url}/archive/berlin`, { headers: { 'X-PAYMENT-PROOF': proof(made) } }), 402, 'payment_reference_invalid');
+    await expectRefused(
+      await fetch(`${demo.url}/archive/berlin`, { headers: { 'X-PAYMENT-PROOF': proof(entry.extra.reference as string), 'Paywalled-Proof': proof(entry.extra.reference as string) } }),
+      400,
+      'invalid_payment_proof',
+    );
     expect((await fetch(`${demo.url}/.well-known/x402/proofs/${'f'.repeat(32)}`)).status).toBe(404);
+    expect(await (await fetch(entry.extra.status as string)).json()).toMatchObject({ state: 'open', amount: '20000', network: entry.network, requiredConfirmations: CONFIRMATIONS });
   });
 });
 
@@ -236,5 +406,15 @@ describe.each(ADAPTERS)('pay by transaction hash (anvil, %s)', (adapter) => {
     expect(paid.status).toBe(200);
     expect(decodePaymentResponseHeader(paid.headers.get('payment-response')!).transaction).toBe(hash);
     expect((await present('/archive/tokyo', entry, hash)).status).toBe(409);
+  });
+
+  it("a mined transfer presented first with another's reference is refused; its payer is served through Paywalled-Proof", async () => {
+    const victim = await quote('/archive/tokyo');
+    const attackers = await quote('/archive/tokyo');
+    const hash = await pay(victim);
+    await demo.devnet.mine(CONFIRMATIONS);
+    const stolen = await present('/archive/tokyo', attackers, hash, { signer: privateKeyToAccount(generatePrivateKey()) });
+    expect({ status: stolen.status, code: errorOf(await stolen.json()).code }).toEqual({ status: 402, code: 'payment_signature_invalid' });
+    expect((await present('/archive/tokyo', victim, hash, { header: 'Paywalled-Proof' })).status).toBe(200);
   });
 });

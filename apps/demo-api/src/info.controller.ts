@@ -21,7 +21,7 @@ export class InfoController {
         { method: 'POST', path: '/search', price: '$0.02' },
         { method: 'POST', path: '/alerts', price: '$0.10 (settled before the alert is created)' },
         { method: 'GET', path: '/bulk/forecasts?cities=a,b', price: '$0.01 per city, up to $0.05 (usage-based, x402 upto)' },
-        { method: 'GET', path: '/archive/:city', price: '$0.02, also payable by transaction hash (X-PAYMENT-PROOF)' },
+        { method: 'GET', path: '/archive/:city', price: '$0.02, also payable by transaction hash (X-PAYMENT-PROOF: the hash and the sender\'s signature of the reference)' },
         { method: 'GET', path: '/archive/:city/climate', price: '$0.03 for 10 minutes of access, also payable by transaction hash' },
         { method: 'GET', path: '/reports', price: 'free' },
         { method: 'GET', path: '/reports/summary', price: '$0.05' },

@@ -31,6 +31,7 @@ export type { AcceptedNetwork, ResolvedAsset, X402Config } from './config/x402.c
 export { X402_CONFIG, X402_FACILITATOR } from './x402.tokens.js';
 export {
   PAYMENT_PROOF_HEADER,
+  PAYMENT_PROOF_HEADER_ALIAS,
   PAYMENT_REQUIRED_HEADER,
   PAYMENT_RESPONSE_HEADER,
   PAYMENT_SIGNATURE_HEADER,

@@ -14,8 +14,11 @@ export const X402_EXPOSED_HEADERS = [PAYMENT_REQUIRED_HEADER, PAYMENT_RESPONSE_H
 /** Request header carrying a transaction-hash proof: base64 JSON `{ network, transaction, reference }`. */
 export const PAYMENT_PROOF_HEADER = 'x-payment-proof';
 
+/** Alias of {@link PAYMENT_PROOF_HEADER} that integration guides use for the same proof. */
+export const PAYMENT_PROOF_HEADER_ALIAS = 'paywalled-proof';
+
 /** Headers a browser client must be allowed to send (CORS `allowedHeaders`). */
-export const X402_ALLOWED_HEADERS = ['PAYMENT-SIGNATURE', 'X-PAYMENT', 'SIGN-IN-WITH-X', 'Idempotency-Key', 'X-PAYMENT-PROOF'];
+export const X402_ALLOWED_HEADERS = ['PAYMENT-SIGNATURE', 'X-PAYMENT', 'SIGN-IN-WITH-X', 'Idempotency-Key', 'X-PAYMENT-PROOF', 'Paywalled-Proof'];
 
 /** Default upper bound for the encoded payment header, in bytes. */
 export const DEFAULT_MAX_PAYMENT_HEADER_BYTES = 8 * 1024;

@@ -10,8 +10,9 @@ function checkCity(city: string): City {
 }
 
 /**
- * Also payable by transaction hash (`txProof`): a wallet that cannot sign an x402 payment (a multisig,
- * an exchange withdrawal) sends the USDC with a plain transfer and presents the hash in `X-PAYMENT-PROOF`.
+ * Also payable by transaction hash (`txProof`): a wallet that cannot sign an x402 payment (a multisig, a
+ * wallet without EIP-712) sends exactly the quoted USDC with a plain transfer, signs the payment reference
+ * (`personal_sign`) and presents the hash with that signature in `X-PAYMENT-PROOF` (or `Paywalled-Proof`).
  */
 @ApiTags('archive')
 @Controller('archive')
@@ -26,7 +27,7 @@ export class ArchiveController {
     return { city: checkCity(city), days: days(city, new Date(Date.now() - 365 * 86_400_000), 365, 1) };
   }
 
-  /** One transfer opens it for 10 minutes: present the same proof again, or sign in with the paying wallet. */
+  /** One transfer opens it for 10 minutes: present the proof again with the access secret of its PAYMENT-RESPONSE, or sign in with the paying wallet. */
   @Get(':city/climate')
   @Priced('0.03', { description: 'Monthly climate normals for one city, 10 minutes of access', mimeType: 'application/json', txProof: true, access: '10m' })
   @ApiOperation({ summary: 'Monthly climate normals (10 minutes of access; also payable by transaction hash)' })

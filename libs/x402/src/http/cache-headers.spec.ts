@@ -14,9 +14,9 @@ describe('applyPaidCacheHeaders', () => {
   it('adds the payment headers to Vary, keeping what is listed (CORS Origin) and listing nothing twice', () => {
     const headers: Record<string, string> = { vary: 'Origin, payment-signature', 'cache-control': 'public, max-age=60' };
     applyPaidCacheHeaders(adapter(headers), {});
-    expect(headers).toEqual({ vary: 'Origin, payment-signature, X-PAYMENT, X-PAYMENT-PROOF, SIGN-IN-WITH-X', 'cache-control': 'private, no-store' });
+    expect(headers).toEqual({ vary: 'Origin, payment-signature, X-PAYMENT, X-PAYMENT-PROOF, Paywalled-Proof, SIGN-IN-WITH-X', 'cache-control': 'private, no-store' });
     applyPaidCacheHeaders(adapter(headers), {});
-    expect(headers.vary).toBe('Origin, payment-signature, X-PAYMENT, X-PAYMENT-PROOF, SIGN-IN-WITH-X');
+    expect(headers.vary).toBe('Origin, payment-signature, X-PAYMENT, X-PAYMENT-PROOF, Paywalled-Proof, SIGN-IN-WITH-X');
   });
 
   it('leaves Vary: * alone and touches nothing once the headers are sent', () => {

@@ -13,9 +13,9 @@ export const PAID_CACHE_CONTROL = 'private, no-store';
  * The request headers a priced route's answer depends on: a cache must never reuse it across them.
  *
  * @example
- * res.headers.vary // 'PAYMENT-SIGNATURE, X-PAYMENT, X-PAYMENT-PROOF, SIGN-IN-WITH-X'
+ * res.headers.vary // 'PAYMENT-SIGNATURE, X-PAYMENT, X-PAYMENT-PROOF, Paywalled-Proof, SIGN-IN-WITH-X'
  */
-export const PAYMENT_VARY_HEADERS = ['PAYMENT-SIGNATURE', 'X-PAYMENT', 'X-PAYMENT-PROOF', 'SIGN-IN-WITH-X'] as const;
+export const PAYMENT_VARY_HEADERS = ['PAYMENT-SIGNATURE', 'X-PAYMENT', 'X-PAYMENT-PROOF', 'Paywalled-Proof', 'SIGN-IN-WITH-X'] as const;
 
 const MARK = Symbol('x402.priced');
 
@@ -35,7 +35,7 @@ export function isPriced(request: unknown): boolean {
  * @example
  * applyPaidCacheHeaders(adapterHost.httpAdapter, response);
  * // Cache-Control: private, no-store
- * // Vary: Origin, PAYMENT-SIGNATURE, X-PAYMENT, X-PAYMENT-PROOF, SIGN-IN-WITH-X
+ * // Vary: Origin, PAYMENT-SIGNATURE, X-PAYMENT, X-PAYMENT-PROOF, Paywalled-Proof, SIGN-IN-WITH-X
  */
 export function applyPaidCacheHeaders(adapter: AbstractHttpAdapter, response: unknown): void {
   if (adapter.isHeadersSent(response)) return;

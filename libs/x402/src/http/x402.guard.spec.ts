@@ -122,14 +122,14 @@ describe('X402Guard and X402Interceptor', () => {
     expect(res.body).toMatchObject({ x402Version: 2, error: 'payment_required', message: expect.stringContaining('0.01 USDC on eip155:8453') });
     expect(res.body.accepts).toEqual(header.accepts);
     expect(res.headers['cache-control']).toBe('private, no-store');
-    expect(res.headers['vary']).toBe('PAYMENT-SIGNATURE, X-PAYMENT, X-PAYMENT-PROOF, SIGN-IN-WITH-X');
+    expect(res.headers['vary']).toBe('PAYMENT-SIGNATURE, X-PAYMENT, X-PAYMENT-PROOF, Paywalled-Proof, SIGN-IN-WITH-X');
     expect(handlerRuns).toBe(0);
   });
 
   it('marks paid responses private and not storable, over a handler\'s own Cache-Control, and varies them on the payment headers', async () => {
     const paid = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted, 7)).expect(200);
     expect(paid.headers['cache-control']).toBe('private, no-store');
-    expect(paid.headers['vary']).toBe('PAYMENT-SIGNATURE, X-PAYMENT, X-PAYMENT-PROOF, SIGN-IN-WITH-X');
+    expect(paid.headers['vary']).toBe('PAYMENT-SIGNATURE, X-PAYMENT, X-PAYMENT-PROOF, Paywalled-Proof, SIGN-IN-WITH-X');
     const challenge = await request(app.getHttpServer()).get('/paid/cacheable').expect(402);
     expect(challenge.headers['cache-control']).toBe('private, no-store');
     const cacheable = await request(app.getHttpServer()).get('/paid/cacheable').set('PAYMENT-SIGNATURE', paymentFor(challenge.body.accepts[0], 8)).expect(200);

@@ -8,7 +8,7 @@ import { PaymentMethodRegistry } from '../methods/payment-methods.registry.js';
 import { X402_PRICE_METADATA, type PriceMetadata } from '../pricing/price-metadata.js';
 import { RoutePricingService } from '../pricing/route-pricing.service.js';
 import { X402_VALIDATE_METADATA, type RequestCheck } from '../pricing/validate-before-payment.decorator.js';
-import { PAYMENT_PROOF_HEADER, PAYMENT_SIGNATURE_HEADER, X_PAYMENT_HEADER } from '../x402.constants.js';
+import { PAYMENT_PROOF_HEADER, PAYMENT_PROOF_HEADER_ALIAS, PAYMENT_SIGNATURE_HEADER, X_PAYMENT_HEADER } from '../x402.constants.js';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
 import { X402_CONFIG } from '../x402.tokens.js';
 import type { X402Config } from '../config/x402.config.js';
@@ -149,8 +149,7 @@ export class X402Guard implements CanActivate {
       route = 'unknown';
     }
     const status = error.getStatus();
-    const paid =
-      request.headers[PAYMENT_SIGNATURE_HEADER] !== undefined || request.headers[X_PAYMENT_HEADER] !== undefined || request.headers[PAYMENT_PROOF_HEADER] !== undefined;
+    const paid = [PAYMENT_SIGNATURE_HEADER, X_PAYMENT_HEADER, PAYMENT_PROOF_HEADER, PAYMENT_PROOF_HEADER_ALIAS].some((name) => request.headers[name] !== undefined);
     if (!paid && status === 402) this.events.emit({ type: 'challenge', route, reason: error.code });
     else this.events.emit({ type: 'failed', stage: 'verify', reason: error.code, status, ...(attempt?.claimed ? paymentFacts(attempt.claimed) : {}), route });
   }

@@ -74,7 +74,7 @@ function proofOptions(plan: RoutePlan, options: X402AcceptedOption[]): X402Accep
   const { confirmations, ttlSeconds } = plan.txProof;
   return options
     .filter((o) => confirmations[o.network] !== undefined)
-    .map((o) => ({ ...o, scheme: 'tx-hash', maxTimeoutSeconds: ttlSeconds, extra: { ...o.extra, confirmations: confirmations[o.network], proofHeader: 'X-PAYMENT-PROOF' } }));
+    .map((o) => ({ ...o, scheme: 'tx-hash', maxTimeoutSeconds: ttlSeconds, extra: { ...o.extra, confirmations: confirmations[o.network], proofHeader: 'X-PAYMENT-PROOF', sign: 'personal_sign(reference)' } }));
 }
 
 function usd(quote: Quote): string {
@@ -154,7 +154,7 @@ export function priceDescription(info: X402PaymentInfo): string {
     `Send a signed x402 payment${scheme === 'upto' ? ' (scheme `upto`: a Permit2 signature for the maximum)' : ''} in the \`PAYMENT-SIGNATURE\` header; ` +
     'without one the route answers `402` with the payment requirements in the `PAYMENT-REQUIRED` header (and in the JSON body).' +
     (proofs.length > 0
-      ? ` Or send the amount with a plain token transfer and present its transaction hash in the \`X-PAYMENT-PROOF\` header with the payment reference of the 402's \`tx-hash\` entry (${proofs.map((p) => `${p.extra.confirmations} confirmation(s) on ${p.network}`).join(', ')}).`
+      ? ` Or send exactly the amount with a plain token transfer and present its transaction hash in the \`X-PAYMENT-PROOF\` header with the payment reference of the 402's \`tx-hash\` entry, signed by the sending wallet (${proofs.map((p) => `${p.extra.confirmations} confirmation(s) on ${p.network}`).join(', ')}).`
       : '');
   if (info.price.mode === 'fixed') {
     const options = accepts.map((a) => `${a.amount} atomic units of ${token}${a.asset} on ${a.network}`).join(', or ');

@@ -9,53 +9,50 @@ import { proofReceiptKey, type BindResult, type ProofReceiptLedger, type NewPaym
  * const proofs = new InMemoryPaymentStore().proofStore();
  */
 export class InMemoryProofStore implements ProofStore {
-  private readonly references = new Map<string, PaymentReference & { lockedUntil?: number }>();
+  private readonly references = new Map<string, PaymentReference & { lockedUntil?: number; owner?: string }>();
   /** `network:transaction` -> reference */
   private readonly byTransaction = new Map<string, string>();
 
   constructor(private readonly payments: ProofReceiptLedger) {}
-
-  async createReferences(references: NewPaymentReference[]): Promise<void> {
-    for (const r of references) this.references.set(r.reference, { ...r, state: 'open', createdAt: new Date() });
-  }
 
   async findReference(reference: string): Promise<PaymentReference | undefined> {
     const found = this.references.get(reference);
     return found ? this.copy(found) : undefined;
   }
 
-  async bindTransaction(reference: string, binding: TransferBinding): Promise<BindResult> {
-    const found = this.references.get(reference);
-    if (!found) return { bound: false, conflict: 'unknown' };
+  async bindTransaction(quoted: NewPaymentReference, binding: TransferBinding): Promise<BindResult> {
     const transaction = binding.transaction.toLowerCase();
-    if (found.transaction === transaction) return { bound: true, reference: this.copy(found) };
-    if (found.transaction) return { bound: false, conflict: 'reference', reference: this.copy(found) };
-    if (found.state !== 'open' || found.expiresAt.getTime() <= Date.now()) return { bound: false, conflict: 'expired', reference: this.copy(found) };
-    const key = `${found.network}:${transaction}`;
+    const found = this.references.get(quoted.reference);
+    if (found) {
+      if (found.transaction === transaction) return { bound: true, reference: this.copy(found) };
+      return { bound: false, conflict: 'reference', reference: this.copy(found) };
+    }
+    const key = `${quoted.network}:${transaction}`;
     if (this.byTransaction.has(key)) return { bound: false, conflict: 'transaction' };
-    this.byTransaction.set(key, reference);
-    Object.assign(found, { state: 'pending', transaction, payer: binding.payer, blockNumber: binding.blockNumber, transferred: binding.transferred });
-    return { bound: true, reference: this.copy(found) };
+    this.byTransaction.set(key, quoted.reference);
+    const bound: PaymentReference = { ...quoted, state: 'pending', transaction, payer: binding.payer, blockNumber: binding.blockNumber, transferred: binding.transferred, createdAt: new Date() };
+    this.references.set(quoted.reference, bound);
+    return { bound: true, reference: this.copy(bound) };
   }
 
-  async claimReference(reference: string, holdMs: number): Promise<PaymentReference | undefined> {
+  async claimReference(reference: string, owner: string, holdMs: number): Promise<PaymentReference | undefined> {
     const found = this.references.get(reference);
     if (!found) return undefined;
     const expiredHold = found.state === 'claimed' && (found.lockedUntil ?? 0) < Date.now();
     if (found.state !== 'pending' && !expiredHold) return undefined;
-    Object.assign(found, { state: 'claimed', lockedUntil: Date.now() + holdMs });
+    Object.assign(found, { state: 'claimed', owner, lockedUntil: Date.now() + holdMs });
     return this.copy(found);
   }
 
-  async releaseReference(reference: string): Promise<void> {
+  async releaseReference(reference: string, owner: string): Promise<void> {
     const found = this.references.get(reference);
-    if (found?.state === 'claimed') Object.assign(found, { state: 'pending', lockedUntil: undefined });
+    if (found?.state === 'claimed' && found.owner === owner) Object.assign(found, { state: 'pending', owner: undefined, lockedUntil: undefined });
   }
 
-  async useReference(reference: string): Promise<PaymentRecord | undefined> {
+  async useReference(reference: string, owner: string): Promise<PaymentRecord | undefined> {
     const found = this.references.get(reference);
-    if (!found || found.state !== 'claimed' || !found.transaction) return undefined;
-    Object.assign(found, { state: 'used', usedAt: new Date(), lockedUntil: undefined });
+    if (!found || found.state !== 'claimed' || found.owner !== owner || !found.transaction) return undefined;
+    Object.assign(found, { state: 'used', usedAt: new Date(), owner: undefined, lockedUntil: undefined });
     const claimed = await this.payments.claim({
       key: proofReceiptKey(found.network, found.transaction),
       network: found.network,
@@ -80,7 +77,7 @@ export class InMemoryProofStore implements ProofStore {
   async purgeReferences(before: Date): Promise<number> {
     let purged = 0;
     for (const [id, r] of this.references) {
-      if (r.expiresAt < before && (r.state === 'open' || r.state === 'used')) {
+      if (r.expiresAt < before) {
         this.references.delete(id);
         if (r.transaction) this.byTransaction.delete(`${r.network}:${r.transaction}`);
         purged++;
@@ -89,7 +86,7 @@ export class InMemoryProofStore implements ProofStore {
     return purged;
   }
 
-  private copy({ lockedUntil: _, ...reference }: PaymentReference & { lockedUntil?: number }): PaymentReference {
+  private copy({ lockedUntil: _, owner: __, ...reference }: PaymentReference & { lockedUntil?: number; owner?: string }): PaymentReference {
     return { ...reference };
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { X402ConfigError } from '../x402.errors.js';
 import type { X402ProofOptions } from './proof-options.js';
 
@@ -8,6 +9,20 @@ export interface ResolvedProofs {
   ttlSeconds: number;
   retryAfterSeconds: number;
   headCacheMs: number;
+  /** The key that signs payment references (not enumerable: never serialised with the config). */
+  secret: Buffer;
+  /** True when no secret was given and a random one was made for this process. */
+  secretGenerated: boolean;
+}
+
+/** The reference key: `proofs.secret`, else `X402_PROOF_SECRET`, else random for this process. */
+function resolveSecret(given: unknown, env: string | undefined): { secret: Buffer; generated: boolean } {
+  const option = given !== undefined ? 'proofs.secret' : 'X402_PROOF_SECRET';
+  const value = given !== undefined ? given : env || undefined;
+  if (value === undefined) return { secret: randomBytes(32), generated: true };
+  // the message never carries the value
+  if (typeof value !== 'string' || value.length < 32) throw new X402ConfigError(option, 'must be a string of at least 32 characters (e.g. `openssl rand -hex 32`)');
+  return { secret: Buffer.from(value, 'utf8'), generated: false };
 }
 
 function positiveInt(option: string, value: unknown, fallback: number, min = 1): number {
@@ -24,7 +39,7 @@ function positiveInt(option: string, value: unknown, fallback: number, min = 1):
  *
  * @example
  * resolveProofs({ confirmations: { 'eip155:8453': 3 } }, ['eip155:8453'], { 'eip155:8453': rpc })
- * // { confirmations: { 'eip155:8453': 3 }, ttlSeconds: 3600, retryAfterSeconds: 2, headCacheMs: 1000 }
+ * // { confirmations: { 'eip155:8453': 3 }, ttlSeconds: 3600, retryAfterSeconds: 2, headCacheMs: 1000, secretGenerated: true }
  */
 export function resolveProofs(options: X402ProofOptions | undefined, networks: string[], rpcUrls: Record<string, string>): ResolvedProofs {
   const given = options ?? {};
@@ -40,10 +55,13 @@ export function resolveProofs(options: X402ProofOptions | undefined, networks: s
   for (const network of networks) {
     if (rpcUrls[network] && confirmations[network] === undefined) confirmations[network] = 1;
   }
-  return {
+  const { secret, generated } = resolveSecret(given.secret, process.env.X402_PROOF_SECRET);
+  const resolved = {
     confirmations,
     ttlSeconds: positiveInt('proofs.ttlSeconds', given.ttlSeconds, 3600, 30),
     retryAfterSeconds: positiveInt('proofs.retryAfterSeconds', given.retryAfterSeconds, 2),
     headCacheMs: positiveInt('proofs.headCacheMs', given.headCacheMs, 1000, 0),
+    secretGenerated: generated,
   };
+  return Object.defineProperty(resolved, 'secret', { value: secret, enumerable: false }) as ResolvedProofs;
 }

@@ -22,6 +22,13 @@ export interface X402ProofOptions {
    * A quote binds its reference to transfers mined after that head.
    */
   headCacheMs?: number;
+  /**
+   * Key that signs payment references (HMAC), so a 402 stores nothing and a forged reference is refused
+   * before any I/O: at least 32 characters, the same on every instance. Default `X402_PROOF_SECRET`
+   * from the environment; without either, a random key per process (references then do not survive a
+   * restart and are refused by other instances; a warning says so).
+   */
+  secret?: string;
   /** Where references live; default the payment store's own (`TypeOrmPaymentStore`, `InMemoryPaymentStore`). */
   store?: ProofStore;
 }

@@ -1,15 +1,16 @@
 import type { PaymentRecord, PaymentStore } from '../ledger/payment-store.interface.js';
 
 /**
- * Lifecycle of a payment reference: `open` (quoted in a 402) -> `pending` (a checked transfer is
- * bound to it, maybe not yet confirmed) -> `claimed` (a request is running its handler on it, for a
- * while) -> `used` (served once, receipt recorded). A failed handler puts `claimed` back to `pending`.
+ * Lifecycle of a payment reference: `open` (quoted in a 402; stateless, never stored) -> `pending`
+ * (a checked transfer is bound to it: the row is written, maybe not yet confirmed) -> `claimed` (a
+ * request is running its handler on it, for a while, under an owner token) -> `used` (served once,
+ * receipt recorded). A failed handler puts `claimed` back to `pending`.
  */
 export type PaymentReferenceState = 'open' | 'pending' | 'claimed' | 'used';
 
-/** What a 402 quoted: send `amount` of `asset` to `payTo` on `network`, in a block after `minBlock`. */
+/** What a 402 quoted: send exactly `amount` of `asset` to `payTo` on `network`, in a block after `minBlock`. */
 export interface NewPaymentReference {
-  /** Random id the payer presents with its transaction hash. */
+  /** The signed reference the payer presents with its transaction hash (see `ReferenceSigner`). */
   reference: string;
   network: string;
   asset: string;
@@ -32,7 +33,7 @@ export interface PaymentReference extends NewPaymentReference {
   transaction?: string;
   payer?: string;
   blockNumber?: string;
-  /** Atomic units the transfer moved to `payTo` (at least `amount`). */
+  /** Atomic units the transfer moved to `payTo` (exactly `amount`). */
   transferred?: string;
   usedAt?: Date;
   createdAt: Date;
@@ -49,32 +50,33 @@ export interface TransferBinding {
 /** Outcome of binding a mined transfer to a payment reference: bound, or why not. */
 export type BindResult =
   | { bound: true; reference: PaymentReference }
-  /** `transaction`: the hash is bound to another reference; `reference`: this reference to another hash; `expired`. */
-  | { bound: false; conflict: 'transaction' | 'reference' | 'expired' | 'unknown'; reference?: PaymentReference };
+  /** `transaction`: the hash is bound to another reference; `reference`: this reference to another hash. */
+  | { bound: false; conflict: 'transaction' | 'reference'; reference?: PaymentReference };
 
 /**
- * Where payment references of transaction-hash proofs live. Every write is one atomic statement
- * (a transaction hash is bound to one reference by a unique index; one request at a time holds a
- * reference), so it is correct across app instances on one database. The built-in payment stores
- * give one (`proofStore()`); a custom `PaymentStore` can implement it, or pass one as `proofs.store`.
+ * Where payment references of transaction-hash proofs live. A quoted reference is not stored (it is
+ * signed); its row is written when a checked transfer is bound to it. Every write is one atomic
+ * statement (a transaction hash is bound to one reference by a unique index; one request at a time
+ * holds a reference, named by an owner token that using or releasing it must present), so it is
+ * correct across app instances on one database. The built-in payment stores give one
+ * (`proofStore()`); a custom `PaymentStore` can implement it, or pass one as `proofs.store`.
  *
  * @example
  * X402Module.forRoot({ ...options, store: myStore, proofs: { store: new TypeOrmProofStore(dataSource) } })
  */
 export interface ProofStore {
-  createReferences(references: NewPaymentReference[]): Promise<void>;
   findReference(reference: string): Promise<PaymentReference | undefined>;
-  /** Binds a checked transfer to an open, unexpired reference (idempotent for the same transaction). */
-  bindTransaction(reference: string, binding: TransferBinding): Promise<BindResult>;
-  /** `pending` (or `claimed` past its hold) -> `claimed` for `holdMs`; the reference, or undefined if another request holds or used it. */
-  claimReference(reference: string, holdMs: number): Promise<PaymentReference | undefined>;
-  /** `claimed` -> `pending`: the handler failed, the payment can be presented again. */
-  releaseReference(reference: string): Promise<void>;
-  /** `claimed` -> `used` and the settled receipt recorded, in one statement; the receipt, or undefined if not claimed. */
-  useReference(reference: string): Promise<PaymentRecord | undefined>;
+  /** Stores a quoted reference with the checked transfer that pays it, as `pending` (idempotent for the same transaction). */
+  bindTransaction(reference: NewPaymentReference, binding: TransferBinding): Promise<BindResult>;
+  /** `pending` (or `claimed` past its hold) -> `claimed` by `owner` for `holdMs`; the reference, or undefined if another request holds or used it. */
+  claimReference(reference: string, owner: string, holdMs: number): Promise<PaymentReference | undefined>;
+  /** `claimed` by `owner` -> `pending`: the handler failed, the payment can be presented again (no-op if another owner took it over). */
+  releaseReference(reference: string, owner: string): Promise<void>;
+  /** `claimed` by `owner` -> `used` and the settled receipt recorded, in one statement; the receipt, or undefined if `owner` does not hold it. */
+  useReference(reference: string, owner: string): Promise<PaymentRecord | undefined>;
   /** Whether a transaction is already bound to a reference, or settled a payment in the ledger (an x402 settlement, a used proof). */
   isTransactionTaken(network: string, transaction: string): Promise<boolean>;
-  /** Drops references that expired unpaid, and used ones, older than `before`; returns how many. */
+  /** Drops references (any state) that expired before `before`; returns how many. A transaction they held stays refused: it was mined before any newer quote. */
   purgeReferences(before: Date): Promise<number>;
 }
 

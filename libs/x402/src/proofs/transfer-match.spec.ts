@@ -28,13 +28,35 @@ const mined = (transfers: TransferLog[], overrides: Partial<Extract<TransactionI
   head: 103n,
   transfers,
   signedTransfer: false,
+  sender: PAYER,
+  target: USDC,
   ...overrides,
 });
 
+const FACILITATOR = '0x90F79bf6EB2c4F870365E785982E1f101E93b906';
+const UPTO_PROXY = '0x4020633461b2895a48930Ff97eE8fCdE8E520002';
+
+describe('judgeTransfer: what a plain transfer by the payer is (issue 14)', () => {
+  it('refuses a settlement someone else sent for the payer (an upto / Permit2 settlement emits no AuthorizationUsed)', () => {
+    const permit2 = mined([transfer()], { sender: FACILITATOR, target: UPTO_PROXY });
+    expect(judgeTransfer(permit2, reference)).toMatchObject({ pays: false, status: 402, code: 'payment_not_payer_transfer' });
+  });
+
+  it('refuses a transfer of more than the quoted amount', () => {
+    expect(judgeTransfer(mined([transfer({ value: 10_001n })]), reference)).toMatchObject({ pays: false, code: 'payment_amount_mismatch' });
+  });
+});
+
 describe('judgeTransfer', () => {
-  it('accepts a transfer of at least the amount to payTo in a block after the quote, from any sender, and counts confirmations', () => {
+  it('accepts a transfer of exactly the amount to payTo by its sender, in a block after the quote, and counts confirmations', () => {
     expect(judgeTransfer(mined([transfer()]), reference)).toEqual({ pays: true, payer: PAYER, transferred: 10_000n, blockNumber: 101n, confirmations: 3n });
-    expect(judgeTransfer(mined([transfer({ value: 6_000n }), transfer({ value: 5_000n, from: PAY_TO })]), reference)).toMatchObject({ pays: true, transferred: 11_000n });
+    expect(judgeTransfer(mined([transfer({ value: 6_000n }), transfer({ value: 4_000n })]), reference)).toMatchObject({ pays: true, transferred: 10_000n });
+    // a contract wallet (a multisig) called directly: someone else sends the transaction, the wallet is its target
+    expect(judgeTransfer(mined([transfer()], { sender: PAY_TO, target: PAYER }), reference)).toMatchObject({ pays: true, payer: PAYER });
+  });
+
+  it('refuses transfers to payTo from more than one sender in one transaction', () => {
+    expect(judgeTransfer(mined([transfer({ value: 6_000n }), transfer({ value: 4_000n, from: OTHER })]), reference)).toMatchObject({ pays: false, code: 'payment_not_payer_transfer' });
   });
 
   it.each<[string, TransactionInspection, string, number]>([

@@ -1,4 +1,4 @@
-import { parseEventLogs, parseAbi, TransactionReceiptNotFoundError, type Hex } from 'viem';
+import { isAddressEqual, parseEventLogs, parseAbi, recoverMessageAddress, TransactionReceiptNotFoundError, type Address, type Hex } from 'viem';
 import { RpcClients } from '../settlement/rpc-clients.js';
 
 const TRANSFER_ABI = parseAbi(['event Transfer(address indexed from, address indexed to, uint256 value)']);
@@ -25,7 +25,14 @@ export type TransactionInspection =
       transfers: TransferLog[];
       /** The transaction used an EIP-3009 authorization: it is an x402 (or other) signed-transfer settlement. */
       signedTransfer: boolean;
+      /** Who sent the transaction, and the contract it called (undefined for a deployment). */
+      sender: string;
+      target?: string;
     };
+
+/** How long a hash the chain does not know is answered from memory, and how many such hashes are kept. */
+const MISS_TTL_MS = 2_000;
+const MAX_MISSES = 10_000;
 
 /**
  * Reads the receipts of transactions presented as payments, and the chain head, per network. The
@@ -38,6 +45,8 @@ export type TransactionInspection =
 export class TransferReader {
   private readonly rpc: RpcClients;
   private readonly heads = new Map<string, { at: number; head: Promise<bigint> }>();
+  /** `network:hash` -> when the chain last said it does not know it: a random hash costs one RPC call per window, not one per request. */
+  private readonly misses = new Map<string, number>();
 
   constructor(
     rpcUrls: Record<string, string>,
@@ -60,16 +69,28 @@ export class TransferReader {
     return head;
   }
 
-  /** The receipt of `transaction` with its token transfers, and the current head. */
+  /** Whether the chain said a moment ago that it does not know `transaction` (no call is made). */
+  recentlyMissing(network: string, transaction: string): boolean {
+    const missed = this.misses.get(`${network}:${transaction.toLowerCase()}`);
+    return missed !== undefined && Date.now() - missed < MISS_TTL_MS;
+  }
+
+  /** The receipt of `transaction` with its token transfers, and the current head (a hash not found is remembered briefly). */
   async inspect(network: string, transaction: string): Promise<TransactionInspection> {
+    const key = `${network}:${transaction.toLowerCase()}`;
+    if (this.recentlyMissing(network, transaction)) return { status: 'not_found' };
     const client = this.rpc.get(network);
     let receipt;
     try {
       receipt = await client.getTransactionReceipt({ hash: transaction as Hex });
     } catch (error) {
-      if (error instanceof TransactionReceiptNotFoundError) return { status: 'not_found' };
+      if (error instanceof TransactionReceiptNotFoundError) {
+        this.remember(key);
+        return { status: 'not_found' };
+      }
       throw error;
     }
+    this.misses.delete(key);
     const head = await client.getBlockNumber({ cacheTime: 0 });
     if (receipt.status !== 'success') return { status: 'reverted', blockNumber: receipt.blockNumber, head };
     const transfers = parseEventLogs({ abi: TRANSFER_ABI, logs: receipt.logs, eventName: 'Transfer', strict: true }).map((log) => ({
@@ -79,7 +100,29 @@ export class TransferReader {
       value: log.args.value,
     }));
     const signedTransfer = parseEventLogs({ abi: AUTHORIZATION_USED_ABI, logs: receipt.logs, eventName: 'AuthorizationUsed', strict: true }).length > 0;
-    return { status: 'mined', blockNumber: receipt.blockNumber, head, transfers, signedTransfer };
+    return { status: 'mined', blockNumber: receipt.blockNumber, head, transfers, signedTransfer, sender: receipt.from, ...(receipt.to ? { target: receipt.to } : {}) };
+  }
+
+  /**
+   * Whether `signer` signed `message` (EIP-191 `personal_sign`): recovered locally for a key, else
+   * asked of the chain (ERC-1271 for a contract wallet such as a multisig, ERC-6492 before deployment).
+   */
+  async isSignedBy(network: string, signer: string, message: string, signature: Hex): Promise<boolean> {
+    try {
+      if (isAddressEqual(await recoverMessageAddress({ message, signature }), signer as Address)) return true;
+    } catch {
+      // not a plain ECDSA signature: a contract wallet's
+    }
+    return this.rpc.get(network).verifyMessage({ address: signer as Address, message, signature });
+  }
+
+  private remember(key: string): void {
+    if (this.misses.size >= MAX_MISSES) {
+      const now = Date.now();
+      for (const [k, at] of this.misses) if (now - at >= MISS_TTL_MS) this.misses.delete(k);
+      if (this.misses.size >= MAX_MISSES) this.misses.delete(this.misses.keys().next().value!);
+    }
+    this.misses.set(key, Date.now());
   }
 
 }

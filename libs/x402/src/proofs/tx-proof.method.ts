@@ -65,7 +65,7 @@ export class TxProofMethod implements PaymentMethod {
     if (request.headers[PAYMENT_SIGNATURE_HEADER] !== undefined || request.headers[X_PAYMENT_HEADER] !== undefined) {
       throw new X402HttpException(400, X402ErrorCode.InvalidPaymentHeader, 'send either a signed payment or X-PAYMENT-PROOF, not both');
     }
-    const decision = await this.proofs.check(readPaymentProof(request.headers)!, plan, resourceUrl);
+    const decision = await this.proofs.check(readPaymentProof(request.headers)!, plan, offer, resourceUrl);
     if (decision.granted) return { admitted: true, lease: decision.claim ? new TxProofLease(this.proofs, decision.claim, this.events, this.logger) : undefined };
     const headers: Record<string, string> = decision.retryAfter ? { 'Retry-After': String(decision.retryAfter) } : {};
     const body = decision.proof ? { proof: decision.proof } : undefined;

@@ -28,10 +28,11 @@ function toReference(row: Row): PaymentReference {
 }
 
 /**
- * Payment references on PostgreSQL (or PGlite), next to the payment ledger: `x402_payment_references`,
- * and receipts of used proofs in `x402_payments`. One statement per write: a unique index binds a
- * transaction to one reference, a conditional `UPDATE … RETURNING` lets one request hold a reference,
- * and using it records the receipt in the same statement.
+ * Payment references on PostgreSQL (or PGlite), next to the payment ledger: `x402_payment_references`
+ * (a row per reference a transfer was bound to), and receipts of used proofs in `x402_payments`. One
+ * statement per write: a unique index binds a transaction to one reference, a conditional
+ * `UPDATE … RETURNING` lets one request (its owner token) hold a reference, and using it records the
+ * receipt in the same statement, only for that owner.
  *
  * @example
  * const proofs = new TypeOrmPaymentStore(dataSource).proofStore();
@@ -39,33 +40,22 @@ function toReference(row: Row): PaymentReference {
 export class TypeOrmProofStore implements ProofStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  async createReferences(references: NewPaymentReference[]): Promise<void> {
-    if (references.length === 0) return;
-    const params: unknown[] = [];
-    const values = references.map((r) => {
-      const at = params.push(r.reference, r.network, r.asset, r.payTo, r.amount, r.route, r.resourceUrl, r.minBlock, r.expiresAt) - 9;
-      return `(${Array.from({ length: 9 }, (_, i) => `$${at + i + 1}`).join(', ')}, 'open', now(), now())`;
-    });
-    await this.dataSource.query(
-      `INSERT INTO x402_payment_references (reference, network, asset, pay_to, amount, route, resource_url, min_block, expires_at, state, created_at, updated_at)
-       VALUES ${values.join(', ')}`,
-      params,
-    );
-  }
-
   async findReference(reference: string): Promise<PaymentReference | undefined> {
     const rows = await this.dataSource.query(`SELECT * FROM x402_payment_references WHERE reference = $1`, [reference]);
     return rows[0] ? toReference(rows[0]) : undefined;
   }
 
-  async bindTransaction(reference: string, binding: TransferBinding): Promise<BindResult> {
+  async bindTransaction(r: NewPaymentReference, binding: TransferBinding): Promise<BindResult> {
+    const transaction = binding.transaction.toLowerCase();
     let rows: Row[];
     try {
       rows = rowsOf(
         await this.dataSource.query(
-          `UPDATE x402_payment_references SET state = 'pending', transaction_hash = $2, payer = $3, block_number = $4, transferred = $5, updated_at = now()
-           WHERE reference = $1 AND state = 'open' AND expires_at > now() RETURNING *`,
-          [reference, binding.transaction.toLowerCase(), binding.payer, binding.blockNumber, binding.transferred],
+          `INSERT INTO x402_payment_references (reference, network, asset, pay_to, amount, route, resource_url, min_block, expires_at, state,
+                                                transaction_hash, payer, block_number, transferred, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $12, $13, now(), now())
+           ON CONFLICT (reference) DO NOTHING RETURNING *`,
+          [r.reference, r.network, r.asset, r.payTo, r.amount, r.route, r.resourceUrl, r.minBlock, r.expiresAt, transaction, binding.payer, binding.blockNumber, binding.transferred],
         ),
       );
     } catch (error) {
@@ -73,37 +63,36 @@ export class TypeOrmProofStore implements ProofStore {
       throw error;
     }
     if (rows.length > 0) return { bound: true, reference: toReference(rows[0]) };
-    const existing = await this.findReference(reference);
-    if (!existing) return { bound: false, conflict: 'unknown' };
-    if (existing.transaction === binding.transaction.toLowerCase()) return { bound: true, reference: existing };
-    if (existing.transaction) return { bound: false, conflict: 'reference', reference: existing };
-    return { bound: false, conflict: 'expired', reference: existing };
+    const existing = await this.findReference(r.reference);
+    if (existing?.transaction === transaction) return { bound: true, reference: existing };
+    return { bound: false, conflict: 'reference', reference: existing };
   }
 
-  async claimReference(reference: string, holdMs: number): Promise<PaymentReference | undefined> {
+  async claimReference(reference: string, owner: string, holdMs: number): Promise<PaymentReference | undefined> {
     const rows = rowsOf(
       await this.dataSource.query(
-        `UPDATE x402_payment_references SET state = 'claimed', locked_until = now() + make_interval(secs => $2::double precision / 1000), updated_at = now()
+        `UPDATE x402_payment_references SET state = 'claimed', claim_owner = $2, locked_until = now() + make_interval(secs => $3::double precision / 1000), updated_at = now()
          WHERE reference = $1 AND (state = 'pending' OR (state = 'claimed' AND locked_until < now())) RETURNING *`,
-        [reference, holdMs],
+        [reference, owner, holdMs],
       ),
     );
     return rows[0] ? toReference(rows[0]) : undefined;
   }
 
-  async releaseReference(reference: string): Promise<void> {
+  async releaseReference(reference: string, owner: string): Promise<void> {
     await this.dataSource.query(
-      `UPDATE x402_payment_references SET state = 'pending', locked_until = NULL, updated_at = now() WHERE reference = $1 AND state = 'claimed'`,
-      [reference],
+      `UPDATE x402_payment_references SET state = 'pending', claim_owner = NULL, locked_until = NULL, updated_at = now()
+       WHERE reference = $1 AND state = 'claimed' AND claim_owner = $2`,
+      [reference, owner],
     );
   }
 
-  async useReference(reference: string): Promise<PaymentRecord | undefined> {
+  async useReference(reference: string, owner: string): Promise<PaymentRecord | undefined> {
     const rows = rowsOf(
       await this.dataSource.query(
         `WITH used AS (
-           UPDATE x402_payment_references SET state = 'used', used_at = now(), locked_until = NULL, updated_at = now()
-           WHERE reference = $1 AND state = 'claimed' RETURNING *
+           UPDATE x402_payment_references SET state = 'used', used_at = now(), claim_owner = NULL, locked_until = NULL, updated_at = now()
+           WHERE reference = $1 AND state = 'claimed' AND claim_owner = $3 RETURNING *
          )
          INSERT INTO x402_payments (id, key, network, asset, payer, pay_to, amount, authorized_amount, settled_amount, scheme, route, resource_url,
                                     nonce, mode, state, transaction_hash, attempts, settled_at, created_at, updated_at)
@@ -112,7 +101,7 @@ export class TypeOrmProofStore implements ProofStore {
          FROM used
          ON CONFLICT (key) DO NOTHING
          RETURNING *`,
-        [reference, randomUUID()],
+        [reference, randomUUID(), owner],
       ),
     );
     return rows[0] ? toRecord(rows[0]) : undefined;
@@ -129,7 +118,7 @@ export class TypeOrmProofStore implements ProofStore {
 
   async purgeReferences(before: Date): Promise<number> {
     const rows = rowsOf(
-      await this.dataSource.query(`DELETE FROM x402_payment_references WHERE expires_at < $1 AND state IN ('open', 'used') RETURNING reference`, [before]),
+      await this.dataSource.query(`DELETE FROM x402_payment_references WHERE expires_at < $1 RETURNING reference`, [before]),
     );
     return rows.length;
   }

@@ -2,8 +2,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { PaymentReferenceState } from '../proof-store.interface.js';
 
 /**
- * A payment reference quoted in a 402 for a transaction-hash proof, and the transfer bound to it.
- * Created by the `X402ProofsAndUsage1764000000003` migration.
+ * A payment reference quoted in a 402 for a transaction-hash proof, stored once a transfer is bound to it.
+ * Created by the `X402ProofsAndUsage1764000000003` migration (`claim_owner`: `X402ProofClaimOwner1764600000000`).
  */
 @Entity({ name: 'x402_payment_references' })
 @Index('x402_payment_references_transaction_uq', ['network', 'transactionHash'], { unique: true, where: 'transaction_hash IS NOT NULL' })
@@ -52,6 +52,10 @@ export class X402PaymentReferenceEntity {
 
   @Column('numeric', { precision: 78, scale: 0, nullable: true })
   transferred: string | null;
+
+  /** Owner token of the request holding the reference (`claimed`); using or releasing it needs this token. */
+  @Column('text', { name: 'claim_owner', nullable: true })
+  claimOwner: string | null;
 
   @Column('timestamptz', { name: 'locked_until', nullable: true })
   lockedUntil: Date | null;
