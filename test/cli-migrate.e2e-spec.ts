@@ -37,9 +37,9 @@ describe('x402 migrate', () => {
     const res = await run(process.execPath, ['libs/x402/bin/x402.mjs', 'migrate', '--revert', '--database-url', url]);
     expect(res.code).toBe(0);
     const applied = (await admin.query(`SELECT name FROM ${schema}.migrations ORDER BY id`)).map((r: { name: string }) => r.name);
-    expect(applied).toEqual(['X402Ledger1764000000000', 'X402SessionNonces1764000000001', 'X402SettlementOutbox1764000000002', 'X402ProofsAndUsage1764000000003']);
-    expect(await tables()).toContain('x402_payment_references');
-    expect(await tables()).not.toContain('x402_webhook_deliveries');
+    expect(applied).toEqual(['X402Ledger1764000000000', 'X402SessionNonces1764000000001', 'X402SettlementOutbox1764000000002', 'X402ProofsAndUsage1764000000003', 'X402WebhookDeliveries1764000000004']);
+    expect(await tables()).toContain('x402_webhook_deliveries');
+    expect(await tables()).not.toContain('x402_sign_in_nonces');
   });
 
   it('fails with a usage error without a database, and exit 4 when it is unreachable', async () => {

@@ -66,6 +66,8 @@ export { X402Guard } from './http/x402.guard.js';
 export { X402Interceptor } from './http/x402.interceptor.js';
 export { X402ReceiptsService } from './ledger/receipts.service.js';
 export { InMemoryPaymentStore, type InMemoryPaymentStoreOptions } from './ledger/in-memory-payment.store.js';
+export { SIGN_IN_NONCE_STORE, signInNonceStoreOf, type SignInNonceSource, type SignInNonceStore } from './sessions/sign-in-nonce.store.js';
+export { InMemorySignInNonceStore, type InMemorySignInNonceStoreOptions } from './sessions/in-memory-sign-in-nonce.store.js';
 export { PAID_CACHE_CONTROL, PAYMENT_VARY_HEADERS } from './http/cache-headers.js';
 export {
   PAYMENT_STORE,

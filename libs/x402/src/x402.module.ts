@@ -12,6 +12,8 @@ import { PROOF_STORE, proofStoreOf } from './proofs/proof-store.interface.js';
 import { TxProofService } from './proofs/tx-proof.service.js';
 import { X402ReceiptsService } from './ledger/receipts.service.js';
 import { PaidAccessService } from './sessions/paid-access.service.js';
+import { InMemorySignInNonceStore } from './sessions/in-memory-sign-in-nonce.store.js';
+import { SIGN_IN_NONCE_STORE, signInNonceStoreOf } from './sessions/sign-in-nonce.store.js';
 import { X402OutboxWorker } from './settlement/outbox.worker.js';
 import { X402SettlementService } from './settlement/settlement.service.js';
 import { RoutePricingService } from './pricing/route-pricing.service.js';
@@ -36,6 +38,11 @@ const providers: Provider[] = [
     inject: [X402_MODULE_OPTIONS],
   },
   { provide: PROOF_STORE, useFactory: (options: X402ModuleOptions, store: PaymentStore) => options.proofs?.store ?? proofStoreOf(store), inject: [X402_MODULE_OPTIONS, PAYMENT_STORE] },
+  {
+    provide: SIGN_IN_NONCE_STORE,
+    useFactory: (options: X402ModuleOptions, store: PaymentStore) => options.sessions?.nonceStore ?? signInNonceStoreOf(store) ?? new InMemorySignInNonceStore(),
+    inject: [X402_MODULE_OPTIONS, PAYMENT_STORE],
+  },
   TxProofService,
   X402Events,
   X402ResourceServerHost,

@@ -115,7 +115,7 @@ export class X402Guard implements CanActivate {
       const plan = this.pricing.planFor(context.getClass(), context.getHandler(), metadata);
       const offer = await this.pricing.offerFor(plan, request);
       // HEAD delivers no content: it gets the price, and a payment it carries is never taken.
-      if (this.isHead(request)) throw this.challenge(request, plan, offer, X402ErrorCode.PaymentRequired, this.describePrice(offer));
+      if (this.isHead(request)) throw await this.challenge(request, plan, offer, X402ErrorCode.PaymentRequired, this.describePrice(offer));
       const header = readPaymentHeader(request.headers);
       const proof = plan.txProof ? readPaymentProof(request.headers) : undefined;
       if (proof !== undefined) return await this.payWithProof(request, plan, offer, proof, header !== undefined);
@@ -123,15 +123,15 @@ export class X402Guard implements CanActivate {
       if (typeof signIn === 'string') {
         const decision = await this.access.decide(signIn, plan, this.resourceUrl(request));
         if (decision.granted) return true; // a paid session: the handler runs, nothing is charged
-        if (header === undefined) throw this.challenge(request, plan, await this.quoteProofs(request, plan, offer), decision.code, decision.message);
+        if (header === undefined) throw await this.challenge(request, plan, await this.quoteProofs(request, plan, offer), decision.code, decision.message);
       }
       if (header === undefined) {
-        throw this.challenge(request, plan, await this.quoteProofs(request, plan, offer), X402ErrorCode.PaymentRequired, this.describePrice(offer));
+        throw await this.challenge(request, plan, await this.quoteProofs(request, plan, offer), X402ErrorCode.PaymentRequired, this.describePrice(offer));
       }
       const decoded = decodePaymentHeader(header, this.config.maxPaymentHeaderBytes);
       const requirements = await this.matchRequirements(offer, decoded);
       if (!requirements) {
-        throw this.challenge(
+        throw await this.challenge(
           request,
           plan,
           offer,
@@ -217,7 +217,7 @@ export class X402Guard implements CanActivate {
     if (decision.status === 409) throw new X402HttpException(409, decision.code, decision.message, decision.proof ? { proof: decision.proof } : {}, headers);
     // A pending payment keeps its reference; any other refusal comes with fresh quotes to pay again.
     const quoted = decision.code === X402ProofErrorCode.Pending ? offer : await this.quoteProofs(request, plan, offer);
-    const refusal = this.challenge(request, plan, quoted, decision.code, decision.message);
+    const refusal = await this.challenge(request, plan, quoted, decision.code, decision.message);
     Object.assign(refusal.headers, headers);
     if (decision.proof) (refusal.getResponse() as Record<string, unknown>).proof = decision.proof;
     throw refusal;
@@ -363,15 +363,15 @@ export class X402Guard implements CanActivate {
       const outage = outageEvent(error, failure, 'verify', { route: plan.route, network: requirements.network });
       if (outage) this.events.emit(outage);
       if (failure.getStatus() !== 402) throw failure;
-      throw this.challenge(request, plan, offer, failure.code, failure.message);
+      throw await this.challenge(request, plan, offer, failure.code, failure.message);
     }
     if (!result.isValid) {
       const code = reasonCode(result.invalidReason, X402ErrorCode.VerificationFailed);
-      throw this.challenge(request, plan, offer, code, safeMessage(result.invalidMessage, `the payment was refused: ${code}`));
+      throw await this.challenge(request, plan, offer, code, safeMessage(result.invalidMessage, `the payment was refused: ${code}`));
     }
     // The ledger keys the payment on the authorization's payer: it must be whom the facilitator verified.
     if (result.payer !== undefined && result.payer.toLowerCase() !== decoded.authorization.from.toLowerCase()) {
-      throw this.challenge(request, plan, offer, X402ErrorCode.VerificationFailed, 'the facilitator verified a payment of another payer than the authorization names');
+      throw await this.challenge(request, plan, offer, X402ErrorCode.VerificationFailed, 'the facilitator verified a payment of another payer than the authorization names');
     }
   }
 
@@ -381,13 +381,15 @@ export class X402Guard implements CanActivate {
    * network has a v1 name the facilitator takes; otherwise the v2 `PaymentRequired` with
    * `error: code, message`. Either way `error` is the stable code and `message` says why.
    */
-  protected challenge(request: HttpRequest, plan: RoutePlan, offer: RouteOffer, code: string, message: string): X402HttpException {
+  protected async challenge(request: HttpRequest, plan: RoutePlan, offer: RouteOffer, code: string, message: string): Promise<X402HttpException> {
     const url = this.resourceUrl(request);
+    // A route with an access window offers a sign-in with a nonce issued (and recorded) for this 402.
+    const signIn = plan.accessMs ? await this.access.extensionFor(plan, url, offer.requirements.map((r) => r.network)) : undefined;
     // A static price without sessions gives the same 402 for a URL every time: built once.
     const built =
       code === X402ErrorCode.PaymentRequired && plan.quotes && !plan.accessMs
         ? this.challenges.get(offer, `${this.host.generation} ${url}`, () => this.buildChallenge(plan, offer, code, url))
-        : this.buildChallenge(plan, offer, code, url);
+        : this.buildChallenge(plan, offer, code, url, signIn);
     // An expected answer, not a fault: its stack is never shown, and capturing one was a tenth of a 402's CPU.
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
@@ -402,14 +404,12 @@ export class X402Guard implements CanActivate {
   }
 
   /** The `PAYMENT-REQUIRED` header and the JSON body of a 402 for `url` (see {@link challenge}). */
-  protected buildChallenge(plan: RoutePlan, offer: RouteOffer, code: string, url: string): BuiltChallenge {
+  protected buildChallenge(plan: RoutePlan, offer: RouteOffer, code: string, url: string, signIn?: Record<string, unknown>): BuiltChallenge {
     const paymentRequired = {
       ...offer.challenge,
       error: code === X402ErrorCode.PaymentRequired ? 'Payment required' : code,
       resource: { ...offer.challenge.resource, url },
-      ...(plan.accessMs
-        ? { extensions: { ...offer.challenge.extensions, ...this.access.extensionFor(plan, url, offer.requirements.map((r) => r.network)) } }
-        : {}),
+      ...(signIn ? { extensions: { ...offer.challenge.extensions, ...signIn } } : {}),
     };
     const v1Accepts = offer.requirements
       .filter((r) => r.scheme === 'exact' && this.host.acceptsV1(r.network))
