@@ -35,6 +35,8 @@ export interface X402RemoteFacilitatorOptions {
   createAuthHeaders?: FacilitatorConfig['createAuthHeaders'];
   /** How long the facilitator's `/supported` answer is reused before it is fetched again (default 300 000 ms). */
   supportedCacheTtlMs?: number;
+  /** Largest verify or settle answer read (default 65 536 bytes; `/supported` gets at least 1 MiB); past it the call fails with `502 facilitator_response_too_large`. */
+  maxResponseBytes?: number;
 }
 
 /** Verify and settle in-process with a wallet that pays the gas (`@x402/evm` facilitator scheme). */
