@@ -85,3 +85,30 @@ describe.each(ADAPTERS)('sign-in-with-x nonces and domains (PostgreSQL ledger, a
     }
   });
 });
+
+/** With `publicUrl` set, the sign-in domain is the public URL's, whatever Host or X-Forwarded-Host a request carries. */
+describe('sign-in-with-x behind publicUrl (PostgreSQL ledger, anvil)', () => {
+  let demo: DemoHarness;
+  const route = () => `${demo.url}/reports/summary`;
+
+  beforeAll(async () => {
+    demo = await startDemo({}, { X402_PUBLIC_URL: 'https://api.example.com' });
+    expect((await payingFetch(demo.devnet.accounts.buyer.account)(route())).status).toBe(200);
+  });
+  afterAll(() => demo?.close());
+
+  it('offers the public domain, and refuses a sign-in for the Host or a forwarded host', async () => {
+    const offer = await offerOf(route(), { 'X-Forwarded-Host': 'evil.example' });
+    expect([offer.domain, offer.uri]).toEqual(['api.example.com', 'https://api.example.com/reports/summary']);
+    const buyer = demo.devnet.accounts.buyer.account;
+    for (const domain of [new URL(demo.url).host, 'evil.example']) {
+      const info = { ...(await offerOf(route())), domain, uri: `http://${domain}/reports/summary` };
+      const header = encodeSIWxHeader(await createSIWxPayload(info, buyer, info.uri));
+      const res = await fetch(route(), { headers: { 'SIGN-IN-WITH-X': header, 'X-Forwarded-Host': domain } });
+      expect([res.status, errorOf(await res.json()).code]).toEqual([402, 'invalid_siwx_domain_mismatch']);
+    }
+    const good = await offerOf(route());
+    const res = await fetch(route(), { headers: { 'SIGN-IN-WITH-X': encodeSIWxHeader(await createSIWxPayload(good, buyer, good.uri)) } });
+    expect(res.status).toBe(200);
+  });
+});
