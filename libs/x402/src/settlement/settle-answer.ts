@@ -38,13 +38,14 @@ export function expectedSettlement(payload: PaymentPayload, requirements: Paymen
 
 /**
  * What is wrong with a facilitator's `success: true` for the payment it was asked to settle: another network,
- * another payer than the verified one, another amount (when the answer names one), a transaction hash not of
+ * another payer than the verified one (when it names one), another amount (when the answer names one), a transaction hash not of
  * the chain's shape. Empty when it fits. Each entry is escaped and short, fit for a log line.
  */
 export function settleAnswerMismatches(result: SettleResponse, expected: ExpectedSettlement): string[] {
   const wrong: string[] = [];
   if (result.network !== expected.network) wrong.push(`network ${logSafe(result.network, 64)}`);
-  if (expected.payer && (typeof result.payer !== 'string' || result.payer.toLowerCase() !== expected.payer)) wrong.push(`payer ${logSafe(result.payer, 64)}`);
+  // An answer without a payer contradicts nothing (the field is optional); one with another payer does.
+  if (expected.payer && result.payer !== undefined && (typeof result.payer !== 'string' || result.payer.toLowerCase() !== expected.payer)) wrong.push(`payer ${logSafe(result.payer, 64)}`);
   if (result.amount !== undefined && result.amount !== expected.amount) wrong.push(`amount ${logSafe(result.amount, 80)}`);
   if (expected.chain.startsWith('eip155:') && !TX_HASH.test(result.transaction)) wrong.push(`transaction ${logSafe(result.transaction, 80)}`);
   return wrong;
