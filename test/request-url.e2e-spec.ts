@@ -1,6 +1,5 @@
 import { decodePaymentRequiredHeader } from '@x402/core/http';
 import { createSIWxPayload, encodeSIWxHeader } from '@x402/extensions/sign-in-with-x';
-import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { ADAPTERS, errorOf, payingFetch, startDemo, type DemoHarness } from './support/demo.harness.js';
 
@@ -92,13 +91,17 @@ describe.each(ADAPTERS)('URLs built from the request (anvil, %s)', (adapter) => 
   });
 
   /** A sign-in the attacker signs for `uri` on the demo's origin (what the server's URL parser sees). */
+  /** A sign-in for `uri`, on a nonce the server issued (taken from a 402 of an access route). */
   async function signIn(uri: string): Promise<string> {
+    const challenge = await fetch(`${demo.url}/reports/summary`);
+    await challenge.arrayBuffer();
+    const { nonce } = (decodePaymentRequiredHeader(challenge.headers.get('payment-required')!).extensions!['sign-in-with-x'] as { info: { nonce: string } }).info;
     const now = Date.now();
     const info = {
       domain: host,
       uri,
       version: '1',
-      nonce: randomBytes(16).toString('hex'),
+      nonce,
       issuedAt: new Date(now).toISOString(),
       expirationTime: new Date(now + 60_000).toISOString(),
       statement: 'sign in',

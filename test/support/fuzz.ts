@@ -43,12 +43,37 @@ export interface FuzzCase {
   /** What exactly it tried, e.g. `wrong type at payload.authorization.value`. */
   kind: string;
   headers: Record<string, string | string[]>;
+  /** Another path than the run's route to send it to (an access route, for sign-in cases). */
+  path?: string;
 }
 
 /** A real signed payment, as JSON: `v2` for PAYMENT-SIGNATURE, `v1` for X-PAYMENT. */
 export interface Template {
   v2: Record<string, any>;
   v1: Record<string, any>;
+  /** A payment that was settled (served once): only the forged-replay generator uses it, and never sends it intact. */
+  settled?: boolean;
+  /** The idempotency id it was paid with (settled ones). */
+  idempotencyKey?: string;
+  /** A valid signature of the same authorization by another account (settled ones): a signature, just not the payer's. */
+  foreignSignature?: string;
+}
+
+/** Signed sign-in headers (`sign-in-with-x`, each on a nonce the server issued) of a payer, for a resource it paid. */
+export interface SignInTemplate {
+  /** The SIGN-IN-WITH-X header. */
+  header: string;
+  /** The host the message was signed for. */
+  domain: string;
+}
+
+/** What the generators draw from besides the payment templates. */
+export interface FuzzPools {
+  signIns: readonly SignInTemplate[];
+  /** A path of the access route that the sign-ins' payer did not pay (never legitimately served). */
+  unpaidPaths: readonly string[];
+  /** The path it did pay (smuggled into Host and X-Forwarded-Host). */
+  paidPath: string;
 }
 
 const HEADER_NAMES = ['PAYMENT-SIGNATURE', 'X-PAYMENT'] as const;
@@ -139,7 +164,7 @@ function nested(r: Rng): { value: unknown; depth: number } {
   return { value: JSON.parse(open.repeat(depth) + '1' + close.repeat(depth)), depth };
 }
 
-type Generator = (r: Rng, template: Template) => Omit<FuzzCase, 'generator'>;
+type Generator = (r: Rng, template: Template, pools: FuzzPools) => Omit<FuzzCase, 'generator'>;
 
 const base = (r: Rng, t: Template) => {
   const name = r.pick(HEADER_NAMES);
@@ -281,11 +306,59 @@ function smuggledHost(r: Rng, t: Template): Omit<FuzzCase, 'generator'> {
 }
 GENERATORS['smuggled host'] = smuggledHost;
 
+/**
+ * A settled payment presented again without its payer's signature: the signature corrupted, random, empty, or a
+ * valid one by another account; as v2 or v1, with or without the original idempotency id. Never paid content.
+ */
+function forgedReplay(r: Rng, t: Template): Omit<FuzzCase, 'generator'> {
+  const payment = clone(t.v2);
+  const how = r.pick(['corrupted', 'random', 'empty', 'foreign', 'foreign + tampered value']);
+  if (how === 'corrupted') corruptSignature(r, payment);
+  if (how === 'random') payment.payload.signature = '0x' + Array.from({ length: 130 }, () => HEX[r.int(16)]).join('');
+  if (how === 'empty') payment.payload.signature = r.pick(['0x', '', '0x00']);
+  if (how.startsWith('foreign')) payment.payload.signature = t.foreignSignature;
+  if (how === 'foreign + tampered value') payment.payload.authorization.value = String(BigInt(payment.payload.authorization.value) + 1n);
+  const v1 = r.chance(0.3);
+  const doc = v1 ? { x402Version: 1, scheme: 'exact', network: 'base-sepolia', payload: payment.payload } : payment;
+  const headers: Record<string, string> = { [v1 ? 'X-PAYMENT' : 'PAYMENT-SIGNATURE']: b64(JSON.stringify(doc)) };
+  const withId = t.idempotencyKey && r.chance(0.6);
+  if (withId) headers['Idempotency-Key'] = t.idempotencyKey!;
+  return { kind: `forged replay (${how} signature, ${v1 ? 'v1' : 'v2'}${withId ? ', original idempotency id' : ''})`, headers };
+}
+GENERATORS['forged replay'] = forgedReplay;
+
+/**
+ * A payer's real sign-in (for the resource it paid) sent to a resource it did not pay, with the paid path, another
+ * host or junk smuggled into Host / X-Forwarded-Host (path characters included), or its domain forwarded.
+ */
+function smuggledSignIn(r: Rng, _t: Template, pools: FuzzPools): Omit<FuzzCase, 'generator'> {
+  const signIn = r.pick(pools.signIns);
+  const headers: Record<string, string> = { 'SIGN-IN-WITH-X': signIn.header };
+  const host = r.pick([signIn.domain, ...HOSTS]);
+  const smuggle = () => {
+    const value = host + r.pick([pools.paidPath + '?', pools.paidPath + '#', pools.paidPath, '/' + pools.paidPath.split('/').pop(), ...HOST_SMUGGLING]);
+    return Buffer.from(value.replace(/\u0000/g, ''), 'utf8').toString('latin1');
+  };
+  const where = r.pick(['Host', 'X-Forwarded-Host', 'both', 'forwarded domain']);
+  if (where === 'Host' || where === 'both') headers.Host = smuggle();
+  if (where === 'X-Forwarded-Host' || where === 'both') headers['X-Forwarded-Host'] = smuggle();
+  if (where === 'forwarded domain') headers['X-Forwarded-Host'] = r.pick(['evil.example', signIn.domain, `${signIn.domain}${pools.paidPath}?`]);
+  if (r.chance(0.2)) headers['X-Forwarded-Proto'] = r.pick(PROTOS);
+  const path = r.pick(pools.unpaidPaths) + (r.chance(0.2) ? r.pick(['?', '?x=1', '#']) : '');
+  return { kind: `smuggled sign-in to ${path} (${where}: ${JSON.stringify(headers.Host ?? headers['X-Forwarded-Host'] ?? '')})`, headers, path };
+}
+GENERATORS['smuggled sign-in'] = smuggledSignIn;
+
 export const GENERATOR_NAMES = Object.keys(GENERATORS);
 
-/** Case `index` of the run with this seed. */
-export function fuzzCase(seed: number, index: number, templates: readonly Template[]): FuzzCase {
+/**
+ * Case `index` of the run with this seed. Settled templates go to the forged-replay generator only (any other
+ * generator may send its template intact, which for a settled payment is a legitimate replay).
+ */
+export function fuzzCase(seed: number, index: number, templates: readonly Template[], pools: FuzzPools = { signIns: [], unpaidPaths: [], paidPath: '/' }): FuzzCase {
   const r = rng((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
-  const generator = r.pick(GENERATOR_NAMES);
-  return { generator, ...GENERATORS[generator](r, r.pick(templates)) };
+  const names = pools.signIns.length > 0 ? GENERATOR_NAMES : GENERATOR_NAMES.filter((n) => n !== 'smuggled sign-in');
+  const generator = r.pick(names);
+  const pool = templates.filter((t) => Boolean(t.settled) === (generator === 'forged replay'));
+  return { generator, ...GENERATORS[generator](r, r.pick(pool.length > 0 ? pool : templates), pools) };
 }

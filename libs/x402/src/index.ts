@@ -79,6 +79,8 @@ export { PaymentMethodRegistry, X402_PAYMENT_METHODS } from './methods/payment-m
 export { X402SessionsModule } from './sessions/x402-sessions.module.js';
 export { X402ReceiptsService } from './ledger/receipts.service.js';
 export { InMemoryPaymentStore, type InMemoryPaymentStoreOptions } from './ledger/in-memory-payment.store.js';
+export { SIGN_IN_NONCE_STORE, signInNonceStoreOf, type SignInNonceSource, type SignInNonceStore } from './sessions/sign-in-nonce.store.js';
+export { InMemorySignInNonceStore, type InMemorySignInNonceStoreOptions } from './sessions/in-memory-sign-in-nonce.store.js';
 export { PAID_CACHE_CONTROL, PAYMENT_VARY_HEADERS } from './http/cache-headers.js';
 export {
   PAYMENT_STORE,

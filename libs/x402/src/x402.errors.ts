@@ -18,6 +18,12 @@ export const X402ErrorCode = {
   FacilitatorUnavailable: 'facilitator_unavailable',
   FacilitatorTimeout: 'facilitator_timeout',
   FacilitatorError: 'facilitator_error',
+  /** A facilitator answer larger than the client reads (`facilitator.maxResponseBytes`, 64 KiB): refused, the outcome is open. */
+  FacilitatorResponseTooLarge: 'facilitator_response_too_large',
+  /** A settle answer that does not fit the payment (network, payer, amount, transaction): not settled, reconciled from the chain. */
+  FacilitatorAnswerMismatch: 'facilitator_answer_mismatch',
+  /** A settle answer whose transaction the chain does not show paying the amount to payTo (yet): held, reconciled from the chain. */
+  SettlementUnverified: 'settlement_unverified',
   PriceResolutionFailed: 'price_resolution_failed',
   LedgerUnavailable: 'ledger_unavailable',
   IdempotencyKeyReused: 'idempotency_key_reused',

@@ -10,6 +10,8 @@ import { InMemoryPaymentStore } from './ledger/in-memory-payment.store.js';
 import { PAYMENT_STORE, type PaymentStore } from './ledger/payment-store.interface.js';
 import { PROOF_STORE, proofStoreOf } from './proofs/proof-store.interface.js';
 import { X402ReceiptsService } from './ledger/receipts.service.js';
+import { InMemorySignInNonceStore } from './sessions/in-memory-sign-in-nonce.store.js';
+import { SIGN_IN_NONCE_STORE, signInNonceStoreOf } from './sessions/sign-in-nonce.store.js';
 import { X402OutboxWorker } from './settlement/outbox.worker.js';
 import { X402SettlementService } from './settlement/settlement.service.js';
 import { RoutePricingService } from './pricing/route-pricing.service.js';
@@ -39,6 +41,12 @@ const providers: Provider[] = [
     inject: [X402_MODULE_OPTIONS],
   },
   { provide: PROOF_STORE, useFactory: (options: X402ModuleOptions, store: PaymentStore) => options.proofs?.store ?? proofStoreOf(store), inject: [X402_MODULE_OPTIONS, PAYMENT_STORE] },
+  {
+    // Sign-in nonces issued in 402s (paid sessions): on the payment store's database when it has a table for them.
+    provide: SIGN_IN_NONCE_STORE,
+    useFactory: (options: X402ModuleOptions, store: PaymentStore) => options.sessions?.nonceStore ?? signInNonceStoreOf(store) ?? new InMemorySignInNonceStore(),
+    inject: [X402_MODULE_OPTIONS, PAYMENT_STORE],
+  },
   PaymentMethodRegistry,
   { provide: X402_PAYMENT_METHODS, useExisting: PaymentMethodRegistry },
   PaymentClaimer,
@@ -80,6 +88,7 @@ const providers: Provider[] = [
     X402_FACILITATOR,
     PAYMENT_STORE,
     PROOF_STORE,
+    SIGN_IN_NONCE_STORE,
     PaymentMethodRegistry,
     X402_PAYMENT_METHODS,
     X402Challenges,

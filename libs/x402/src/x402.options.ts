@@ -1,6 +1,7 @@
 import type { FacilitatorClient, FacilitatorConfig } from '@x402/core/server';
 import type { PaymentStore } from './ledger/payment-store.interface.js';
 import type { X402ProofOptions } from './proofs/proof-options.js';
+import type { SignInNonceStore } from './sessions/sign-in-nonce.store.js';
 
 /** A CAIP-2 network id such as `eip155:8453` (Base) or `eip155:84532` (Base Sepolia). */
 export type Network = `${string}:${string}`;
@@ -34,6 +35,8 @@ export interface X402RemoteFacilitatorOptions {
   createAuthHeaders?: FacilitatorConfig['createAuthHeaders'];
   /** How long the facilitator's `/supported` answer is reused before it is fetched again (default 300 000 ms). */
   supportedCacheTtlMs?: number;
+  /** Largest verify or settle answer read (default 65 536 bytes; `/supported` gets at least 1 MiB); past it the call fails with `502 facilitator_response_too_large`. */
+  maxResponseBytes?: number;
 }
 
 /** Verify and settle in-process with a wallet that pays the gas (`@x402/evm` facilitator scheme). */
@@ -94,6 +97,8 @@ export interface X402ModuleOptions {
   settlement?: X402SettlementOptions;
   /** Transaction-hash proofs (`@Priced(price, { txProof: true })`): confirmations per network, quote lifetime. */
   proofs?: X402ProofOptions;
+  /** Paid sessions (`@Priced(price, { access })`, sign-in-with-x): where issued sign-in nonces are kept (default the payment store's, else in memory). */
+  sessions?: { nonceStore?: SignInNonceStore };
 }
 
 /** When money moves: `authorization` (verify, handler, settle, respond), `upfront` (settle first) or `deferred` (respond, settle in the background). */

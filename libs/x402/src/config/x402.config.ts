@@ -163,6 +163,7 @@ function checkFacilitator(value: X402FacilitatorOptions | undefined, networks: s
       }
       checkPositiveInt('facilitator.timeoutMs', value.timeoutMs, 30_000);
       checkPositiveInt('facilitator.supportedCacheTtlMs', value.supportedCacheTtlMs, 300_000);
+      checkPositiveInt('facilitator.maxResponseBytes', value.maxResponseBytes, 65_536);
       if (value.createAuthHeaders !== undefined && typeof value.createAuthHeaders !== 'function') {
         throw new X402ConfigError('facilitator.createAuthHeaders', 'must be a function returning headers per path ({ verify, settle, supported })');
       }

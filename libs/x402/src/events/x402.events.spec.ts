@@ -68,7 +68,7 @@ class PaidController {
 
 class FakeFacilitator implements FacilitatorClient {
   verify = jest.fn(async (_p: PaymentPayload, _r: PaymentRequirements): Promise<VerifyResponse> => ({ isValid: true, payer: PAYER }));
-  settle = jest.fn(async (_p: PaymentPayload, r: PaymentRequirements): Promise<SettleResponse> => ({ success: true, transaction: '0xabc', network: r.network as `${string}:${string}`, payer: PAYER }));
+  settle = jest.fn(async (_p: PaymentPayload, r: PaymentRequirements): Promise<SettleResponse> => ({ success: true, transaction: '0xabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabca', network: r.network as `${string}:${string}`, payer: PAYER }));
   getSupported = jest.fn(async () => ({ kinds: [{ x402Version: 2, scheme: 'exact', network: NETWORK as `${string}:${string}` }], extensions: [], signers: {} }));
 }
 
@@ -119,7 +119,7 @@ describe('X402Events from the guard and the interceptor', () => {
     await request(app.getHttpServer()).get('/paid').set('PAYMENT-SIGNATURE', pay()).expect(200);
     expect(events).toEqual([
       { type: 'verified', ...facts },
-      { type: 'settled', ...facts, transaction: '0xabc', latencyMs: expect.any(Number) },
+      { type: 'settled', ...facts, transaction: '0xabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabca', latencyMs: expect.any(Number) },
     ]);
     expect(events[0]).toHaveProperty('receiptId', (events[1] as { receiptId: string }).receiptId);
     expect(JSON.stringify(events)).not.toMatch(/signature|"authorization":|nonce|validBefore|0x1111/);
@@ -194,7 +194,7 @@ describe('X402Events from the guard and the interceptor', () => {
     await request(app.getHttpServer()).get('/paid').set('PAYMENT-SIGNATURE', pay()).expect(200);
     expect(events).toEqual([{ type: 'verified', ...facts, mode: 'deferred' }]);
     await app.get(X402OutboxWorker).drain();
-    expect(events[1]).toEqual({ type: 'settled', ...facts, mode: 'deferred', transaction: '0xabc', latencyMs: expect.any(Number) });
+    expect(events[1]).toEqual({ type: 'settled', ...facts, mode: 'deferred', transaction: '0xabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabca', latencyMs: expect.any(Number) });
   });
 
   it('a listener that throws does not change the answer', async () => {

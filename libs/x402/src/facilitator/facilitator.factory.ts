@@ -19,6 +19,7 @@ export function createFacilitatorClient(config: X402Config, nonceLock?: NonceLoc
         timeoutMs: options.timeoutMs ?? 30_000,
         createAuthHeaders: options.createAuthHeaders,
         supportedCacheTtlMs: options.supportedCacheTtlMs,
+        maxResponseBytes: options.maxResponseBytes,
       });
     case 'local':
       return new LocalFacilitatorClient({

@@ -1,4 +1,4 @@
-import type { BatchSettlingFacilitator } from './batch-settlement.js';
+import type { BatchSettlingFacilitator, InProcessFacilitator } from './facilitator-capabilities.js';
 import { x402Facilitator } from '@x402/core/facilitator';
 import type { PaymentPayload, PaymentRequirements, SettleResponse, SupportedResponse, VerifyResponse } from '@x402/core/types';
 import { ExactEvmScheme } from '@x402/evm/exact/facilitator';
@@ -21,7 +21,10 @@ export type { LocalFacilitatorOptions };
  * @example
  * const facilitator = new LocalFacilitatorClient({ privateKey: process.env.KEY!, rpcUrls: { 'eip155:84532': rpc } });
  */
-export class LocalFacilitatorClient implements BatchSettlingFacilitator {
+export class LocalFacilitatorClient implements BatchSettlingFacilitator, InProcessFacilitator {
+  /** Runs in this process: its settle answers are not re-read from the chain. */
+  readonly inProcess = true as const;
+
   private readonly facilitator = new x402Facilitator();
   private readonly chains = new Map<string, { batcher: SettlementBatcher; hasMulticall(): Promise<boolean> }>();
   private readonly multicallPresent = new Map<string, Promise<boolean>>();

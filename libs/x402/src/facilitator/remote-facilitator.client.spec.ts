@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { FacilitatorResponseError, FacilitatorTimeoutError, VerifyError, type PaymentPayload, type PaymentRequirements } from '@x402/core/types';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -89,5 +90,64 @@ describe('RemoteFacilitatorClient', () => {
     const client = new RemoteFacilitatorClient({ url: 'http://127.0.0.1:1', timeoutMs: 1000 });
     const failure = facilitatorFailure(await client.settle(PAYLOAD, REQUIREMENTS).catch((e: unknown) => e), 'settle');
     expect([failure.getStatus(), failure.code]).toEqual([503, 'facilitator_unavailable']);
+  });
+
+  it('stops reading an answer past maxResponseBytes (streamed, no Content-Length): 502 facilitator_response_too_large', async () => {
+    let sent = 0;
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x41);
+      const pump = () => {
+        while (sent < 200 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      res.write('{"isValid":true,"pad":"');
+      pump();
+    };
+    const client = new RemoteFacilitatorClient({ url, timeoutMs: 5000 });
+    const failure = facilitatorFailure(await client.verify(PAYLOAD, REQUIREMENTS).catch((e: unknown) => e), 'verify');
+    expect([failure.getStatus(), failure.code]).toEqual([502, 'facilitator_response_too_large']);
+    expect(sent).toBeLessThan(32 * 1024 * 1024); // aborted: what the socket buffers, not 200 MB
+  });
+
+  it('refuses an answer whose Content-Length is over the limit without reading it', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(1024 * 1024) });
+      res.write('{');
+    };
+    const client = new RemoteFacilitatorClient({ url, timeoutMs: 5000, maxResponseBytes: 1024 });
+    const error = await client.settle(PAYLOAD, REQUIREMENTS).catch((e: unknown) => e);
+    expect(facilitatorFailure(error, 'settle').code).toBe('facilitator_response_too_large');
+  });
+
+  it('bounds and escapes a reason that is not a code (20 KB, with line breaks)', async () => {
+    const long = `bad\nFORGED LOG LINE ${'x'.repeat(20_000)}`;
+    handler = (_req, res) => json(res, 200, { isValid: false, invalidReason: long, invalidMessage: long });
+    const client = new RemoteFacilitatorClient({ url, timeoutMs: 1000 });
+    const answer = await client.verify(PAYLOAD, REQUIREMENTS);
+    expect(answer.invalidReason!.length).toBeLessThanOrEqual(129);
+    expect(answer.invalidReason).not.toContain('\n');
+    expect(answer.invalidMessage!.length).toBeLessThanOrEqual(301);
+    handler = (_req, res) => json(res, 200, { isValid: false, invalidReason: 'invalid_exact_evm_payload_signature' });
+    expect((await client.verify(PAYLOAD, REQUIREMENTS)).invalidReason).toBe('invalid_exact_evm_payload_signature');
+  });
+
+  it('warns once at construction when the URL is plain http to another host', () => {
+    const warnings: string[] = [];
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => void warnings.push(String(message)));
+    try {
+      new RemoteFacilitatorClient({ url: 'http://user:secret@facilitator.example.com/x402', timeoutMs: 1000 });
+      new RemoteFacilitatorClient({ url: 'http://127.0.0.1:4020', timeoutMs: 1000 });
+      new RemoteFacilitatorClient({ url: 'http://localhost:4020', timeoutMs: 1000 });
+      new RemoteFacilitatorClient({ url: 'https://facilitator.example.com', timeoutMs: 1000 });
+    } finally {
+      warn.mockRestore();
+    }
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/plain http/);
+    expect(warnings[0]).not.toContain('secret');
   });
 });

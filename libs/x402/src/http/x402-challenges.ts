@@ -30,8 +30,8 @@ export class X402Challenges {
   ) {}
 
   /** The 402 for `url` with `code` and `message` (the default message states the price). */
-  challenge(plan: RoutePlan, offer: RouteOffer, url: string, code: string = X402ErrorCode.PaymentRequired, message?: string): X402HttpException {
-    const extensions = this.extensionsFor(plan, offer, url);
+  async challenge(plan: RoutePlan, offer: RouteOffer, url: string, code: string = X402ErrorCode.PaymentRequired, message?: string): Promise<X402HttpException> {
+    const extensions = await this.extensionsFor(plan, offer, url);
     // A static price without method extensions gives the same 402 for a URL every time: built once.
     const built =
       code === X402ErrorCode.PaymentRequired && plan.quotes && !extensions
@@ -63,11 +63,12 @@ export class X402Challenges {
     return text;
   }
 
-  private extensionsFor(plan: RoutePlan, offer: RouteOffer, url: string): Record<string, unknown> | undefined {
+  private async extensionsFor(plan: RoutePlan, offer: RouteOffer, url: string): Promise<Record<string, unknown> | undefined> {
     let extensions: Record<string, unknown> | undefined;
     for (const method of this.methods.all()) {
-      const own = method.extensions?.(plan, url, offer.requirements.map((r) => r.network));
-      if (own) extensions = { ...extensions, ...own };
+      if (!method.extensions) continue;
+      const own = await method.extensions(plan, url, offer.requirements.map((r) => r.network));
+      if (own && Object.keys(own).length > 0) extensions = { ...extensions, ...own };
     }
     return extensions;
   }

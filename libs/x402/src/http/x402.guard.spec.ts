@@ -54,7 +54,7 @@ class BundleController {
 
 class FakeFacilitator implements FacilitatorClient {
   verify = jest.fn(async (_p: PaymentPayload, _r: PaymentRequirements): Promise<VerifyResponse> => ({ isValid: true, payer: PAYER }));
-  settle = jest.fn(async (_p: PaymentPayload, r: PaymentRequirements): Promise<SettleResponse> => ({ success: true, transaction: '0xabc', network: r.network as `${string}:${string}`, payer: PAYER }));
+  settle = jest.fn(async (_p: PaymentPayload, r: PaymentRequirements): Promise<SettleResponse> => ({ success: true, transaction: '0xabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabca', network: r.network as `${string}:${string}`, payer: PAYER }));
   getSupported = jest.fn(async () => ({ kinds: [{ x402Version: 2, scheme: 'exact', network: NETWORK as `${string}:${string}` }], extensions: [], signers: {} }));
 }
 
@@ -147,7 +147,7 @@ describe('X402Guard and X402Interceptor', () => {
   it('verifies, runs the handler, settles and releases the response with PAYMENT-RESPONSE', async () => {
     const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(200);
     expect(res.body).toEqual({ ok: true });
-    expect(decodePaymentResponseHeader(res.headers['payment-response'])).toMatchObject({ success: true, transaction: '0xabc', network: NETWORK });
+    expect(decodePaymentResponseHeader(res.headers['payment-response'])).toMatchObject({ success: true, transaction: '0xabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabca', network: NETWORK });
     expect(facilitator.verify).toHaveBeenCalledTimes(1);
     expect(facilitator.settle).toHaveBeenCalledTimes(1);
     expect(handlerRuns).toBe(1);

@@ -64,7 +64,7 @@ export class X402Guard implements CanActivate {
       const offer = await this.pricing.offerFor(plan, request);
       attempt = { request, plan, offer, resourceUrl: this.resourceUrl(request) };
       // HEAD delivers no content: it gets the price, and a payment it carries is never taken.
-      if (this.isHead(request)) throw this.challenges.challenge(plan, offer, attempt.resourceUrl);
+      if (this.isHead(request)) throw await this.challenges.challenge(plan, offer, attempt.resourceUrl);
       let refusal: { code: string; message: string } | undefined;
       for (const method of this.methods.all()) {
         if (!method.recognises(request, plan)) continue;
@@ -77,9 +77,9 @@ export class X402Guard implements CanActivate {
         if (admission.lease) this.abortWhenUnanswered(request, response, admission.lease);
         return true;
       }
-      throw this.challenges.challenge(plan, await this.quote(attempt), attempt.resourceUrl, refusal?.code, refusal?.message ?? this.challenges.describePrice(offer));
+      throw await this.challenges.challenge(plan, await this.quote(attempt), attempt.resourceUrl, refusal?.code, refusal?.message ?? this.challenges.describePrice(offer));
     } catch (error) {
-      const refused = error instanceof PaymentRefusal ? this.refusal(attempt!, error) : error;
+      const refused = error instanceof PaymentRefusal ? await this.refusal(attempt!, error) : error;
       if (refused instanceof X402HttpException) this.applyHeaders(response, refused.headers);
       this.reportRefusal(request, context, metadata, refused, attempt);
       throw refused;
@@ -108,9 +108,9 @@ export class X402Guard implements CanActivate {
   }
 
   /** The 402 of a payment a method refused: the route's requirements, the method's code, message and extras. */
-  protected refusal(attempt: PaymentAttempt, refusal: PaymentRefusal): X402HttpException {
+  protected async refusal(attempt: PaymentAttempt, refusal: PaymentRefusal): Promise<X402HttpException> {
     const { offer, body, headers } = refusal.options;
-    const exception = this.challenges.challenge(attempt.plan, offer ?? attempt.offer, attempt.resourceUrl, refusal.code, refusal.message);
+    const exception = await this.challenges.challenge(attempt.plan, offer ?? attempt.offer, attempt.resourceUrl, refusal.code, refusal.message);
     if (headers) Object.assign(exception.headers, headers);
     if (body) Object.assign(exception.getResponse() as Record<string, unknown>, body);
     return exception;

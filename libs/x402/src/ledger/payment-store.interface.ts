@@ -187,7 +187,10 @@ export interface PaymentStore {
   revenue(query: RevenueQuery): Promise<RevenueRow[]>;
   /** Drops response snapshots, failed attempts and expired sign-in nonces older than `before`; returns how many rows changed. */
   purge(before: Date): Promise<number>;
-  /** Marks a sign-in (`sign-in-with-x`) nonce used; false if it was used before. Kept at least until `expiresAt`. */
+  /**
+   * Marks a sign-in (`sign-in-with-x`) nonce used; false if it was used before. Kept at least until `expiresAt`.
+   * @deprecated No longer called: a sign-in consumes a nonce the server issued, in the `SignInNonceStore`. Kept so that custom stores still compile.
+   */
   consumeSessionNonce(nonce: string, expiresAt: Date): Promise<boolean>;
   /** Called once at startup: rejects (an `X402ConfigError` naming `store`) when the storage is not ready, e.g. migrations not run. */
   checkSchema?(): Promise<void>;

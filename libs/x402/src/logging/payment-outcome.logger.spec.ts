@@ -71,7 +71,7 @@ describe('X402LoggingModule: one log line per payment outcome', () => {
     headers = [];
     facilitator = {
       verify: jest.fn(async (_p: PaymentPayload, _r: PaymentRequirements): Promise<VerifyResponse> => ({ isValid: true, payer: PAYER })),
-      settle: jest.fn(async (_p: PaymentPayload, r: PaymentRequirements): Promise<SettleResponse> => ({ success: true, transaction: '0xfeed', network: r.network as `${string}:${string}`, payer: PAYER })),
+      settle: jest.fn(async (_p: PaymentPayload, r: PaymentRequirements): Promise<SettleResponse> => ({ success: true, transaction: '0xfeedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeed', network: r.network as `${string}:${string}`, payer: PAYER })),
       getSupported: async () => ({ kinds: [{ x402Version: 2, scheme: 'exact', network: NETWORK as `${string}:${string}` }], extensions: [], signers: {} }),
     };
     const moduleRef = await Test.createTestingModule({
@@ -107,13 +107,13 @@ describe('X402LoggingModule: one log line per payment outcome', () => {
         asset: accepted.asset,
         amount: '10000',
         payer: PAYER,
-        transaction: '0xfeed',
+        transaction: '0xfeedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeed',
         mode: 'authorization',
         latencyMs: expect.any(Number),
       });
       expect(lines[1].message).toMatchObject({ msg: 'x402 payment replayed', receiptId: (lines[0].message as { receiptId: string }).receiptId });
     } else {
-      expect(lines[0].message).toMatch(/^x402 payment settled receiptId=[0-9a-f-]{36} route="GET \/paid" network=eip155:8453 asset=0x\w+ amount=10000 payer=0x\w+ transaction=0xfeed mode=authorization latencyMs=\d+$/);
+      expect(lines[0].message).toMatch(/^x402 payment settled receiptId=[0-9a-f-]{36} route="GET \/paid" network=eip155:8453 asset=0x\w+ amount=10000 payer=0x\w+ transaction=0x(?:feed){16} mode=authorization latencyMs=\d+$/);
       expect(String(lines[0].message)).not.toContain('\n');
     }
     const logged = everything();

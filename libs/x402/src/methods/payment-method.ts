@@ -59,8 +59,8 @@ export interface PaymentMethod {
   admit(attempt: PaymentAttempt): Promise<Admission>;
   /** This method's part of a 402 without payment: the offer with its own `accepts` added. */
   quote?(attempt: PaymentAttempt, offer: RouteOffer): Promise<RouteOffer>;
-  /** Extensions this method adds to every 402 of the route (e.g. `sign-in-with-x`); `undefined` when none. */
-  extensions?(plan: RoutePlan, resourceUrl: string, networks: string[]): Record<string, unknown> | undefined;
+  /** Extensions this method adds to every 402 of the route (e.g. `sign-in-with-x`, with a nonce it records); `undefined` when none. */
+  extensions?(plan: RoutePlan, resourceUrl: string, networks: string[]): Promise<Record<string, unknown> | undefined> | Record<string, unknown> | undefined;
 }
 
 /**

@@ -90,7 +90,7 @@ class PaidController {
 class FakeFacilitator implements FacilitatorClient {
   constructor(private readonly v1: boolean) {}
   verify = jest.fn(async (_p: PaymentPayload, _r: PaymentRequirements): Promise<VerifyResponse> => ({ isValid: true, payer: PAYER }));
-  settle = jest.fn(async (_p: PaymentPayload, r: PaymentRequirements): Promise<SettleResponse> => ({ success: true, transaction: '0xabc', network: r.network as `${string}:${string}`, payer: PAYER }));
+  settle = jest.fn(async (_p: PaymentPayload, r: PaymentRequirements): Promise<SettleResponse> => ({ success: true, transaction: '0xabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabca', network: r.network as `${string}:${string}`, payer: PAYER }));
   getSupported = jest.fn(
     async (): Promise<SupportedResponse> => ({
       kinds: [{ x402Version: 2, scheme: 'exact', network: 'eip155:8453' }, ...(this.v1 ? [{ x402Version: 1, scheme: 'exact', network: 'base' as `${string}:${string}` }] : [])],

@@ -29,7 +29,7 @@ export class PaidSessionMethod implements PaymentMethod {
     return decision.granted ? { admitted: true } : { admitted: false, code: decision.code, message: decision.message };
   }
 
-  extensions(plan: RoutePlan, resourceUrl: string, networks: string[]): Record<string, unknown> | undefined {
+  async extensions(plan: RoutePlan, resourceUrl: string, networks: string[]): Promise<Record<string, unknown> | undefined> {
     return plan.accessMs ? this.access.extensionFor(plan, resourceUrl, networks) : undefined;
   }
 }

@@ -79,6 +79,24 @@ export class ChainReader {
     return ((word >> (value & 255n)) & 1n) === 1n ? { used: true } : { used: false };
   }
 
+  /**
+   * Whether a mined, successful transaction moved `amount` of `asset` from `from` to `payTo` (a Transfer log of
+   * the token in its receipt): true, false (mined without that transfer, or reverted), undefined (no receipt yet).
+   */
+  async transactionPays(network: string, hash: string, expected: ExpectedTransfer & { asset: string; from: string }): Promise<boolean | undefined> {
+    const receipt = await this.rpc
+      .get(network)
+      .getTransactionReceipt({ hash: hash as Hex })
+      .catch((error: Error) => {
+        if (error.name === 'TransactionReceiptNotFoundError') return undefined;
+        throw error;
+      });
+    if (!receipt) return undefined;
+    if (receipt.status !== 'success') return false;
+    const transfers = parseEventLogs({ abi: TRANSFER_ABI, eventName: 'Transfer', logs: receipt.logs.filter((l) => sameAddress(l.address, expected.asset)) });
+    return transfers.some((t) => sameAddress(t.args.from, expected.from) && sameAddress(t.args.to, expected.payTo) && t.args.value === BigInt(expected.amount));
+  }
+
   /** Timestamp (Unix seconds) of the latest block: what decides whether an authorization can still land. */
   async timestamp(network: string): Promise<bigint> {
     return (await this.rpc.get(network).getBlock({ blockTag: 'latest' })).timestamp;

@@ -11,9 +11,11 @@ import { parseUsdAmount } from '../pricing/price.js';
 import type { RoutePlan } from '../pricing/route-plan.types.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG, X402_FACILITATOR } from '../x402.tokens.js';
-import { settlesInBatches, type BatchSettlingFacilitator } from '../facilitator/batch-settlement.js';
+import { runsInProcess, settlesInBatches, type BatchSettlingFacilitator } from '../facilitator/facilitator-capabilities.js';
 import { ChainReader } from './chain-reader.js';
 import { reasonCode } from '../facilitator/failure-reason.js';
+import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
+import { buyerFacingSettlement, expectedSettlement, settleAnswerMismatches } from './settle-answer.js';
 
 /** What became of a payment the outbox took (`held`: its outcome is still open, looked at again after the hold). */
 export type OutboxOutcome = 'settled' | 'requeued' | 'failed' | 'held';
@@ -43,11 +45,40 @@ export class X402SettlementService {
   /** Where outbox outcomes are published (property-injected, so subclasses keep their constructors). */
   @Inject(X402Events) protected readonly events: X402Events;
 
-  /** Settles through the facilitator. Throws what the facilitator client threw. */
+  /**
+   * Settles through the facilitator. Throws what the facilitator client threw, and a 502 (an open outcome:
+   * held, reconciled from the chain) when a `success: true` does not fit the payment or, where the chain is
+   * readable, its transaction does not show the transfer (see {@link checkedSettlement}).
+   */
   async settle(payload: PaymentPayload, requirements: PaymentRequirements, overrides?: { amount: string }): Promise<SettleResponse> {
     const server = await this.host.ready();
     // `overrides.amount`: what a usage-priced (`upto`) payment settles, at most the authorized maximum.
-    return overrides ? server.settlePayment(payload, requirements, undefined, undefined, overrides) : server.settlePayment(payload, requirements);
+    const result = overrides ? await server.settlePayment(payload, requirements, undefined, undefined, overrides) : await server.settlePayment(payload, requirements);
+    return this.checkedSettlement(result, payload, requirements, overrides);
+  }
+
+  /**
+   * A facilitator's `success: true` is believed only when it names this payment's network, payer and amount and a
+   * transaction of the chain's shape, and (any facilitator but the in-process one, on a chain `settlement.rpcUrls`
+   * reads) that transaction's receipt has the Transfer of the amount from the payer to payTo.
+   */
+  protected async checkedSettlement(result: SettleResponse, payload: PaymentPayload, requirements: PaymentRequirements, overrides?: { amount: string }): Promise<SettleResponse> {
+    if (!result.success) return result;
+    const expected = expectedSettlement(payload, requirements, overrides);
+    const wrong = settleAnswerMismatches(result, expected);
+    if (wrong.length > 0) {
+      this.logger.warn(`the facilitator's settle answer does not match the payment (${wrong.join(', ')}); held, to be reconciled from the chain`);
+      throw new X402HttpException(502, X402ErrorCode.FacilitatorAnswerMismatch, 'the payment facilitator reported a settlement that does not match this payment; it is held and checked on chain');
+    }
+    const readable = !runsInProcess(this.facilitator) && this.chain.covers(expected.chain) && expected.payer !== undefined && /^[1-9][0-9]*$/.test(expected.amount);
+    if (readable) {
+      const paid = await this.chain.transactionPays(expected.chain, result.transaction, { ...expected, from: expected.payer! }).catch(() => undefined);
+      if (paid !== true) {
+        this.logger.warn(`settlement transaction ${result.transaction} does not show the transfer on chain (${paid === false ? 'no such transfer' : 'no receipt'}); held, to be reconciled from the chain`);
+        throw new X402HttpException(502, X402ErrorCode.SettlementUnverified, 'the chain does not show the settlement the payment facilitator reported (yet); the payment is held and checked on chain');
+      }
+    }
+    return buyerFacingSettlement(result, expected);
   }
 
   /**

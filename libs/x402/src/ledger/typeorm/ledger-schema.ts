@@ -7,6 +7,7 @@ const PROBES: readonly { migration: string; sql: string }[] = [
   { migration: 'X402SettlementOutbox1764000000002', sql: 'SELECT mode, settlement, next_attempt_at, locked_until, settle_by, handler_error FROM x402_payments LIMIT 0' },
   { migration: 'X402ProofsAndUsage1764000000003', sql: 'SELECT authorized_amount, settled_amount FROM x402_payments LIMIT 0' },
   { migration: 'X402ProofsAndUsage1764000000003', sql: 'SELECT reference, state, transaction_hash, locked_until FROM x402_payment_references LIMIT 0' },
+  { migration: 'X402SignInNonces1764000000005', sql: 'SELECT nonce, expires_at FROM x402_sign_in_nonces LIMIT 0' },
   { migration: 'X402ProofClaimOwner1764600000000', sql: 'SELECT claim_owner FROM x402_payment_references LIMIT 0' },
 ];
 

@@ -17,6 +17,8 @@ import type {
 } from '../payment-store.interface.js';
 import type { ProofStore } from '../../proofs/proof-store.interface.js';
 import { TypeOrmProofStore } from '../../proofs/typeorm/typeorm-proof.store.js';
+import type { SignInNonceStore } from '../../sessions/sign-in-nonce.store.js';
+import { TypeOrmSignInNonceStore } from '../../sessions/typeorm/typeorm-sign-in-nonce.store.js';
 import { clampLimit } from '../receipt-queries.js';
 import { checkLedgerSchema } from './ledger-schema.js';
 import { isUniqueViolation, rowsOf, toRecord, type Row } from './sql-rows.js';
@@ -37,6 +39,7 @@ const PERIOD_FORMATS = { day: 'YYYY-MM-DD', hour: 'YYYY-MM-DD"T"HH24":00Z"', min
  */
 export class TypeOrmPaymentStore implements PaymentStore {
   private proofs?: ProofStore;
+  private signInNonces?: TypeOrmSignInNonceStore;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -271,6 +274,11 @@ export class TypeOrmPaymentStore implements PaymentStore {
     return (this.proofs ??= new TypeOrmProofStore(this.dataSource));
   }
 
+  /** Issued sign-in nonces, on the same database. */
+  signInNonceStore(): SignInNonceStore {
+    return (this.signInNonces ??= new TypeOrmSignInNonceStore(this.dataSource));
+  }
+
   async consumeSessionNonce(nonce: string, expiresAt: Date): Promise<boolean> {
     const rows = await this.dataSource.query(
       `INSERT INTO x402_session_nonces (nonce, expires_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING RETURNING nonce`,
@@ -285,6 +293,8 @@ export class TypeOrmPaymentStore implements PaymentStore {
     const snapshots = rowsOf(
       await this.dataSource.query(`UPDATE x402_payments SET response = NULL WHERE response IS NOT NULL AND updated_at < $1 RETURNING id`, [before]),
     );
-    return nonces.length + failed.length + snapshots.length;
+    // An expired sign-in nonce can never be used: all of them go, whatever the retention.
+    const issued = await (this.signInNonces ??= new TypeOrmSignInNonceStore(this.dataSource)).sweep(new Date());
+    return nonces.length + issued + failed.length + snapshots.length;
   }
 }

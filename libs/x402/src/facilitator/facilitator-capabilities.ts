@@ -17,3 +17,19 @@ export interface BatchSettlingFacilitator extends FacilitatorClient {
 export function settlesInBatches(client: FacilitatorClient): client is BatchSettlingFacilitator {
   return typeof (client as Partial<BatchSettlingFacilitator>).settleBatch === 'function';
 }
+
+/** A facilitator that runs in this process: its settle answers come from our own wallet, not over a network. */
+export interface InProcessFacilitator extends FacilitatorClient {
+  readonly inProcess: true;
+}
+
+/**
+ * Whether a facilitator client runs in this process (the local facilitator): its `success: true` is
+ * not re-read from the chain, since it is the one that saw the receipt.
+ *
+ * @example
+ * if (!runsInProcess(facilitator)) await checkOnChain(result);
+ */
+export function runsInProcess(client: FacilitatorClient): client is InProcessFacilitator {
+  return (client as Partial<InProcessFacilitator>).inProcess === true;
+}
