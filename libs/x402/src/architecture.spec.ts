@@ -61,12 +61,12 @@ const UPPER = ['http', 'methods', 'proofs', 'sessions', 'settlement', 'mcp', 'we
 
 /**
  * The foundations and what each may not import. Known exception, to be split: the ledger's stores
- * still hand out their proof store (`proofs/`).
+ * still hand out the stores of the opt-in methods on the same database (`proofs/`, `sessions/`).
  */
 const FOUNDATIONS: Record<string, string[]> = {
   pricing: [...UPPER, 'ledger', 'facilitator'],
   facilitator: [...UPPER, 'ledger', 'pricing'],
-  ledger: UPPER.filter((layer) => layer !== 'proofs'),
+  ledger: UPPER.filter((layer) => layer !== 'proofs' && layer !== 'sessions'),
 };
 
 /** Imports from a foundation directory into a layer above it, as `from -> to` (relative to src). */

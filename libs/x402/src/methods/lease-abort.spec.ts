@@ -52,7 +52,7 @@ class VoucherMethod implements PaymentMethod {
 
 class FakeFacilitator implements FacilitatorClient {
   verify = jest.fn(async (): Promise<VerifyResponse> => ({ isValid: true, payer: PAYER }));
-  settle = jest.fn(async (_p: PaymentPayload, r: PaymentRequirements): Promise<SettleResponse> => ({ success: true, transaction: '0xabc', network: r.network as `${string}:${string}`, payer: PAYER }));
+  settle = jest.fn(async (_p: PaymentPayload, r: PaymentRequirements): Promise<SettleResponse> => ({ success: true, transaction: `0x${'ab'.repeat(32)}`, network: r.network as `${string}:${string}`, payer: PAYER }));
   getSupported = jest.fn(async () => ({ kinds: [{ x402Version: 2, scheme: 'exact', network: NETWORK as `${string}:${string}` }], extensions: [], signers: {} }));
 }
 
