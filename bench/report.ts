@@ -6,16 +6,22 @@ export type Scenario = 'plain' | 'challenge' | 'paid';
 
 /** One measured run. */
 export interface RunRecord {
-  /** `reference` or `express` / `fastify` (our demo on that adapter). */
-  server: 'reference' | 'express' | 'fastify';
+  /** `reference` (as shipped), `tuned` (the reference with viem's nonceManager) or `express` / `fastify` (our demo on that adapter). */
+  server: 'reference' | 'tuned' | 'express' | 'fastify';
   /** Settlement mode (the reference settles before it answers, like `authorization`). */
   mode: string;
   scenario: Scenario;
+  /** Paid runs: how many payers the payments come from. */
+  payers?: number;
   result: LoadResult;
   /** This run's req/s over the reference's for the same scenario and clients. */
   ratio?: number;
   /** The same for served responses per second (for paid runs: payments taken and served). */
   servedRatio?: number;
+  /** Paid runs: served/s over the tuned reference's (same clients and payers). */
+  tunedRatio?: number;
+  /** Paid runs: this run's p50 latency over the tuned reference's (lower is faster). */
+  p50Ratio?: number;
 }
 
 /** One server process: what the chain said about its payments, and where its CPU went. */
@@ -52,54 +58,68 @@ export function servedPerSec(result: LoadResult): number {
   return result.durationS > 0 ? result.served / result.durationS : 0;
 }
 
-function find(runs: RunRecord[], server: RunRecord['server'], scenario: Scenario, connections?: number, mode?: string): RunRecord | undefined {
-  return runs.find((r) => r.server === server && r.scenario === scenario && (connections === undefined || r.result.connections === connections) && (mode === undefined || r.mode === mode));
+function find(runs: RunRecord[], server: RunRecord['server'], scenario: Scenario, connections?: number, mode?: string, payers?: number): RunRecord | undefined {
+  return runs.find(
+    (r) =>
+      r.server === server &&
+      r.scenario === scenario &&
+      (connections === undefined || r.result.connections === connections) &&
+      (mode === undefined || r.mode === mode) &&
+      (payers === undefined || r.payers === payers),
+  );
 }
 
-/** Fills each run's ratio to the reference's run of the same scenario and client count. */
+/** Fills each run's ratios to the reference's and the tuned reference's runs of the same scenario, clients and payers. */
 export function addRatios(runs: RunRecord[]): void {
   for (const run of runs) {
-    if (run.server === 'reference') continue;
-    const reference = find(runs, 'reference', run.scenario, run.result.connections);
+    if (run.server === 'reference' || run.server === 'tuned') continue;
+    const reference = find(runs, 'reference', run.scenario, run.result.connections, undefined, run.payers);
     if (reference && reference.result.reqPerSec > 0) run.ratio = round(run.result.reqPerSec / reference.result.reqPerSec, 2);
     if (reference && servedPerSec(reference.result) > 0) run.servedRatio = round(servedPerSec(run.result) / servedPerSec(reference.result), 2);
+    const tuned = run.scenario === 'paid' ? find(runs, 'tuned', 'paid', run.result.connections, undefined, run.payers) : undefined;
+    if (tuned && servedPerSec(tuned.result) > 0) run.tunedRatio = round(servedPerSec(run.result) / servedPerSec(tuned.result), 2);
+    if (tuned && tuned.result.p50Ms > 0) run.p50Ratio = round(run.result.p50Ms / tuned.result.p50Ms, 2);
   }
 }
 
-/** The targets of issue #6, as ratios to the reference in the same run. */
-export function evaluateTargets(runs: RunRecord[], servers: ServerRecord[], paidClients: number): Target[] {
+/** The targets of issue #15, as ratios to the reference (or the tuned reference, for paid runs) in the same run. */
+export function evaluateTargets(runs: RunRecord[], servers: ServerRecord[]): Target[] {
   const targets: Target[] = [];
-  const challengeGoal = { express: 1.2, fastify: 1.5 } as const;
-  const referencePaid = find(runs, 'reference', 'paid', paidClients);
+  const challengeGoal = { express: 1.2, fastify: 3 } as const;
   for (const adapter of ['express', 'fastify'] as const) {
     const challenge = find(runs, adapter, 'challenge');
     if (challenge?.ratio !== undefined) {
       targets.push({ name: `402 challenge, ${adapter}`, goal: `>= ${challengeGoal[adapter]}x reference`, actual: `${challenge.ratio}x`, met: challenge.ratio >= challengeGoal[adapter] });
     }
-    const paid = find(runs, adapter, 'paid', paidClients, 'authorization');
-    if (paid?.ratio !== undefined) {
-      const servedPct = round((paid.result.served / paid.result.requests) * 100);
-      targets.push({
-        name: `paid, ${paidClients} clients, ${adapter} (authorization mode)`,
-        goal: '100% served and >= 2x reference req/s',
-        actual: `${servedPct}% served, ${paid.ratio}x req/s (${paid.servedRatio}x served/s)`,
-        met: paid.result.served === paid.result.requests && paid.result.errors === 0 && paid.ratio >= 2,
-      });
+    const one = find(runs, adapter, 'paid', 1, 'authorization');
+    if (one?.p50Ratio !== undefined) {
+      targets.push({ name: `paid, 1 client, ${adapter}: p50`, goal: '<= 0.8x the tuned reference\'s p50', actual: `${one.p50Ratio}x (${one.result.p50Ms} ms)`, met: one.p50Ratio <= 0.8 });
     }
-    const deferred = find(runs, adapter, 'paid', paidClients, 'deferred');
-    if (deferred && referencePaid) {
-      const ratio = round(deferred.result.reqPerSec / referencePaid.result.reqPerSec, 2);
-      const servedRatio = round(servedPerSec(deferred.result) / servedPerSec(referencePaid.result), 2);
-      targets.push({ name: `deferred mode, ${paidClients} clients, ${adapter}`, goal: '>= 10x reference paid req/s', actual: `${ratio}x req/s (${servedRatio}x served/s)`, met: ratio >= 10 });
+    for (const payers of [1, 64]) {
+      const paid = find(runs, adapter, 'paid', 8, 'authorization', payers);
+      if (paid?.tunedRatio !== undefined) {
+        const all = paid.result.served === paid.result.requests && paid.result.errors === 0;
+        targets.push({ name: `paid, 8 clients, ${payers} payer${payers === 1 ? '' : 's'}, ${adapter}`, goal: '100% served, >= 2x tuned reference served/s', actual: `${round((paid.result.served / Math.max(1, paid.result.requests)) * 100)}% served, ${paid.tunedRatio}x`, met: all && paid.tunedRatio >= 2 });
+      }
+      const deferred = find(runs, adapter, 'paid', 8, 'deferred', payers);
+      if (deferred?.tunedRatio !== undefined) {
+        targets.push({ name: `deferred, 8 clients, ${payers} payer${payers === 1 ? '' : 's'}, ${adapter}`, goal: '>= 10x tuned reference served/s', actual: `${deferred.tunedRatio}x`, met: deferred.tunedRatio >= 10 });
+      }
     }
   }
-  const ours = servers.filter((s) => s.server !== 'reference' && s.chain);
-  if (ours.length > 0) {
-    const bad = ours.filter((s) => !s.chain!.ok || s.chain!.refusedCharged > 0);
+  const fastify = find(runs, 'fastify', 'paid', 8, 'authorization', 64);
+  const express = find(runs, 'express', 'paid', 8, 'authorization', 64);
+  if (fastify && express) {
+    const ratio = round(servedPerSec(fastify.result) / Math.max(servedPerSec(express.result), 1e-9), 2);
+    targets.push({ name: 'Fastify vs Express, paid, 8 clients', goal: 'Fastify >= Express', actual: `${ratio}x`, met: ratio >= 1 });
+  }
+  const checked = servers.filter((s) => s.server !== 'reference' && s.chain);
+  if (checked.length > 0) {
+    const bad = checked.filter((s) => !s.chain!.ok || s.chain!.refusedCharged > 0);
     targets.push({
       name: 'chain: every 200 charged exactly once, nothing charged without a 200',
-      goal: 'all of our servers',
-      actual: bad.length === 0 ? `${ours.reduce((n, s) => n + s.chain!.servedChargedOnce, 0)} payments checked` : `failed: ${bad.map((s) => s.name).join(', ')}`,
+      goal: 'our servers and the tuned reference',
+      actual: bad.length === 0 ? `${checked.reduce((n, s) => n + s.chain!.servedChargedOnce, 0)} payments checked` : `failed: ${bad.map((s) => s.name).join(', ')}`,
       met: bad.length === 0,
     });
   }
@@ -120,14 +140,15 @@ export function renderMarkdown(report: BenchReport): string {
     `Ledger: ${report.ledger}. Chain: anvil devnet (automine), TestUSDC, ${report.buyers} funded buyers; every paid request carries a distinct pre-signed EIP-3009 payment.`,
     '',
   );
-  lines.push('| server | mode | scenario | clients | requests | served | refused | req/s | served/s | p50 ms | p99 ms | req/s vs ref | served/s vs ref |');
-  lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| server | mode | scenario | clients | payers | requests | served | refused | req/s | served/s | p50 ms | p99 ms | req/s vs ref | served/s vs ref | served/s vs tuned | p50 vs tuned |');
+  lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const x = (ratio: number | undefined) => (ratio !== undefined ? `${ratio}x` : '-');
   for (const run of report.runs) {
     const r = run.result;
-    const server = run.server === 'reference' ? 'reference (@x402/express)' : `nestjs-x402 (${run.server})`;
+    const server = run.server === 'reference' ? 'reference (@x402/express)' : run.server === 'tuned' ? 'tuned reference (+ nonceManager)' : `nestjs-x402 (${run.server})`;
     const scenario = run.scenario === 'plain' ? 'free route' : run.scenario === 'challenge' ? '402 challenge' : 'paid';
     lines.push(
-      `| ${server} | ${run.scenario === 'paid' ? run.mode : '-'} | ${scenario} | ${r.connections} | ${r.requests} | ${pct(r.served, r.requests)} | ${pct(r.refused + r.errors, r.requests + r.errors)} | ${round(r.reqPerSec)} | ${round(servedPerSec(r))} | ${r.p50Ms} | ${r.p99Ms} | ${run.ratio !== undefined ? `${run.ratio}x` : '-'} | ${run.servedRatio !== undefined ? `${run.servedRatio}x` : '-'} |`,
+      `| ${server} | ${run.scenario === 'paid' ? run.mode : '-'} | ${scenario} | ${r.connections} | ${run.payers ?? '-'} | ${r.requests} | ${pct(r.served, r.requests)} | ${pct(r.refused + r.errors, r.requests + r.errors)} | ${round(r.reqPerSec)} | ${round(servedPerSec(r))} | ${r.p50Ms} | ${r.p99Ms} | ${x(run.ratio)} | ${x(run.servedRatio)} | ${x(run.tunedRatio)} | ${x(run.p50Ratio)} |`,
     );
   }
   lines.push('', '## Targets', '', '| target | goal | actual | met |', '|---|---|---|---|');
@@ -148,7 +169,7 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push('', 'Refusals by status:', '');
     for (const r of refused) {
       const statuses = Object.entries(r.result.statuses).filter(([status]) => status !== '200');
-      lines.push(`- ${r.server} ${r.mode} ${r.scenario}, ${r.result.connections} clients: ${statuses.map(([status, n]) => `${n} x ${status}`).join(', ')}`);
+      lines.push(`- ${r.server} ${r.mode} ${r.scenario}, ${r.result.connections} clients${r.payers ? `, ${r.payers} payers` : ''}: ${statuses.map(([status, n]) => `${n} x ${status}`).join(', ')}`);
     }
   }
   const profiled = report.servers.filter((s) => s.profile);

@@ -3,9 +3,11 @@
  * Fastify in each settlement mode, each in its own process, measured with autocannon from this one.
  * Writes bench/results/latest.md and latest.json. Environment: DATABASE_URL (PostgreSQL for the
  * ledger, default the local server; PGlite when it does not answer), BENCH_SCALE (multiplies the
- * request counts), BENCH_DURATION_S (seconds of each free/402 run), BENCH_PROFILE=1 (CPU profiles),
- * BENCH_ONLY=reference,express,fastify, BENCH_MODES=authorization,upfront,deferred and
- * BENCH_SCENARIOS=plain,challenge,paid, BENCH_CLIENTS=1,8 (subsets, e.g. to profile one path).
+ * request counts), BENCH_DURATION_S (seconds of each free/402 run), BENCH_PAID_S (seconds of each
+ * paid run, default 4 with 1 client and 5 with more), BENCH_PROFILE=1 (CPU profiles),
+ * BENCH_ONLY=reference,tuned,express,fastify, BENCH_MODES=authorization,upfront,deferred,
+ * BENCH_SCENARIOS=plain,challenge,paid and BENCH_PAID=1x64,8x1,8x64 (paid runs as clients x payers)
+ * (subsets, e.g. to profile one path).
  */
 import { decodePaymentRequiredHeader } from '@x402/core/http';
 import type { PaymentRequirements } from '@x402/core/types';
@@ -31,19 +33,24 @@ const env = process.env;
 const scale = Number(env.BENCH_SCALE ?? 1);
 const durationS = Number(env.BENCH_DURATION_S ?? 5);
 const profile = env.BENCH_PROFILE === '1';
-const only = (env.BENCH_ONLY ?? 'reference,express,fastify').split(',');
+const only = (env.BENCH_ONLY ?? 'reference,tuned,express,fastify').split(',');
 const scenarios = (env.BENCH_SCENARIOS ?? 'plain,challenge,paid').split(',');
 const modes = (env.BENCH_MODES ?? 'authorization,upfront,deferred').split(',') as ('authorization' | 'upfront' | 'deferred')[];
 const TIMED_CLIENTS = 8;
-const PAID_CLIENTS = (env.BENCH_CLIENTS ?? '1,8').split(',').map(Number);
 const BUYERS = 64;
-/** Seconds of each paid run, by client count; a run also ends when its pre-signed payments run out. */
-const PAID_SECONDS: Record<number, number> = { 1: 4, 8: 5 };
+/** Paid runs: concurrent clients, and how many payers their payments come from (one payer: a single agent's parallel calls). */
+const PAID_CASES = (env.BENCH_PAID ?? '1x64,8x1,8x64').split(',').map((text) => {
+  const [clients, payers] = text.split('x').map(Number);
+  return { clients, payers: Math.min(payers || BUYERS, BUYERS) };
+});
+/** Seconds of a paid run, by client count; a run also ends when its pre-signed payments run out. */
+const paidSeconds = (clients: number) => Number(env.BENCH_PAID_S ?? (clients === 1 ? 4 : 5));
 /** Pre-signed payments per paid run, by client count: more than each mode's pace can use in that time. */
 const PAID_POOL = {
   settled: { 1: 600, 8: 2000 },
   deferred: { 1: 1500, 8: 4000 },
 } as const;
+const poolSize = (pool: Record<number, number>, clients: number) => Math.round((pool[clients] ?? pool[8]) * scale * (paidSeconds(clients) / (clients === 1 ? 4 : 5)));
 
 const log = (line: string) => console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}`);
 const t0 = performance.now();
@@ -147,17 +154,21 @@ async function main(): Promise<void> {
         }
       }
       const accepted = await challengeOf(proc.url + PAID_PATH);
-      let pool: SignedPayment[] = [];
-      for (const connections of scenarios.includes('paid') ? PAID_CLIENTS : []) {
-        const want = Math.round(plan.pool[connections] * scale);
-        if (pool.length < want) pool.push(...(await signPayments(buyers, accepted, devnet.chainId, want - pool.length)));
-        const result = await paidRun(proc.url, PAID_PATH, connections, pool, PAID_SECONDS[connections]);
-        if (result.unsent.length === 0) log(`${name} paid x${connections}: the ${want} pre-signed payments ran out after ${result.durationS} s (the run ended there)`);
-        pool = result.unsent;
+      const pools = new Map<number, SignedPayment[]>(); // unsent payments, by number of payers
+      for (const { clients: connections, payers } of scenarios.includes('paid') ? PAID_CASES : []) {
+        const want = poolSize(plan.pool, connections);
+        const pool = pools.get(payers) ?? [];
+        // one payer: the last buyer (the many-payer runs use it least)
+        const from = payers === 1 ? [buyers[buyers.length - 1]] : buyers.slice(0, payers);
+        if (pool.length < want) pool.push(...(await signPayments(from, accepted, devnet.chainId, want - pool.length)));
+        const result = await paidRun(proc.url, PAID_PATH, connections, pool, paidSeconds(connections));
+        const label = `${name} paid x${connections}, ${payers} payer${payers === 1 ? '' : 's'}`;
+        if (result.unsent.length === 0) log(`${label}: the ${want} pre-signed payments ran out after ${result.durationS} s (the run ended there)`);
+        pools.set(payers, result.unsent);
         outcomes.push(...result.outcomes);
         const { outcomes: _, unsent: __, ...summary } = result;
-        runs.push({ server, mode, scenario: 'paid', result: summary });
-        log(`${name} paid x${connections}: ${result.served}/${result.requests} served in ${result.durationS} s, ${Math.round(result.reqPerSec)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms ${JSON.stringify(result.statuses)}${result.errors ? `, ${result.errors} errors` : ''}`);
+        runs.push({ server, mode, scenario: 'paid', payers, result: summary });
+        log(`${label}: ${result.served}/${result.requests} served in ${result.durationS} s, ${Math.round(result.reqPerSec)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms ${JSON.stringify(result.statuses)}${result.errors ? `, ${result.errors} errors` : ''}`);
       }
       // Deferred: the outbox settles after the responses; wait for it while the server runs.
       if (plan.waitForServed) waitedS = (await checkChain(devnet, fromBlock, outcomes, { waitForServed: true })).waitedS;
@@ -181,6 +192,16 @@ async function main(): Promise<void> {
   try {
     if (only.includes('reference')) {
       await measure('reference', 'reference', 'reference', 'reference-server.js', {}, { timed: true, pool: PAID_POOL.settled, strict: false, waitForServed: false });
+    }
+    if (only.includes('tuned')) {
+      // the reference with viem's nonceManager: serves what the shipped one refuses; paid runs only
+      const saved = [...scenarios];
+      scenarios.splice(0, scenarios.length, ...saved.filter((s) => s === 'paid'));
+      try {
+        await measure('tuned', 'tuned', 'reference', 'reference-server.js', { BENCH_NONCE_MANAGER: '1' }, { timed: false, pool: PAID_POOL.settled, strict: true, waitForServed: false });
+      } finally {
+        scenarios.splice(0, scenarios.length, ...saved);
+      }
     }
     for (const adapter of ['express', 'fastify'] as const) {
       if (!only.includes(adapter)) continue;
@@ -235,7 +256,7 @@ async function main(): Promise<void> {
     buyers: BUYERS,
     runs,
     servers,
-    targets: evaluateTargets(runs, servers, 8),
+    targets: evaluateTargets(runs, servers),
   };
   writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
   const markdown = renderMarkdown(report);
