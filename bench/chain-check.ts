@@ -23,19 +23,31 @@ export interface ChainCheck {
   foreign: string[];
   /** Seconds spent waiting for background (deferred) settlements to land. */
   waitedS: number;
+  /** Transactions that used the sent authorizations, and their gas per authorization used. */
+  transactions: number;
+  gasPerPayment: number;
   ok: boolean;
 }
 
 const key = (payer: string, nonce: string) => `${payer.toLowerCase()}:${nonce.toLowerCase()}`;
 
-async function usedAuthorizations(devnet: Devnet, fromBlock: bigint): Promise<Map<string, number>> {
+async function usedAuthorizations(devnet: Devnet, fromBlock: bigint, hashes?: Map<string, `0x${string}`>): Promise<Map<string, number>> {
   const logs = await devnet.publicClient.getContractEvents({ address: devnet.usdc.address, abi: devnet.usdc.abi, eventName: 'AuthorizationUsed', fromBlock });
   const used = new Map<string, number>();
   for (const log of logs) {
     const { authorizer, nonce } = log.args as { authorizer: string; nonce: string };
     used.set(key(authorizer, nonce), (used.get(key(authorizer, nonce)) ?? 0) + 1);
+    hashes?.set(key(authorizer, nonce), log.transactionHash!);
   }
   return used;
+}
+
+/** Gas of the transactions that used the given authorizations: how many, and gas per authorization. */
+async function gasOf(devnet: Devnet, hashes: `0x${string}`[], authorizations: number): Promise<{ transactions: number; gasPerPayment: number }> {
+  const unique = [...new Set(hashes)];
+  let gas = 0n;
+  for (const hash of unique) gas += (await devnet.publicClient.getTransactionReceipt({ hash })).gasUsed;
+  return { transactions: unique.length, gasPerPayment: authorizations ? Math.round(Number(gas) / authorizations) : 0 };
 }
 
 /**
@@ -71,6 +83,9 @@ export async function checkChain(
     fromBlock,
   });
   const sent = new Set(outcomes.map((o) => key(o.payment.payer, o.payment.nonce)));
+  const hashes = new Map<string, `0x${string}`>();
+  used = await usedAuthorizations(devnet, fromBlock, hashes);
+  const ours = [...hashes.entries()].filter(([k]) => sent.has(k)).map(([, hash]) => hash);
   const check: ChainCheck = {
     served: servedKeys.length,
     servedChargedOnce: servedKeys.filter((k) => used.get(k) === 1).length,
@@ -83,6 +98,7 @@ export async function checkChain(
     authorizationsUsed: [...used.keys()].filter((k) => sent.has(k)).length,
     foreign: [...used.keys()].filter((k) => !sent.has(k)),
     waitedS: Math.round((Date.now() - started) / 100) / 10,
+    ...(await gasOf(devnet, ours, ours.length)),
     ok: false,
   };
   check.ok =

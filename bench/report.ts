@@ -113,6 +113,12 @@ export function evaluateTargets(runs: RunRecord[], servers: ServerRecord[]): Tar
     const ratio = round(servedPerSec(fastify.result) / Math.max(servedPerSec(express.result), 1e-9), 2);
     targets.push({ name: 'Fastify vs Express, paid, 8 clients', goal: 'Fastify >= Express', actual: `${ratio}x`, met: ratio >= 1 });
   }
+  const tunedGas = servers.find((s) => s.server === 'tuned')?.chain?.gasPerPayment;
+  for (const s of servers.filter((s) => s.server !== 'reference' && s.server !== 'tuned' && s.chain?.gasPerPayment)) {
+    if (!tunedGas) break;
+    const ratio = round(s.chain!.gasPerPayment / tunedGas, 2);
+    targets.push({ name: `gas per payment, ${s.name} (all its paid runs)`, goal: '<= 0.75x the tuned reference', actual: `${ratio}x (${s.chain!.gasPerPayment} vs ${tunedGas}, ${s.chain!.transactions} transactions)`, met: ratio <= 0.75 });
+  }
   const checked = servers.filter((s) => s.server !== 'reference' && s.chain);
   if (checked.length > 0) {
     const bad = checked.filter((s) => !s.chain!.ok || s.chain!.refusedCharged > 0);
@@ -155,13 +161,13 @@ export function renderMarkdown(report: BenchReport): string {
   for (const t of report.targets) lines.push(`| ${t.name} | ${t.goal} | ${t.actual} | ${t.met ? 'yes' : 'NO'} |`);
   lines.push('', '## Chain check (per server process)', '');
   lines.push('Every payment sent is looked up on chain (`AuthorizationUsed` of its payer and nonce) after the server stopped; deferred settlements are waited for first.', '');
-  lines.push('| server | served (200) | charged once | served unpaid | charged twice | refused but charged | in flight at the end (charged) | Transfer events / AuthorizationUsed | waited s | ok |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  lines.push('| server | served (200) | charged once | served unpaid | charged twice | refused but charged | in flight at the end (charged) | Transfer events / AuthorizationUsed | transactions | gas per payment | waited s | ok |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const s of report.servers) {
     const c = s.chain;
     if (!c) continue;
     lines.push(
-      `| ${s.name} | ${c.served} | ${c.servedChargedOnce} | ${c.servedUncharged} | ${c.chargedTwice} | ${c.refusedCharged} | ${c.unanswered} (${c.unansweredCharged}) | ${c.transfersToPayTo} / ${c.authorizationsUsed} | ${c.waitedS} | ${c.ok ? 'yes' : 'NO'} |`,
+      `| ${s.name} | ${c.served} | ${c.servedChargedOnce} | ${c.servedUncharged} | ${c.chargedTwice} | ${c.refusedCharged} | ${c.unanswered} (${c.unansweredCharged}) | ${c.transfersToPayTo} / ${c.authorizationsUsed} | ${c.transactions} | ${c.gasPerPayment} | ${c.waitedS} | ${c.ok ? 'yes' : 'NO'} |`,
     );
   }
   const refused = report.runs.filter((r) => r.result.refused > 0);
