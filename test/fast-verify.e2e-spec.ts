@@ -2,6 +2,7 @@ import { x402Facilitator } from '@x402/core/facilitator';
 import type { PaymentPayload, PaymentRequirements } from '@x402/core/types';
 import { ExactEvmScheme } from '@x402/evm/exact/facilitator';
 import { LocalFacilitatorClient } from '@nestjs-x402/core/local-facilitator';
+import { verifyBeforeSettling } from '../libs/x402/src/facilitator/exact-fast-verify.js';
 import { devnetChain, startDevnet, walletFacilitatorSigner, type Devnet } from '@nestjs-x402/testing';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -124,5 +125,41 @@ describe('the local facilitator verifies as @x402/evm does, with fewer chain rea
     const calls = rpc.calls.slice(before);
     expect(calls.filter((c) => c.method === 'eth_getCode' && c.to === payer.address.toLowerCase())).toHaveLength(0);
     expect(calls.filter((c) => c.method === 'eth_call')).toHaveLength(2);
+  });
+
+  it('before settling (the guard), verifies a known payer\'s payments without any RPC call while its balance covers them', async () => {
+    const payer = privateKeyToAccount(generatePrivateKey());
+    await devnet.mint(payer.address, 20_000n); // two payments
+    const payments = await Promise.all([1, 2, 3].map(async () => decode(await signPayment(payer, requirements, devnet.chainId))));
+    expect((await verifyBeforeSettling(() => local.verify(payments[0], requirements))).isValid).toBe(true); // reads code and balance
+    const before = rpc.calls.length;
+    expect((await verifyBeforeSettling(() => local.verify(payments[1], requirements))).isValid).toBe(true);
+    expect(rpc.calls.slice(before)).toEqual([]);
+    // the third is past what the payer holds: checked on the chain (which does not know the two unsettled ones)
+    expect((await verifyBeforeSettling(() => local.verify(payments[2], requirements))).isValid).toBe(true);
+    expect(rpc.calls.slice(before).map((c) => c.method)).toContain('eth_call');
+  });
+
+  it('before settling (the guard), refuses a payer without funds with the reference\'s reason', async () => {
+    const payload = decode(await signPayment(privateKeyToAccount(generatePrivateKey()), requirements, devnet.chainId));
+    const expected = await reference.verify(payload, requirements);
+    const actual = await verifyBeforeSettling(() => local.verify(payload, requirements));
+    expect(expected.isValid).toBe(false);
+    expect({ isValid: actual.isValid, invalidReason: actual.invalidReason }).toEqual({ isValid: false, invalidReason: expected.invalidReason });
+  });
+
+  it('before settling (the guard), counts a settled payment off the known balance', async () => {
+    const payer = privateKeyToAccount(generatePrivateKey());
+    await devnet.mint(payer.address, 20_000n);
+    const [first, second, third] = await Promise.all([1, 2, 3].map(async () => decode(await signPayment(payer, requirements, devnet.chainId))));
+    expect((await verifyBeforeSettling(() => local.verify(first, requirements))).isValid).toBe(true);
+    expect((await local.settle(first, requirements)).success).toBe(true);
+    expect((await verifyBeforeSettling(() => local.verify(second, requirements))).isValid).toBe(true);
+    // 20000 - 10000 settled - 10000 reserved: the third is not covered, and the chain says so too
+    const onChain = await verifyBeforeSettling(() => local.verify(third, requirements));
+    expect(onChain.isValid).toBe(true); // the chain still holds 10000 (the second is unsettled)
+    expect((await local.settle(second, requirements)).success).toBe(true);
+    const late = await verifyBeforeSettling(() => local.verify(third, requirements));
+    expect(late).toMatchObject({ isValid: false, invalidReason: (await reference.verify(third, requirements)).invalidReason });
   });
 });

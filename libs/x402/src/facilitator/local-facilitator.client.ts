@@ -124,10 +124,17 @@ export class LocalFacilitatorClient implements FacilitatorClient {
     const refused = await this.watched('settle', () => this.assetRefusal(paymentPayload, paymentRequirements), () => true);
     if (refused) return refused;
     const chain = this.chains.get(paymentRequirements.network);
-    if (chain && (await this.multicallOn(paymentRequirements.network))) {
-      return this.watched('settle', () => chain.batcher.settle({ payload: paymentPayload, requirements: paymentRequirements }), (r) => r.success);
-    }
-    return this.watched('settle', () => this.facilitator.settle(paymentPayload, paymentRequirements), (r) => r.success);
+    const settled =
+      chain && (await this.multicallOn(paymentRequirements.network))
+        ? this.watched('settle', () => chain.batcher.settle({ payload: paymentPayload, requirements: paymentRequirements }), (r) => r.success)
+        : this.watched('settle', () => this.facilitator.settle(paymentPayload, paymentRequirements), (r) => r.success);
+    return settled.then((result) => {
+      const authorization = (paymentPayload.payload as { authorization?: { from?: unknown; nonce?: unknown } } | undefined)?.authorization;
+      if (typeof authorization?.from === 'string' && typeof authorization.nonce === 'string') {
+        this.fastVerifiers.get(paymentRequirements.network)?.balances.settled(paymentRequirements.asset, authorization.from, authorization.nonce, result.success);
+      }
+      return result;
+    });
   }
 
   /**

@@ -9,6 +9,7 @@ import type { X402Config } from '../config/x402.config.js';
 import { outageEvent } from '../events/outage-event.js';
 import { paymentFacts } from '../events/payment-facts.js';
 import { X402Events } from '../events/x402.events.js';
+import { verifyBeforeSettling } from '../facilitator/exact-fast-verify.js';
 import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
 import { reasonCode, safeMessage } from '../facilitator/failure-reason.js';
 import { ledgerCall } from '../ledger/ledger-call.js';
@@ -150,7 +151,9 @@ export class X402Guard implements CanActivate {
       // payment or an idempotency id is known, and never changes a record.
       const signed = await this.isPayerSignature(requirements, decoded);
       if (!signed) await this.verify(request, plan, offer, facilitatorRequirements, decoded);
-      const verifyNow = signed ? () => this.verify(request, plan, offer, facilitatorRequirements, decoded) : undefined;
+      // Settled through the facilitator before (deferred: soon after) anything is released: the balance it knows will do (see verifyBeforeSettling).
+      const verifyClaimed = () => verifyBeforeSettling(() => this.verify(request, plan, offer, facilitatorRequirements, decoded));
+      const verifyNow = signed ? verifyClaimed : undefined;
       const claimed = await this.claim(request, plan, requirements, decoded, identifier, mode, verifyNow);
       const validBefore = decoded.authorization.validBefore;
       const payer = claimed.payer;
@@ -162,7 +165,7 @@ export class X402Guard implements CanActivate {
       attempt = claimed.record;
       if (!claimed.verified) {
         try {
-          await this.verify(request, plan, offer, facilitatorRequirements, decoded);
+          await verifyClaimed();
         } catch (error) {
           await this.store.release(claimed.record.id).catch(() => undefined);
           throw error;
