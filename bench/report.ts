@@ -13,6 +13,10 @@ export interface RunRecord {
   scenario: Scenario;
   /** Paid runs: how many payers the payments come from. */
   payers?: number;
+  /** A run of a reference made right before a run of this server (`express-authorization`, ...), for its ratios. */
+  pairedWith?: string;
+  /** The runs of the reference (free route, 402) or the tuned reference (paid) made right before this one. */
+  paired?: { reference?: LoadResult; tuned?: LoadResult };
   result: LoadResult;
   /** This run's req/s over the reference's for the same scenario and clients. */
   ratio?: number;
@@ -62,6 +66,7 @@ function find(runs: RunRecord[], server: RunRecord['server'], scenario: Scenario
   return runs.find(
     (r) =>
       r.server === server &&
+      !r.pairedWith &&
       r.scenario === scenario &&
       (connections === undefined || r.result.connections === connections) &&
       (mode === undefined || r.mode === mode) &&
@@ -73,12 +78,13 @@ function find(runs: RunRecord[], server: RunRecord['server'], scenario: Scenario
 export function addRatios(runs: RunRecord[]): void {
   for (const run of runs) {
     if (run.server === 'reference' || run.server === 'tuned') continue;
-    const reference = find(runs, 'reference', run.scenario, run.result.connections, undefined, run.payers);
-    if (reference && reference.result.reqPerSec > 0) run.ratio = round(run.result.reqPerSec / reference.result.reqPerSec, 2);
-    if (reference && servedPerSec(reference.result) > 0) run.servedRatio = round(servedPerSec(run.result) / servedPerSec(reference.result), 2);
-    const tuned = run.scenario === 'paid' ? find(runs, 'tuned', 'paid', run.result.connections, undefined, run.payers) : undefined;
-    if (tuned && servedPerSec(tuned.result) > 0) run.tunedRatio = round(servedPerSec(run.result) / servedPerSec(tuned.result), 2);
-    if (tuned && tuned.result.p50Ms > 0) run.p50Ratio = round(run.result.p50Ms / tuned.result.p50Ms, 2);
+    const first = (server: 'reference' | 'tuned') => runs.find((r) => !r.pairedWith && r.server === server && r.scenario === run.scenario && r.result.connections === run.result.connections && r.payers === run.payers)?.result;
+    const reference = run.paired?.reference ?? first('reference');
+    if (reference && reference.reqPerSec > 0) run.ratio = round(run.result.reqPerSec / reference.reqPerSec, 2);
+    if (reference && servedPerSec(reference) > 0) run.servedRatio = round(servedPerSec(run.result) / servedPerSec(reference), 2);
+    const tuned = run.scenario === 'paid' ? (run.paired?.tuned ?? first('tuned')) : undefined;
+    if (tuned && servedPerSec(tuned) > 0) run.tunedRatio = round(servedPerSec(run.result) / servedPerSec(tuned), 2);
+    if (tuned && tuned.p50Ms > 0) run.p50Ratio = round(run.result.p50Ms / tuned.p50Ms, 2);
   }
 }
 
@@ -149,13 +155,27 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push('| server | mode | scenario | clients | payers | requests | served | refused | req/s | served/s | p50 ms | p99 ms | req/s vs ref | served/s vs ref | served/s vs tuned | p50 vs tuned |');
   lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const x = (ratio: number | undefined) => (ratio !== undefined ? `${ratio}x` : '-');
-  for (const run of report.runs) {
+  for (const run of report.runs.filter((r) => !r.pairedWith)) {
     const r = run.result;
     const server = run.server === 'reference' ? 'reference (@x402/express)' : run.server === 'tuned' ? 'tuned reference (+ nonceManager)' : `nestjs-x402 (${run.server})`;
     const scenario = run.scenario === 'plain' ? 'free route' : run.scenario === 'challenge' ? '402 challenge' : 'paid';
     lines.push(
       `| ${server} | ${run.scenario === 'paid' ? run.mode : '-'} | ${scenario} | ${r.connections} | ${run.payers ?? '-'} | ${r.requests} | ${pct(r.served, r.requests)} | ${pct(r.refused + r.errors, r.requests + r.errors)} | ${round(r.reqPerSec)} | ${round(servedPerSec(r))} | ${r.p50Ms} | ${r.p99Ms} | ${x(run.ratio)} | ${x(run.servedRatio)} | ${x(run.tunedRatio)} | ${x(run.p50Ratio)} |`,
     );
+  }
+  const pairedRuns = report.runs.filter((r) => r.pairedWith);
+  if (pairedRuns.length > 0) {
+    lines.push(
+      '',
+      'The ratios compare each of our runs with the same run of the reference (free route, 402) or of the tuned reference (paid) made right before it, in the same minute; the first rows of the references are their runs on their own, at the start.',
+      '',
+      '| paired run of | right before | scenario | clients | payers | req/s | served/s | p50 ms | p99 ms |',
+      '|---|---|---|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const run of pairedRuns) {
+      const r = run.result;
+      lines.push(`| ${run.server} | ${run.pairedWith} | ${run.scenario} | ${r.connections} | ${run.payers ?? '-'} | ${round(r.reqPerSec)} | ${round(servedPerSec(r))} | ${r.p50Ms} | ${r.p99Ms} |`);
+    }
   }
   lines.push('', '## Targets', '', '| target | goal | actual | met |', '|---|---|---|---|');
   for (const t of report.targets) lines.push(`| ${t.name} | ${t.goal} | ${t.actual} | ${t.met ? 'yes' : 'NO'} |`);
