@@ -19,6 +19,8 @@ export interface ChainCheck {
   /** USDC Transfer events to payTo in the block range, against AuthorizationUsed events of the sent payments. */
   transfersToPayTo: number;
   authorizationsUsed: number;
+  /** AuthorizationUsed events in the block range, of any server of the run (the references run throughout): as many as the Transfers. */
+  authorizationsUsedInRange: number;
   /** AuthorizationUsed events in the range for payments this run did not send (should be none). */
   foreign: string[];
   /** Seconds spent waiting for background (deferred) settlements to land. */
@@ -97,6 +99,7 @@ export async function checkChain(
     unansweredCharged: outcomes.filter((o) => o.status === 0 && used.has(key(o.payment.payer, o.payment.nonce))).length,
     transfersToPayTo: transfers.length,
     authorizationsUsed: [...used.keys()].filter((k) => sent.has(k)).length,
+    authorizationsUsedInRange: [...used.values()].reduce((a, b) => a + b, 0),
     foreign: [...used.keys()].filter((k) => !sent.has(k) && !options.allSent?.has(k)),
     waitedS: Math.round((Date.now() - started) / 100) / 10,
     ...(await gasOf(devnet, ours, ours.length)),
@@ -106,7 +109,7 @@ export async function checkChain(
     check.servedUncharged === 0 &&
     check.chargedTwice === 0 &&
     check.foreign.length === 0 &&
-    check.transfersToPayTo === check.authorizationsUsed &&
+    check.transfersToPayTo === check.authorizationsUsedInRange &&
     (!options.strict || check.refusedCharged === 0);
   return check;
 }
