@@ -19,35 +19,50 @@ export interface ChainCheck {
   /** USDC Transfer events to payTo in the block range, against AuthorizationUsed events of the sent payments. */
   transfersToPayTo: number;
   authorizationsUsed: number;
+  /** AuthorizationUsed events in the block range, of any server of the run (the references run throughout): as many as the Transfers. */
+  authorizationsUsedInRange: number;
   /** AuthorizationUsed events in the range for payments this run did not send (should be none). */
   foreign: string[];
   /** Seconds spent waiting for background (deferred) settlements to land. */
   waitedS: number;
+  /** Transactions that used the sent authorizations, and their gas per authorization used. */
+  transactions: number;
+  gasPerPayment: number;
   ok: boolean;
 }
 
 const key = (payer: string, nonce: string) => `${payer.toLowerCase()}:${nonce.toLowerCase()}`;
 
-async function usedAuthorizations(devnet: Devnet, fromBlock: bigint): Promise<Map<string, number>> {
+async function usedAuthorizations(devnet: Devnet, fromBlock: bigint, hashes?: Map<string, `0x${string}`>): Promise<Map<string, number>> {
   const logs = await devnet.publicClient.getContractEvents({ address: devnet.usdc.address, abi: devnet.usdc.abi, eventName: 'AuthorizationUsed', fromBlock });
   const used = new Map<string, number>();
   for (const log of logs) {
     const { authorizer, nonce } = log.args as { authorizer: string; nonce: string };
     used.set(key(authorizer, nonce), (used.get(key(authorizer, nonce)) ?? 0) + 1);
+    hashes?.set(key(authorizer, nonce), log.transactionHash!);
   }
   return used;
+}
+
+/** Gas of the transactions that used the given authorizations: how many, and gas per authorization. */
+async function gasOf(devnet: Devnet, hashes: `0x${string}`[], authorizations: number): Promise<{ transactions: number; gasPerPayment: number }> {
+  const unique = [...new Set(hashes)];
+  let gas = 0n;
+  for (const hash of unique) gas += (await devnet.publicClient.getTransactionReceipt({ hash })).gasUsed;
+  return { transactions: unique.length, gasPerPayment: authorizations ? Math.round(Number(gas) / authorizations) : 0 };
 }
 
 /**
  * Checks every sent payment against the chain from `fromBlock` on: each 200 must have used its
  * authorization exactly once. With `waitForServed`, first waits (up to `maxWaitMs`, or until nothing
  * moved for 20 s) until every served payment landed: deferred settlements happen after the response.
+ * `allSent`: payments other servers of the run were sent (not foreign to this one's block range).
  */
 export async function checkChain(
   devnet: Devnet,
   fromBlock: bigint,
   outcomes: { payment: SignedPayment; status: number }[],
-  options: { waitForServed?: boolean; maxWaitMs?: number; strict?: boolean } = {},
+  options: { waitForServed?: boolean; maxWaitMs?: number; strict?: boolean; allSent?: Set<string> } = {},
 ): Promise<ChainCheck> {
   const started = Date.now();
   const servedKeys = outcomes.filter((o) => o.status === 200).map((o) => key(o.payment.payer, o.payment.nonce));
@@ -71,6 +86,9 @@ export async function checkChain(
     fromBlock,
   });
   const sent = new Set(outcomes.map((o) => key(o.payment.payer, o.payment.nonce)));
+  const hashes = new Map<string, `0x${string}`>();
+  used = await usedAuthorizations(devnet, fromBlock, hashes);
+  const ours = [...hashes.entries()].filter(([k]) => sent.has(k)).map(([, hash]) => hash);
   const check: ChainCheck = {
     served: servedKeys.length,
     servedChargedOnce: servedKeys.filter((k) => used.get(k) === 1).length,
@@ -81,15 +99,17 @@ export async function checkChain(
     unansweredCharged: outcomes.filter((o) => o.status === 0 && used.has(key(o.payment.payer, o.payment.nonce))).length,
     transfersToPayTo: transfers.length,
     authorizationsUsed: [...used.keys()].filter((k) => sent.has(k)).length,
-    foreign: [...used.keys()].filter((k) => !sent.has(k)),
+    authorizationsUsedInRange: [...used.values()].reduce((a, b) => a + b, 0),
+    foreign: [...used.keys()].filter((k) => !sent.has(k) && !options.allSent?.has(k)),
     waitedS: Math.round((Date.now() - started) / 100) / 10,
+    ...(await gasOf(devnet, ours, ours.length)),
     ok: false,
   };
   check.ok =
     check.servedUncharged === 0 &&
     check.chargedTwice === 0 &&
     check.foreign.length === 0 &&
-    check.transfersToPayTo === check.authorizationsUsed &&
+    check.transfersToPayTo === check.authorizationsUsedInRange &&
     (!options.strict || check.refusedCharged === 0);
   return check;
 }

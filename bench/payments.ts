@@ -7,6 +7,8 @@ export interface SignedPayment {
   header: string;
   payer: `0x${string}`;
   nonce: `0x${string}`;
+  /** Unix seconds after which the token refuses it. */
+  validBefore: number;
 }
 
 const TRANSFER_WITH_AUTHORIZATION = [
@@ -44,7 +46,7 @@ export async function signPayments(buyers: readonly PrivateKeyAccount[], accepte
       message: { ...authorization, value: BigInt(authorization.value), validAfter: BigInt(authorization.validAfter), validBefore: BigInt(authorization.validBefore) },
     });
     const header = Buffer.from(JSON.stringify({ x402Version: 2, accepted, payload: { signature, authorization } })).toString('base64');
-    payments.push({ header, payer: account.address, nonce: authorization.nonce });
+    payments.push({ header, payer: account.address, nonce: authorization.nonce, validBefore: Number(authorization.validBefore) });
   }
   return payments;
 }

@@ -3,9 +3,12 @@
  * Fastify in each settlement mode, each in its own process, measured with autocannon from this one.
  * Writes bench/results/latest.md and latest.json. Environment: DATABASE_URL (PostgreSQL for the
  * ledger, default the local server; PGlite when it does not answer), BENCH_SCALE (multiplies the
- * request counts), BENCH_DURATION_S (seconds of each free/402 run), BENCH_PROFILE=1 (CPU profiles),
- * BENCH_ONLY=reference,express,fastify, BENCH_MODES=authorization,upfront,deferred and
- * BENCH_SCENARIOS=plain,challenge,paid, BENCH_CLIENTS=1,8 (subsets, e.g. to profile one path).
+ * request counts), BENCH_DURATION_S (seconds of each free/402 run), BENCH_PAID_S (seconds of each
+ * paid run, default 4 with 1 client and 5 with more), BENCH_PROFILE=1 (CPU profiles),
+ * BENCH_ONLY=reference,tuned,express,fastify, BENCH_MODES=authorization,upfront,deferred,
+ * BENCH_SCENARIOS=plain,challenge,paid and BENCH_PAID=1x64,8x1,8x64 (paid runs as clients x payers)
+ * (subsets, e.g. to profile one path), BENCH_PAIRED=0 (ratios against the references' first runs instead
+ * of a run of theirs right before each of ours).
  */
 import { decodePaymentRequiredHeader } from '@x402/core/http';
 import type { PaymentRequirements } from '@x402/core/types';
@@ -22,7 +25,7 @@ import { paidRun, timedRun, type PaidLoadResult } from './load.js';
 import { signPayments, type SignedPayment } from './payments.js';
 import { summarizeProfile } from './profile.js';
 import { addRatios, evaluateTargets, renderMarkdown, type BenchReport, type RunRecord, type ServerRecord } from './report.js';
-import { FREE_PATH, PAID_PATH, type BenchDevnet } from './servers/server-env.js';
+import { FREE_PATH, MAX_TIMEOUT_SECONDS, PAID_PATH, type BenchDevnet } from './servers/server-env.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const root = join(here, '..', '..');
@@ -31,19 +34,26 @@ const env = process.env;
 const scale = Number(env.BENCH_SCALE ?? 1);
 const durationS = Number(env.BENCH_DURATION_S ?? 5);
 const profile = env.BENCH_PROFILE === '1';
-const only = (env.BENCH_ONLY ?? 'reference,express,fastify').split(',');
+const only = (env.BENCH_ONLY ?? 'reference,tuned,express,fastify').split(',');
 const scenarios = (env.BENCH_SCENARIOS ?? 'plain,challenge,paid').split(',');
 const modes = (env.BENCH_MODES ?? 'authorization,upfront,deferred').split(',') as ('authorization' | 'upfront' | 'deferred')[];
 const TIMED_CLIENTS = 8;
-const PAID_CLIENTS = (env.BENCH_CLIENTS ?? '1,8').split(',').map(Number);
+/** Each of our runs right after the same run of the (tuned) reference; BENCH_PAIRED=0 for the references' first runs only. */
+const paired = env.BENCH_PAIRED !== '0';
 const BUYERS = 64;
-/** Seconds of each paid run, by client count; a run also ends when its pre-signed payments run out. */
-const PAID_SECONDS: Record<number, number> = { 1: 4, 8: 5 };
+/** Paid runs: concurrent clients, and how many payers their payments come from (one payer: a single agent's parallel calls). */
+const PAID_CASES = (env.BENCH_PAID ?? '1x64,8x1,8x64').split(',').map((text) => {
+  const [clients, payers] = text.split('x').map(Number);
+  return { clients, payers: Math.min(payers || BUYERS, BUYERS) };
+});
+/** Seconds of a paid run, by client count; a run also ends when its pre-signed payments run out. */
+const paidSeconds = (clients: number) => Number(env.BENCH_PAID_S ?? (clients === 1 ? 4 : 5));
 /** Pre-signed payments per paid run, by client count: more than each mode's pace can use in that time. */
 const PAID_POOL = {
   settled: { 1: 600, 8: 2000 },
   deferred: { 1: 1500, 8: 4000 },
 } as const;
+const poolSize = (pool: Record<number, number>, clients: number) => Math.round((pool[clients] ?? pool[8]) * scale * (paidSeconds(clients) / (clients === 1 ? 4 : 5)));
 
 const log = (line: string) => console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}`);
 const t0 = performance.now();
@@ -116,15 +126,22 @@ async function main(): Promise<void> {
   const servers: ServerRecord[] = [];
   const schemas: string[] = [];
 
-  /** Starts one server process, measures it, checks the chain, stops it, reads its profile. */
-  const measure = async (
-    name: string,
-    server: RunRecord['server'],
-    mode: string,
-    script: string,
-    serverEnv: Record<string, string>,
-    plan: { timed: boolean; pool: Record<number, number>; strict: boolean; waitForServed: boolean },
-  ) => {
+  /** A server process under measurement: what it was sent, and its unsent pre-signed payments by payer count. */
+  interface Measured {
+    name: string;
+    server: RunRecord['server'];
+    mode: string;
+    proc: ServerProcess;
+    fromBlock: bigint;
+    outcomes: PaidLoadResult['outcomes'];
+    pools: Map<number, SignedPayment[]>;
+    pool: Record<number, number>;
+    accepted?: PaymentRequirements;
+  }
+  /** Every payment any server was sent: the chain check of one server ignores the others' (the references run throughout). */
+  const allSent = new Set<string>();
+
+  const start = async (name: string, server: RunRecord['server'], mode: string, script: string, serverEnv: Record<string, string>, pool: Record<number, number>): Promise<Measured> => {
     const fromBlock = (await devnet.publicClient.getBlockNumber()) + 1n;
     const proc: ServerProcess = await startServer({
       name,
@@ -134,53 +151,78 @@ async function main(): Promise<void> {
       cpuProfileDir: profile ? profileDir : undefined,
     });
     log(`${name}: listening on ${proc.url} (pid ${proc.pid})`);
-    const record: ServerRecord = { name, server, mode };
-    const outcomes: PaidLoadResult['outcomes'] = [];
+    return { name, server, mode, proc, fromBlock, outcomes: [], pools: new Map(), pool };
+  };
+
+  /** One free-route or 402 run of `m`. */
+  const timed = async (m: Measured, scenario: 'plain' | 'challenge', pairedWith?: string): Promise<RunRecord> => {
+    const result = await timedRun(m.proc.url, scenario === 'plain' ? FREE_PATH : PAID_PATH, TIMED_CLIENTS, durationS, scenario === 'plain' ? 200 : 402);
+    const run: RunRecord = { server: m.server, mode: m.mode, scenario, result, ...(pairedWith ? { pairedWith } : {}) };
+    runs.push(run);
+    log(`${m.name} ${scenario}${pairedWith ? ` (beside ${pairedWith})` : ''}: ${Math.round(result.reqPerSec)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
+    return run;
+  };
+
+  /** One paid run of `m`: `clients` concurrent clients sending payments of `payers` payers. */
+  const paid = async (m: Measured, clients: number, payers: number, pairedWith?: string): Promise<RunRecord> => {
+    m.accepted ??= await challengeOf(m.proc.url + PAID_PATH);
+    const want = poolSize(m.pool, clients);
+    // payments signed more than a minute ago are dropped (never sent): deferred mode wants time to settle before validBefore
+    const pool = (m.pools.get(payers) ?? []).filter((p) => p.validBefore - Date.now() / 1000 > MAX_TIMEOUT_SECONDS - 60);
+    // one payer: the last buyer (the many-payer runs use it least)
+    const from = payers === 1 ? [buyers[buyers.length - 1]] : buyers.slice(0, payers);
+    if (pool.length < want) pool.push(...(await signPayments(from, m.accepted, devnet.chainId, want - pool.length)));
+    for (const p of pool) allSent.add(`${p.payer}:${p.nonce}`.toLowerCase());
+    const result = await paidRun(m.proc.url, PAID_PATH, clients, pool, paidSeconds(clients));
+    const label = `${m.name} paid x${clients}, ${payers} payer${payers === 1 ? '' : 's'}${pairedWith ? ` (beside ${pairedWith})` : ''}`;
+    if (result.unsent.length === 0) log(`${label}: the ${want} pre-signed payments ran out after ${result.durationS} s (the run ended there)`);
+    m.pools.set(payers, result.unsent);
+    m.outcomes.push(...result.outcomes);
+    const { outcomes: _, unsent: __, ...summary } = result;
+    const run: RunRecord = { server: m.server, mode: m.mode, scenario: 'paid', payers, result: summary, ...(pairedWith ? { pairedWith } : {}) };
+    runs.push(run);
+    log(`${label}: ${result.served}/${result.requests} served in ${result.durationS} s, ${Math.round(result.reqPerSec)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms ${JSON.stringify(result.statuses)}${result.errors ? `, ${result.errors} errors` : ''}`);
+    return run;
+  };
+
+  /** Waits for deferred settlements (while the server runs), stops the server, checks the chain, reads the profile. */
+  const finish = async (m: Measured, plan: { strict: boolean; waitForServed: boolean }) => {
+    const record: ServerRecord = { name: m.name, server: m.server, mode: m.mode };
     let waitedS = 0;
     try {
-      if (plan.timed) {
-        for (const [scenario, path, expect] of [['plain', FREE_PATH, 200], ['challenge', PAID_PATH, 402]] as const) {
-          if (!scenarios.includes(scenario)) continue;
-          const result = await timedRun(proc.url, path, TIMED_CLIENTS, durationS, expect);
-          runs.push({ server, mode, scenario, result });
-          log(`${name} ${scenario}: ${Math.round(result.reqPerSec)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
-        }
-      }
-      const accepted = await challengeOf(proc.url + PAID_PATH);
-      let pool: SignedPayment[] = [];
-      for (const connections of scenarios.includes('paid') ? PAID_CLIENTS : []) {
-        const want = Math.round(plan.pool[connections] * scale);
-        if (pool.length < want) pool.push(...(await signPayments(buyers, accepted, devnet.chainId, want - pool.length)));
-        const result = await paidRun(proc.url, PAID_PATH, connections, pool, PAID_SECONDS[connections]);
-        if (result.unsent.length === 0) log(`${name} paid x${connections}: the ${want} pre-signed payments ran out after ${result.durationS} s (the run ended there)`);
-        pool = result.unsent;
-        outcomes.push(...result.outcomes);
-        const { outcomes: _, unsent: __, ...summary } = result;
-        runs.push({ server, mode, scenario: 'paid', result: summary });
-        log(`${name} paid x${connections}: ${result.served}/${result.requests} served in ${result.durationS} s, ${Math.round(result.reqPerSec)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms ${JSON.stringify(result.statuses)}${result.errors ? `, ${result.errors} errors` : ''}`);
-      }
-      // Deferred: the outbox settles after the responses; wait for it while the server runs.
-      if (plan.waitForServed) waitedS = (await checkChain(devnet, fromBlock, outcomes, { waitForServed: true })).waitedS;
+      if (plan.waitForServed) waitedS = (await checkChain(devnet, m.fromBlock, m.outcomes, { waitForServed: true, allSent })).waitedS;
     } finally {
-      await proc.stop(); // lets the requests in flight finish
+      await m.proc.stop(); // lets the requests in flight finish
     }
-    if (outcomes.length > 0) {
-      record.chain = { ...(await checkChain(devnet, fromBlock, outcomes, { strict: plan.strict })), waitedS };
-      log(`${name} chain: ${JSON.stringify(record.chain)}`);
+    if (m.outcomes.length > 0) {
+      record.chain = { ...(await checkChain(devnet, m.fromBlock, m.outcomes, { strict: plan.strict, allSent })), waitedS };
+      log(`${m.name} chain: ${JSON.stringify(record.chain)}`);
     }
     if (profile) {
       try {
-        record.profile = summarizeProfile(join(profileDir, `${name}.cpuprofile`));
+        record.profile = summarizeProfile(join(profileDir, `${m.name}.cpuprofile`));
       } catch (error) {
-        log(`${name}: no profile (${(error as Error).message})`);
+        log(`${m.name}: no profile (${(error as Error).message})`);
       }
     }
     servers.push(record);
   };
 
+  // The references run first on their own, then stay up: with BENCH_PAIRED (default), each of our runs is
+  // preceded by the same run of the reference (402, free route) or the tuned reference (paid), so that each
+  // ratio compares two runs a few seconds apart, not minutes apart on a machine whose load moves.
+  let reference: Measured | undefined;
+  let tuned: Measured | undefined;
   try {
     if (only.includes('reference')) {
-      await measure('reference', 'reference', 'reference', 'reference-server.js', {}, { timed: true, pool: PAID_POOL.settled, strict: false, waitForServed: false });
+      reference = await start('reference', 'reference', 'reference', 'reference-server.js', {}, PAID_POOL.settled);
+      for (const scenario of ['plain', 'challenge'] as const) if (scenarios.includes(scenario)) await timed(reference, scenario);
+      for (const { clients, payers } of scenarios.includes('paid') ? PAID_CASES : []) await paid(reference, clients, payers);
+    }
+    if (only.includes('tuned') && scenarios.includes('paid')) {
+      // the reference with viem's nonceManager: serves what the shipped one refuses; paid runs only
+      tuned = await start('tuned', 'tuned', 'reference', 'reference-server.js', { BENCH_NONCE_MANAGER: '1' }, PAID_POOL.settled);
+      for (const { clients, payers } of PAID_CASES) await paid(tuned, clients, payers);
     }
     for (const adapter of ['express', 'fastify'] as const) {
       if (!only.includes(adapter)) continue;
@@ -190,8 +232,9 @@ async function main(): Promise<void> {
           await sql(databaseUrl, `CREATE SCHEMA ${schema}`);
           schemas.push(schema);
         }
-        await measure(
-          `${adapter}-${mode}`,
+        const name = `${adapter}-${mode}`;
+        const ours = await start(
+          name,
           adapter,
           mode,
           'demo-server.js',
@@ -210,10 +253,29 @@ async function main(): Promise<void> {
             X402_PUBLIC_URL: '',
             X402_FACILITATOR_URL: '',
           },
-          { timed: mode === modes[0], pool: mode === 'deferred' ? PAID_POOL.deferred : PAID_POOL.settled, strict: true, waitForServed: mode === 'deferred' },
+          mode === 'deferred' ? PAID_POOL.deferred : PAID_POOL.settled,
         );
+        try {
+          if (mode === modes[0]) {
+            for (const scenario of ['plain', 'challenge'] as const) {
+              if (!scenarios.includes(scenario)) continue;
+              const beside = paired && reference ? await timed(reference, scenario, name) : undefined;
+              const run = await timed(ours, scenario);
+              if (beside) run.paired = { reference: beside.result };
+            }
+          }
+          for (const { clients, payers } of scenarios.includes('paid') ? PAID_CASES : []) {
+            const beside = paired && tuned ? await paid(tuned, clients, payers, name) : undefined;
+            const run = await paid(ours, clients, payers);
+            if (beside) run.paired = { tuned: beside.result };
+          }
+        } finally {
+          await finish(ours, { strict: true, waitForServed: mode === 'deferred' });
+        }
       }
     }
+    if (tuned) await finish(tuned, { strict: true, waitForServed: false });
+    if (reference) await finish(reference, { strict: false, waitForServed: false });
   } finally {
     killAll();
     await devnet.stop();
@@ -235,7 +297,7 @@ async function main(): Promise<void> {
     buyers: BUYERS,
     runs,
     servers,
-    targets: evaluateTargets(runs, servers, 8),
+    targets: evaluateTargets(runs, servers),
   };
   writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
   const markdown = renderMarkdown(report);

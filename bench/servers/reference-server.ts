@@ -2,6 +2,8 @@
  * The reference: `@x402/express` `paymentMiddleware` with an in-process facilitator
  * (`x402Facilitator` + the `@x402/evm` exact scheme and a viem wallet signer), set up the way the
  * packages' READMEs show, offering the demo's forecast route at the demo's price, token and payTo.
+ * `BENCH_NONCE_MANAGER=1` makes it the tuned reference: the signer's account takes viem's
+ * `nonceManager`, so concurrent settlements no longer collide on the gas key's nonce.
  */
 import { x402Facilitator } from '@x402/core/facilitator';
 import { x402ResourceServer, type FacilitatorClient } from '@x402/core/server';
@@ -11,14 +13,14 @@ import { ExactEvmScheme } from '@x402/evm/exact/server';
 import { paymentMiddleware } from '@x402/express';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
-import { privateKeyToAccount } from 'viem/accounts';
+import { nonceManager, privateKeyToAccount } from 'viem/accounts';
 import { devnetChain, walletFacilitatorSigner } from '@nestjs-x402/testing';
 import { CITIES, days } from '../../apps/demo-api/src/weather/weather.data.js';
 import { announce, MAX_TIMEOUT_SECONDS, PRICE_ATOMIC, readDevnet } from './server-env.js';
 
 const devnet = readDevnet();
 const network = `eip155:${devnet.chainId}` as const;
-const account = privateKeyToAccount(devnet.facilitatorPrivateKey);
+const account = privateKeyToAccount(devnet.facilitatorPrivateKey, process.env.BENCH_NONCE_MANAGER === '1' ? { nonceManager } : {});
 // Receipts polled every 250 ms, as our local facilitator does (viem's default for an unknown chain is 4 s).
 const signer = walletFacilitatorSigner(account, devnetChain(devnet.chainId, devnet.rpcUrl), devnet.rpcUrl, { pollingIntervalMs: 250 });
 const facilitator = registerExactEvmScheme(new x402Facilitator(), { signer, networks: network });

@@ -6,6 +6,7 @@ import { ExactEvmSchemeV1 } from '@x402/evm/exact/v1/facilitator';
 import { UptoEvmScheme } from '@x402/evm/upto/facilitator';
 import { isAddress, type Hex } from 'viem';
 import { v1NetworkName } from '../protocol/v1-compat.js';
+import { ExactFastVerifier, type ExactVerifyChain } from './exact-fast-verify.js';
 import type { LocalFacilitatorOptions } from './local-facilitator.options.js';
 import { ASSET_NOT_A_CONTRACT, ChainUnavailableError, DEFAULT_MAX_BATCH, queuedSigner, rpcFailures, type KnownContracts, type OperationScope } from './queued-signer.js';
 import { SettlementBatcher } from './settlement-batcher.js';
@@ -31,6 +32,8 @@ export class LocalFacilitatorClient implements BatchSettlingFacilitator, InProce
   private readonly knownContracts: KnownContracts = new Map();
   /** The asset-code check of each network, under its CAIP-2 id and its v1 name. */
   private readonly assetChecks = new Map<string, (asset: Hex) => Promise<boolean>>();
+  /** The common payment (v2 EIP-3009 from an EOA) verified with one signature recovery and one simulation. */
+  private readonly fastVerifiers = new Map<string, ExactFastVerifier>();
 
   constructor(options: LocalFacilitatorOptions) {
     for (const [network, rpcUrl] of Object.entries(options.rpcUrls)) {
@@ -53,6 +56,7 @@ export class LocalFacilitatorClient implements BatchSettlingFacilitator, InProce
         isolate: (call) => this.watched('settle', call, () => true),
       });
       this.chains.set(network, { batcher, hasMulticall });
+      this.fastVerifiers.set(network, new ExactFastVerifier(network, signer as unknown as ExactVerifyChain));
       this.facilitator.register(network as `${string}:${string}`, new ExactEvmScheme(signer));
       // Usage prices (`upto`): Permit2 signatures settled through the x402 upto proxy (needs Permit2 and the proxy on the chain).
       this.facilitator.register(network as `${string}:${string}`, new UptoEvmScheme(signer));
@@ -65,10 +69,19 @@ export class LocalFacilitatorClient implements BatchSettlingFacilitator, InProce
     }
   }
 
+  /**
+   * Verifies a payment with the `@x402/evm` exact scheme's checks. The common payment (v2 EIP-3009
+   * signed by an EOA) takes a faster way to the same answer (see {@link ExactFastVerifier}): its
+   * signature is recovered once in this process, natively where possible, and the payer's code is read
+   * at most every 10 s. Anything else, and every refusal, is `@x402/evm`'s own verify.
+   */
   verify(paymentPayload: PaymentPayload, paymentRequirements: PaymentRequirements): Promise<VerifyResponse> {
     return this.watched(
       'verify',
-      async () => (await this.assetRefusal(paymentPayload, paymentRequirements)) ?? this.facilitator.verify(paymentPayload, paymentRequirements),
+      async () =>
+        (await this.assetRefusal(paymentPayload, paymentRequirements)) ??
+        (await this.fastVerifiers.get(paymentRequirements.network)?.verify(paymentPayload, paymentRequirements)) ??
+        this.facilitator.verify(paymentPayload, paymentRequirements),
       (r) => r.isValid,
     );
   }
@@ -114,10 +127,17 @@ export class LocalFacilitatorClient implements BatchSettlingFacilitator, InProce
     const refused = await this.watched('settle', () => this.assetRefusal(paymentPayload, paymentRequirements), () => true);
     if (refused) return refused;
     const chain = this.chains.get(paymentRequirements.network);
-    if (chain && (await this.multicallOn(paymentRequirements.network))) {
-      return this.watched('settle', () => chain.batcher.settle({ payload: paymentPayload, requirements: paymentRequirements }), (r) => r.success);
-    }
-    return this.watched('settle', () => this.facilitator.settle(paymentPayload, paymentRequirements), (r) => r.success);
+    const settled =
+      chain && (await this.multicallOn(paymentRequirements.network))
+        ? this.watched('settle', () => chain.batcher.settle({ payload: paymentPayload, requirements: paymentRequirements }), (r) => r.success)
+        : this.watched('settle', () => this.facilitator.settle(paymentPayload, paymentRequirements), (r) => r.success);
+    return settled.then((result) => {
+      const authorization = (paymentPayload.payload as { authorization?: { from?: unknown; nonce?: unknown } } | undefined)?.authorization;
+      if (typeof authorization?.from === 'string' && typeof authorization.nonce === 'string') {
+        this.fastVerifiers.get(paymentRequirements.network)?.balances.settled(paymentRequirements.asset, authorization.from, authorization.nonce, result.success);
+      }
+      return result;
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { PaymentRequirements } from '@x402/core/types';
 import { authorizationTypes, PERMIT2_ADDRESS, uptoPermit2WitnessTypes } from '@x402/evm';
-import { getAddress, verifyTypedData, type Hex } from 'viem';
+import { getAddress, type Hex } from 'viem';
+import { verifyTypedSignature } from '../../facilitator/typed-signature.js';
 import type { UptoPermit2Payload } from '../../upto/permit2-payload.js';
 import type { DecodedPayment } from './payment-header.codec.js';
 
@@ -17,6 +18,7 @@ function chainIdOf(network: string): number | undefined {
  *
  * A settled authorization is public, and the facilitator refuses one whose nonce is used; this is
  * what proves that a repeat of a known payment comes from someone holding a valid signature of it.
+ * The check is remembered, so the local facilitator's verify does not recover the signature again.
  */
 export async function isPayerSignature(requirements: PaymentRequirements, decoded: DecodedPayment): Promise<boolean> {
   const chainId = chainIdOf(requirements.network);
@@ -26,7 +28,7 @@ export async function isPayerSignature(requirements: PaymentRequirements, decode
   try {
     if (inner.permit2Authorization) {
       const p = inner.permit2Authorization;
-      return await verifyTypedData({
+      return await verifyTypedSignature({
         address: getAddress(p.from),
         domain: { name: 'Permit2', chainId, verifyingContract: PERMIT2_ADDRESS },
         types: uptoPermit2WitnessTypes,
@@ -44,7 +46,7 @@ export async function isPayerSignature(requirements: PaymentRequirements, decode
     const extra = requirements.extra ?? {};
     if (typeof extra.name !== 'string' || typeof extra.version !== 'string') return false;
     const a = decoded.authorization;
-    return await verifyTypedData({
+    return await verifyTypedSignature({
       address: getAddress(a.from),
       domain: { name: extra.name, version: extra.version, chainId, verifyingContract: getAddress(requirements.asset) },
       types: authorizationTypes,

@@ -7,6 +7,7 @@ import type { X402Config } from '../../config/x402.config.js';
 import { outageEvent } from '../../events/outage-event.js';
 import { paymentFacts } from '../../events/payment-facts.js';
 import { X402Events } from '../../events/x402.events.js';
+import { verifyBeforeSettling } from '../../facilitator/exact-fast-verify.js';
 import { facilitatorFailure } from '../../facilitator/facilitator-errors.js';
 import { reasonCode, safeMessage } from '../../facilitator/failure-reason.js';
 import { ledgerCall } from '../../ledger/ledger-call.js';
@@ -74,7 +75,9 @@ export class SignedPaymentMethod implements PaymentMethod {
     const verify = () => this.verify(plan.route, facilitatorRequirements, decoded);
     const signed = await this.isPayerSignature(requirements, decoded);
     if (!signed) await verify();
-    const claimed = await this.claimer.claim({ plan, requirements, decoded, identifier, mode, resourceUrl: attempt.resourceUrl }, signed ? verify : undefined);
+    // Once claimed, it is settled through the facilitator before (deferred: soon after) anything is released: the balance it knows will do (see verifyBeforeSettling).
+    const verifyClaimed = () => verifyBeforeSettling(verify);
+    const claimed = await this.claimer.claim({ plan, requirements, decoded, identifier, mode, resourceUrl: attempt.resourceUrl }, signed ? verifyClaimed : undefined);
     const base = { plan, offer, payload: decoded.payload, requirements, facilitatorRequirements, payer: claimed.payer, validBefore: decoded.authorization.validBefore };
     if ('replay' in claimed) {
       this.events.emit({ type: 'replayed', ...paymentFacts(claimed.replay) });
@@ -83,7 +86,7 @@ export class SignedPaymentMethod implements PaymentMethod {
     attempt.claimed = claimed.record;
     if (!claimed.verified) {
       try {
-        await verify();
+        await verifyClaimed();
       } catch (error) {
         await this.store.release(claimed.record.id).catch(() => undefined);
         throw error;

@@ -1,0 +1,50 @@
+import { PayerBalances } from './payer-balances.js';
+
+const asset = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913';
+const payer = '0x90F79bf6EB2c4f870365E785982E1f101E93b906';
+const later = () => Math.floor(Date.now() / 1000) + 300;
+
+describe('PayerBalances', () => {
+  it('covers payments up to the balance read, and reads it once per TTL', async () => {
+    const reads: string[] = [];
+    const balances = new PayerBalances(async (_asset, who) => (reads.push(who), 20_000n), 60_000);
+    expect(await balances.reserve(asset, payer, '0x01', 10_000n, later())).toBe(true);
+    expect(await balances.reserve(asset, payer, '0x02', 10_000n, later())).toBe(true);
+    expect(await balances.reserve(asset, payer, '0x03', 10_000n, later())).toBe(false); // 20000 reserved
+    expect(reads).toHaveLength(1);
+  });
+
+  it('never covers the same payment twice', async () => {
+    const balances = new PayerBalances(async () => 1_000_000n);
+    expect(await balances.reserve(asset, payer, '0xAB', 10_000n, later())).toBe(true);
+    expect(await balances.reserve(asset, payer, '0xab', 10_000n, later())).toBe(false);
+  });
+
+  it('takes a settled payment off the balance, and frees a failed one', async () => {
+    const balances = new PayerBalances(async () => 20_000n, 60_000);
+    await balances.reserve(asset, payer, '0x01', 10_000n, later());
+    await balances.reserve(asset, payer, '0x02', 10_000n, later());
+    balances.settled(asset, payer, '0x01', true); // 10000 left, 10000 reserved
+    expect(await balances.reserve(asset, payer, '0x03', 10_000n, later())).toBe(false);
+    balances.settled(asset.toLowerCase(), payer.toLowerCase(), '0x02', false); // 10000 left, nothing reserved
+    expect(await balances.reserve(asset, payer, '0x03', 10_000n, later())).toBe(true);
+  });
+
+  it('keeps unsettled reservations across a new read, and drops those that can no longer land', async () => {
+    let balance = 20_000n;
+    const balances = new PayerBalances(async () => balance, 0); // every call reads again
+    await balances.reserve(asset, payer, '0x01', 10_000n, later());
+    balance = 15_000n; // spent elsewhere
+    expect(await balances.reserve(asset, payer, '0x02', 10_000n, later())).toBe(false); // 10000 still reserved
+    const expired = new PayerBalances(async () => 10_000n, 60_000);
+    await expired.reserve(asset, payer, '0x01', 10_000n, Math.floor(Date.now() / 1000) - 1);
+    expect(await expired.reserve(asset, payer, '0x02', 10_000n, later())).toBe(true);
+  });
+
+  it('fails when the balance cannot be read (the caller then checks the chain its own way)', async () => {
+    const balances = new PayerBalances(async () => {
+      throw new Error('rpc down');
+    });
+    await expect(balances.reserve(asset, payer, '0x01', 1n, later())).rejects.toThrow('rpc down');
+  });
+});

@@ -1,0 +1,58 @@
+import type { Hex } from 'viem';
+
+/** How long a payer's token balance, as read from the chain, is taken as known. */
+export const PAYER_BALANCE_TTL_MS = 15_000;
+
+interface Known {
+  balance: bigint;
+  until: number;
+  /** Payments verified against this balance and not settled yet: nonce -> amount and validBefore (s). */
+  reserved: Map<string, { amount: bigint; validBefore: number }>;
+}
+
+/**
+ * What each payer can still pay, as this process knows it: the token balance read at most every
+ * {@link PAYER_BALANCE_TTL_MS}, less the payments verified against it and not yet settled. A settled
+ * payment comes off the balance and its reservation; a failed or expired one only off the reservations.
+ * Errs towards "not covered" (then the caller checks the chain): a settlement that lands while the balance
+ * is being read counts twice until the next read, never zero times.
+ */
+export class PayerBalances {
+  private readonly known = new Map<string, Known>();
+
+  constructor(
+    private readonly read: (asset: Hex, payer: Hex) => Promise<bigint>,
+    private readonly ttlMs = PAYER_BALANCE_TTL_MS,
+  ) {}
+
+  /** Reserves `amount` for the payment `nonce` if the payer's known balance covers it; false otherwise. */
+  async reserve(asset: Hex, payer: Hex, nonce: string, amount: bigint, validBefore: number): Promise<boolean> {
+    const key = `${asset}:${payer}`.toLowerCase();
+    let entry = this.known.get(key);
+    const now = Date.now();
+    if (!entry || entry.until <= now) {
+      const balance = await this.read(asset, payer);
+      const reserved = this.known.get(key)?.reserved ?? new Map();
+      if (this.known.size >= 10_000) this.known.clear();
+      entry = { balance, until: now + this.ttlMs, reserved };
+      this.known.set(key, entry);
+    }
+    let pending = 0n;
+    for (const [id, r] of entry.reserved) {
+      if (r.validBefore * 1000 <= now) entry.reserved.delete(id); // it can no longer land
+      else pending += r.amount;
+    }
+    if (entry.reserved.has(nonce.toLowerCase()) || pending + amount > entry.balance) return false;
+    entry.reserved.set(nonce.toLowerCase(), { amount, validBefore });
+    return true;
+  }
+
+  /** A payment's settlement ended: settled (the money left the balance) or not (it did not). */
+  settled(asset: string, payer: string, nonce: string, success: boolean): void {
+    const entry = this.known.get(`${asset}:${payer}`.toLowerCase());
+    const reservation = entry?.reserved.get(nonce.toLowerCase());
+    if (!entry || !reservation) return;
+    entry.reserved.delete(nonce.toLowerCase());
+    if (success) entry.balance -= reservation.amount;
+  }
+}

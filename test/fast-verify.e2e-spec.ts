@@ -1,0 +1,165 @@
+import { x402Facilitator } from '@x402/core/facilitator';
+import type { PaymentPayload, PaymentRequirements } from '@x402/core/types';
+import { ExactEvmScheme } from '@x402/evm/exact/facilitator';
+import { LocalFacilitatorClient } from '@nestjs-x402/core/local-facilitator';
+import { verifyBeforeSettling } from '../libs/x402/src/facilitator/exact-fast-verify.js';
+import { devnetChain, startDevnet, walletFacilitatorSigner, type Devnet } from '@nestjs-x402/testing';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { signPayment } from './support/demo.harness.js';
+
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+/** The devnet's RPC behind a proxy that counts the JSON-RPC calls by method and first parameter. */
+async function countingRpc(devnet: Devnet): Promise<{ url: string; server: Server; calls: { method: string; to?: string }[] }> {
+  const calls: { method: string; to?: string }[] = [];
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = JSON.parse(Buffer.concat(chunks).toString());
+    for (const call of Array.isArray(body) ? body : [body]) {
+      const first = call.params?.[0];
+      calls.push({ method: call.method, to: typeof first === 'string' ? first.toLowerCase() : first?.to?.toLowerCase() });
+    }
+    const upstream = await fetch(devnet.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) });
+    res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(Buffer.from(await upstream.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, calls };
+}
+
+const decode = (header: string) => JSON.parse(Buffer.from(header, 'base64').toString()) as PaymentPayload;
+const withSignature = (payload: PaymentPayload, signature: string) => ({ ...payload, payload: { ...payload.payload, signature } }) as PaymentPayload;
+
+/**
+ * The local facilitator verifies the common payment (v2 EIP-3009 from an EOA) its own faster way:
+ * for every payment of a corpus of good and bad ones it answers what `@x402/evm`'s verify answers,
+ * on a real chain, and it reads the payer's code once per payer, not on every payment.
+ */
+describe('the local facilitator verifies as @x402/evm does, with fewer chain reads', () => {
+  let devnet: Devnet;
+  let rpc: Awaited<ReturnType<typeof countingRpc>>;
+  let local: LocalFacilitatorClient;
+  let reference: x402Facilitator;
+  let requirements: PaymentRequirements;
+
+  beforeAll(async () => {
+    devnet = await startDevnet({ buyers: 1 });
+    rpc = await countingRpc(devnet);
+    local = new LocalFacilitatorClient({ privateKey: devnet.accounts.facilitator.privateKey, rpcUrls: { [devnet.network]: rpc.url } });
+    const account = privateKeyToAccount(devnet.accounts.facilitator.privateKey);
+    reference = new x402Facilitator().register(
+      devnet.network as `${string}:${string}`,
+      new ExactEvmScheme(walletFacilitatorSigner(account, devnetChain(devnet.chainId, devnet.rpcUrl), devnet.rpcUrl)),
+    );
+    requirements = {
+      scheme: 'exact',
+      network: devnet.network as `${string}:${string}`,
+      amount: '10000',
+      asset: devnet.usdc.address,
+      payTo: devnet.accounts.payTo.address,
+      maxTimeoutSeconds: 300,
+      extra: { name: devnet.usdc.name, version: devnet.usdc.version },
+    };
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => rpc?.server.close(resolve));
+    await devnet?.stop();
+  });
+
+  const buyer = () => devnet.accounts.buyer.account;
+  const now = () => Math.floor(Date.now() / 1000);
+  const corpus: [string, () => Promise<{ payload: PaymentPayload; requirements: PaymentRequirements }>][] = [
+    ['a good payment', async () => ({ payload: decode(await signPayment(buyer(), requirements, devnet.chainId)), requirements })],
+    ['another signer than the payer', async () => {
+      const payload = decode(await signPayment(devnet.accounts.buyers[0].account, requirements, devnet.chainId));
+      const auth = (payload.payload as { authorization: Record<string, string> }).authorization;
+      return { payload: { ...payload, payload: { ...payload.payload, authorization: { ...auth, from: buyer().address } } } as PaymentPayload, requirements };
+    }],
+    ['a tampered value', async () => {
+      const payload = decode(await signPayment(buyer(), requirements, devnet.chainId));
+      const auth = (payload.payload as { authorization: Record<string, string> }).authorization;
+      return { payload: { ...payload, payload: { ...payload.payload, authorization: { ...auth, value: '20000' } } } as PaymentPayload, requirements };
+    }],
+    ['a value other than the price', async () => ({ payload: decode(await signPayment(buyer(), requirements, devnet.chainId, { value: '5000' })), requirements })],
+    ['another recipient', async () => ({ payload: decode(await signPayment(buyer(), requirements, devnet.chainId, { to: devnet.accounts.buyers[0].address })), requirements })],
+    ['expiring within 6 s', async () => ({ payload: decode(await signPayment(buyer(), requirements, devnet.chainId, { validBefore: String(now() + 3) })), requirements })],
+    ['not valid yet', async () => ({ payload: decode(await signPayment(buyer(), requirements, devnet.chainId, { validAfter: String(now() + 60) })), requirements })],
+    ['signed under another token name', async () => ({ payload: decode(await signPayment(buyer(), { ...requirements, extra: { name: 'Other', version: '2' } }, devnet.chainId)), requirements })],
+    ['signed for another chain', async () => ({ payload: decode(await signPayment(buyer(), requirements, 8453)), requirements })],
+    ['a payer without funds', async () => ({ payload: decode(await signPayment(privateKeyToAccount(generatePrivateKey()), requirements, devnet.chainId)), requirements })],
+    ['high s with its v (the token refuses it)', async () => {
+      const payload = decode(await signPayment(buyer(), requirements, devnet.chainId));
+      const signature = (payload.payload as { signature: string }).signature;
+      const s = BigInt(`0x${signature.slice(66, 130)}`);
+      const v = parseInt(signature.slice(130), 16) === 27 ? '1c' : '1b';
+      return { payload: withSignature(payload, `${signature.slice(0, 66)}${(N - s).toString(16).padStart(64, '0')}${v}`), requirements };
+    }],
+    ['random signature bytes', async () => ({ payload: withSignature(decode(await signPayment(buyer(), requirements, devnet.chainId)), `0x${'11'.repeat(65)}`), requirements })],
+    ['an authorization already used on chain', async () => {
+      const payload = decode(await signPayment(devnet.accounts.buyers[0].account, requirements, devnet.chainId));
+      const settled = await reference.settle(payload, requirements);
+      if (!settled.success) throw new Error(`could not settle the first use: ${settled.errorReason}`);
+      return { payload, requirements };
+    }],
+  ];
+
+  it.each(corpus)('%s: the same answer', async (_name, make) => {
+    const { payload, requirements: required } = await make();
+    const expected = await reference.verify(payload, required);
+    const actual = await local.verify(payload, required);
+    expect({ isValid: actual.isValid, invalidReason: actual.invalidReason, payer: actual.payer?.toLowerCase() }).toEqual({
+      isValid: expected.isValid,
+      invalidReason: expected.invalidReason,
+      payer: expected.payer?.toLowerCase(),
+    });
+  });
+
+  it('reads the payer\'s code once for several payments, and simulates each payment once', async () => {
+    const payer = devnet.accounts.buyers[0].account;
+    const payments = await Promise.all([1, 2, 3].map(async () => decode(await signPayment(payer, requirements, devnet.chainId))));
+    await local.verify(payments[0], requirements); // the first read
+    const before = rpc.calls.length;
+    for (const payment of payments.slice(1)) expect((await local.verify(payment, requirements)).isValid).toBe(true);
+    const calls = rpc.calls.slice(before);
+    expect(calls.filter((c) => c.method === 'eth_getCode' && c.to === payer.address.toLowerCase())).toHaveLength(0);
+    expect(calls.filter((c) => c.method === 'eth_call')).toHaveLength(2);
+  });
+
+  it('before settling (the guard), verifies a known payer\'s payments without any RPC call while its balance covers them', async () => {
+    const payer = privateKeyToAccount(generatePrivateKey());
+    await devnet.mint(payer.address, 20_000n); // two payments
+    const payments = await Promise.all([1, 2, 3].map(async () => decode(await signPayment(payer, requirements, devnet.chainId))));
+    expect((await verifyBeforeSettling(() => local.verify(payments[0], requirements))).isValid).toBe(true); // reads code and balance
+    const before = rpc.calls.length;
+    expect((await verifyBeforeSettling(() => local.verify(payments[1], requirements))).isValid).toBe(true);
+    expect(rpc.calls.slice(before)).toEqual([]);
+    // the third is past what the payer holds: checked on the chain (which does not know the two unsettled ones)
+    expect((await verifyBeforeSettling(() => local.verify(payments[2], requirements))).isValid).toBe(true);
+    expect(rpc.calls.slice(before).map((c) => c.method)).toContain('eth_call');
+  });
+
+  it('before settling (the guard), refuses a payer without funds with the reference\'s reason', async () => {
+    const payload = decode(await signPayment(privateKeyToAccount(generatePrivateKey()), requirements, devnet.chainId));
+    const expected = await reference.verify(payload, requirements);
+    const actual = await verifyBeforeSettling(() => local.verify(payload, requirements));
+    expect(expected.isValid).toBe(false);
+    expect({ isValid: actual.isValid, invalidReason: actual.invalidReason }).toEqual({ isValid: false, invalidReason: expected.invalidReason });
+  });
+
+  it('before settling (the guard), counts a settled payment off the known balance', async () => {
+    const payer = privateKeyToAccount(generatePrivateKey());
+    await devnet.mint(payer.address, 20_000n);
+    const [first, second, third] = await Promise.all([1, 2, 3].map(async () => decode(await signPayment(payer, requirements, devnet.chainId))));
+    expect((await verifyBeforeSettling(() => local.verify(first, requirements))).isValid).toBe(true);
+    expect((await local.settle(first, requirements)).success).toBe(true);
+    expect((await verifyBeforeSettling(() => local.verify(second, requirements))).isValid).toBe(true);
+    // 20000 - 10000 settled - 10000 reserved: the third is not covered, and the chain says so too
+    const onChain = await verifyBeforeSettling(() => local.verify(third, requirements));
+    expect(onChain.isValid).toBe(true); // the chain still holds 10000 (the second is unsettled)
+    expect((await local.settle(second, requirements)).success).toBe(true);
+    const late = await verifyBeforeSettling(() => local.verify(third, requirements));
+    expect(late).toMatchObject({ isValid: false, invalidReason: (await reference.verify(third, requirements)).invalidReason });
+  });
+});
