@@ -29,6 +29,7 @@ import { encodePaymentRequired } from './header-encoding.js';
 import { resourceUrlOf } from './resource-url.js';
 import { decodePaymentHeader, readPaymentHeader, type DecodedPayment } from './payment-header.codec.js';
 import { isPayerSignature } from './payment-signature.js';
+import { settlementPending } from './pending-settlement.js';
 import { PaidAccessService } from '../sessions/paid-access.service.js';
 import { getRequestState, setRequestState } from './request-state.js';
 import { toV1Requirements, v1NetworkName } from './v1-compat.js';
@@ -317,7 +318,15 @@ export class X402Guard implements CanActivate {
       if (result.conflict === 'identifier') {
         throw new X402HttpException(409, X402ErrorCode.IdempotencyKeyReused, 'this idempotency id was already used with a different payment');
       }
-      const existing = served(result.existing) ? result.existing : await this.waitForOutcome(claim.key);
+      let existing = served(result.existing) ? result.existing : await this.waitForOutcome(claim.key);
+      // Held with an open outcome (the money may have moved): the chain may know by now; else "pending", never a 402.
+      if (existing?.state === 'settling' && !served(existing)) {
+        existing = await ledgerCall(() => this.settlement.recheck(existing!));
+        if (existing.state === 'settling') {
+          const network = decoded.x402Version === 1 ? (v1NetworkName(existing.network) ?? existing.network) : existing.network;
+          throw settlementPending({ receipt: existing.id, network, payer, x402Version: decoded.x402Version });
+        }
+      }
       if (existing && served(existing)) {
         if (this.mayReplay(existing, plan, claim)) return { replay: existing, payer };
         throw new X402HttpException(402, X402ErrorCode.PaymentAlreadyUsed, 'this payment authorization was already used; sign a new one');

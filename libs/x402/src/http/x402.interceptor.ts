@@ -24,6 +24,7 @@ import { TxProofService, type ProofClaim } from '../proofs/tx-proof.service.js';
 import { settledAmountsFor, settlementOverridesFor } from '../upto/upto-settlement.js';
 import { snapshotOf } from './response-snapshot.js';
 import { applyPaidCacheHeaders, isPriced } from './cache-headers.js';
+import { settlementPending } from './pending-settlement.js';
 
 /**
  * Settles a verified payment after its handler succeeded, and only then releases the handler's
@@ -226,11 +227,9 @@ export class X402Interceptor implements NestInterceptor {
       this.events.emit({ type: 'failed', stage: 'settle', reason: failure.code, status: failure.getStatus(), ...paymentFacts(state.record) });
       if (failure.getStatus() !== 402) {
         // Outcome unknown (a timeout, a 5xx, a dropped connection: the transaction may have been sent).
-        // Never `failed` and never `success:false` to the payer: the claim stays held, and the outbox
-        // reconciles it from the chain; a retry of the same payment then gets its response replayed.
-        this.logger.warn(`settlement of payment ${record.id} is uncertain (${failure.code}); it will be reconciled from the chain`);
-        this.adapterHost.httpAdapter.setHeader(response, 'Retry-After', '5');
-        throw facilitatorFailure(error, 'settle', { 'Retry-After': '5' });
+        // Never `failed` and never a 402 to the payer: the claim stays held, and the outbox reconciles it
+        // from the chain; the same payment sent again then gets its response replayed.
+        throw this.pending(state, response, failure.code);
       }
       await this.recordFailure(record.id, failed.errorReason);
       throw facilitatorFailure(error, 'settle', this.paymentResponseHeader(response, failed, state.payload.x402Version));
@@ -238,6 +237,11 @@ export class X402Interceptor implements NestInterceptor {
     if (!result.success) {
       // Only a code goes out (and into the ledger): a facilitator may put a whole error message in the reason.
       const code = reasonCode(result.errorReason, X402ErrorCode.SettlementFailed);
+      // Sent, not confirmed (the facilitator's receipt wait ended): held like any other unknown outcome.
+      if (code === X402ErrorCode.SettlementPending) {
+        this.events.emit({ type: 'failed', stage: 'settle', reason: code, status: 503, ...paymentFacts(state.record) });
+        throw this.pending(state, response, code, result.transaction);
+      }
       const detail = reasonDetail(result.errorReason);
       this.events.emit({ type: 'failed', stage: 'settle', reason: code, status: 402, ...paymentFacts(state.record) });
       await this.recordFailure(record.id, code);
@@ -265,6 +269,19 @@ export class X402Interceptor implements NestInterceptor {
       this.logger.error(`payment ${record.id} settled in ${result.transaction} but the ledger could not record it: ${(error as Error).message}`);
     }
     return result;
+  }
+
+  /**
+   * The answer to a settlement whose outcome is unknown: the claim stays held for reconciliation and the
+   * payer gets `503 settlement_pending` with its receipt id (see {@link settlementPending}).
+   */
+  protected pending(state: X402RequestState, response: unknown, reason: string, transaction?: string): X402HttpException {
+    const { record } = state;
+    this.logger.warn(`settlement of payment ${record.id} is uncertain (${reason}); it will be reconciled from the chain`);
+    const network = (state.facilitatorRequirements ?? state.requirements).network;
+    const answer = settlementPending({ receipt: record.id, network, payer: state.payer, transaction: transaction || undefined, x402Version: state.payload.x402Version });
+    for (const [name, value] of Object.entries(answer.headers)) this.adapterHost.httpAdapter.setHeader(response, name, value);
+    return answer;
   }
 
   private async recordFailure(id: string, code: string): Promise<void> {

@@ -18,6 +18,9 @@ import { reasonCode } from '../facilitator/failure-reason.js';
 /** What became of a payment the outbox took (`held`: its outcome is still open, looked at again after the hold). */
 export type OutboxOutcome = 'settled' | 'requeued' | 'failed' | 'held';
 
+/** How often a held payment is looked up on chain for its retries, at most. */
+const RECHECK_MS = 1_000;
+
 /** Facilitator reasons that will not change on a retry: the authorization itself is bad. */
 const PERMANENT = /^invalid_|insufficient|expired|_mismatch|unsupported/;
 
@@ -30,6 +33,8 @@ const PERMANENT = /^invalid_|insufficient|expired|_mismatch|unsupported/;
 export class X402SettlementService {
   private readonly logger = new Logger('X402');
   readonly chain: ChainReader;
+  /** When each held payment was last looked up on chain for a retry (see {@link recheck}). */
+  private readonly rechecked = new Map<string, number>();
 
   constructor(
     private readonly host: X402ResourceServerHost,
@@ -121,6 +126,26 @@ export class X402SettlementService {
     } catch (error) {
       return this.recordError(record, error);
     }
+  }
+
+  /**
+   * Looks on chain for a payment held with an open outcome, because its payer sent it again: marks it
+   * settled when the Transfer to payTo is found (a chain fact, whoever else looks at it meanwhile) and
+   * returns it as it now is; anything else (unused, unreadable, not yet) leaves it to the outbox. One look
+   * per payment every {@link RECHECK_MS}, however often it is sent.
+   */
+  async recheck(record: PaymentRecord): Promise<PaymentRecord> {
+    if (record.scheme === 'upto' || !this.chain.covers(record.network)) return record;
+    const now = Date.now();
+    if (now - (this.rechecked.get(record.id) ?? 0) < RECHECK_MS) return record;
+    if (this.rechecked.size >= 10_000) this.rechecked.clear();
+    this.rechecked.set(record.id, now);
+    const known = await this.landed(record).catch(() => undefined);
+    if (!known?.used || known.paid !== true || !known.transaction) return record;
+    await this.store.markSettled(record.id, known.transaction);
+    this.events.emit({ type: 'settled', ...paymentFacts(record), transaction: known.transaction, reconciled: true });
+    this.logger.log(`payment ${record.id} was settled on chain (reconciled on its retry)`);
+    return (await this.store.findById(record.id)) ?? record;
   }
 
   /**
