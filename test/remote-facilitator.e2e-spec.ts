@@ -249,6 +249,58 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
     });
   });
 
+  describe('in deferred mode, whose first settle attempt lands and then answers 500', () => {
+    let demo: DemoHarness;
+    let proxy: FaultProxy;
+    let accepted: PaymentRequirements;
+    let route: string;
+
+    beforeAll(async () => {
+      proxy = await startFaultProxy();
+      demo = await startDemo({}, { X402_SETTLEMENT_MODE: 'deferred' }, {
+        adapter,
+        facilitator: 'remote',
+        x402: (options) => {
+          proxy.target = (options.facilitator as X402RemoteFacilitatorOptions).url;
+          return { ...options, facilitator: { type: 'remote', url: proxy.url, timeoutMs: 5_000 } };
+        },
+      });
+      route = `${demo.url}/weather/forecast/lisbon`;
+      accepted = await challengeOf(route);
+    });
+    afterAll(async () => {
+      await demo?.close();
+      await proxy?.close();
+    });
+
+    it('the next attempt reads the chain before sending again: settled once, not failed, not charged twice', async () => {
+      const buyer = demo.devnet.accounts.buyer;
+      const worker = demo.app.get(X402OutboxWorker);
+      const store = demo.app.get<PaymentStore>(PAYMENT_STORE);
+      const payTo = () => demo.devnet.balanceOf(demo.devnet.accounts.payTo.address);
+      await worker.stop(); // the test drives the outbox
+      try {
+        const before = await payTo();
+        const res = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': await signPayment(buyer.account, accepted, demo.devnet.chainId) } });
+        expect(res.status).toBe(200); // served at once, queued
+        const [queued] = await receiptsOf(demo, buyer.address);
+
+        proxy.faults = { settle: 'done-then-500' }; // the first attempt moves the money; the outbox hears a 500
+        await drainOnce(worker);
+        expect((await payTo()) - before).toBe(10_000n);
+        expect(await store.findById(queued.id)).toMatchObject({ state: 'queued' }); // retried later
+
+        proxy.faults = {};
+        await drainOnce(worker); // the second attempt finds the first on chain
+        expect(await store.findById(queued.id)).toMatchObject({ state: 'settled', transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+        expect((await payTo()) - before).toBe(10_000n);
+      } finally {
+        proxy.faults = {};
+        worker.start();
+      }
+    });
+  });
+
   describe('that misbehaves', () => {
     let demo: DemoHarness;
     let proxy: FaultProxy;

@@ -245,9 +245,10 @@ describe('X402Guard and X402Interceptor', () => {
     const store = new InMemoryPaymentStore();
     await createApp({ store });
     const transaction = `0x${'ab'.repeat(32)}`;
-    const pending = { success: false, errorReason: 'settlement_pending', transaction, network: NETWORK };
     // @x402/core asks once more itself (it reconciles a sent transaction); still pending after that
-    facilitator.settle.mockResolvedValueOnce(pending).mockResolvedValueOnce(pending);
+    facilitator.settle
+      .mockResolvedValueOnce({ success: false, errorReason: 'settlement_pending', transaction, network: NETWORK })
+      .mockResolvedValueOnce({ success: false, errorReason: 'settlement_pending', transaction, network: NETWORK });
     const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(503);
     expect(res.body.error.code).toBe('settlement_pending');
     expect(decodePaymentResponseHeader(res.headers['payment-response'])).toMatchObject({ errorReason: 'settlement_pending', transaction });
