@@ -97,3 +97,81 @@ describe('deferred settlement across a kill -9 (separate process, PostgreSQL, an
     console.log(`at the crash: ${JSON.stringify(atCrash)}; after the restart: all 12 settled once`);
   });
 });
+
+/**
+ * The same crash with the default two-minute hold: what the dead instance held and sent is found on chain by the
+ * restarted one at once (a look at every held payment at startup), not when the hold ends.
+ */
+describe('deferred settlement across a kill -9, default hold (separate process, PostgreSQL, anvil)', () => {
+  let devnet: Devnet;
+  let db: DataSource;
+  const schema = `x402_crash_${randomBytes(4).toString('hex')}`;
+  let app: Child | undefined;
+  let env: Record<string, string>;
+  let url: string;
+
+  beforeAll(async () => {
+    buildDemo();
+    devnet = await startDevnet({ buyers: 3 });
+    db = await new DataSource({ type: 'postgres', url: DATABASE_URL }).initialize();
+    await db.query(`CREATE SCHEMA ${schema}`);
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    env = demoProcessEnv(devnet, { port, schema, extra: { X402_SETTLEMENT_MODE: 'deferred', X402_DEFERRED_MAX_PER_PAYER: '10', X402_DEFERRED_MAX_TOTAL: '100' } });
+  }, 60_000);
+
+  afterAll(async () => {
+    if (app && app.process.exitCode === null && app.process.signalCode === null) {
+      app.process.kill('SIGKILL');
+      await app.exited;
+    }
+    await db?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await db?.destroy();
+    await devnet?.stop();
+  });
+
+  const launch = async () => {
+    app = start(process.execPath, ['dist/apps/demo-api/src/main.js'], env);
+    await app.waitFor(/x402 demo API on/);
+  };
+
+  it('after the restart, every payment the dead instance sent is settled in the ledger within seconds', async () => {
+    await launch();
+    const route = `${url}/weather/forecast/nairobi`;
+    const accepted = await challengeOf(route);
+    await devnet.testClient.setAutomine(false); // sent, not mined: the crash lands mid-settlement
+    const buyers = [devnet.accounts.buyer, ...devnet.accounts.buyers];
+    const startBlock = await devnet.publicClient.getBlockNumber();
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => (await fetch(route, { headers: { 'PAYMENT-SIGNATURE': await signPayment(buyers[i % 4].account, accepted, devnet.chainId) } })).status),
+    );
+    expect(statuses).toEqual(Array(12).fill(200));
+    const deadline = Date.now() + 10_000;
+    while ((await devnet.testClient.getTxpoolStatus()).pending === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect((await devnet.testClient.getTxpoolStatus()).pending).toBeGreaterThan(0); // settlements sent, waiting to be mined
+    app!.process.kill('SIGKILL');
+    await app!.exited;
+
+    await devnet.testClient.mine({ blocks: 1 }); // what the dead instance sent lands
+    await devnet.testClient.setAutomine(true);
+    const used = await devnet.publicClient.getLogs({ address: devnet.usdc.address, event: AUTHORIZATION_USED, fromBlock: startBlock + 1n });
+    expect(used.length).toBeGreaterThan(0);
+    const onChain = new Map(used.map((log) => [log.args.nonce!.toLowerCase(), log.transactionHash]));
+
+    const restarted = Date.now();
+    await launch();
+    const settledRows = async (): Promise<{ nonce: string; transaction_hash: string }[]> =>
+      db.query(`SELECT nonce, transaction_hash FROM ${schema}.x402_payments WHERE state = 'settled'`);
+    const caughtUp = async () => {
+      const settled = new Set((await settledRows()).map((r) => r.nonce.toLowerCase()));
+      return [...onChain.keys()].every((nonce) => settled.has(nonce));
+    };
+    const within = Date.now() + 15_000; // the hold is 120 s
+    while (!(await caughtUp()) && Date.now() < within) await new Promise((r) => setTimeout(r, 100));
+    const seconds = (Date.now() - restarted) / 1000;
+    expect(await caughtUp()).toBe(true);
+    for (const row of await settledRows()) expect(row.transaction_hash).toBe(onChain.get(row.nonce.toLowerCase()) ?? row.transaction_hash);
+    console.log(`${onChain.size} payments on chain at the restart; the ledger had them all ${seconds.toFixed(1)} s after the restart (hold 120 s)`);
+  });
+});
+

@@ -321,7 +321,7 @@ export class X402Guard implements CanActivate {
       let existing = served(result.existing) ? result.existing : await this.waitForOutcome(claim.key);
       // Held with an open outcome (the money may have moved): the chain may know by now; else "pending", never a 402.
       if (existing?.state === 'settling' && !served(existing)) {
-        existing = await ledgerCall(() => this.settlement.recheck(existing!));
+        existing = await ledgerCall(() => this.settlement.held.recheck(existing!));
         if (existing.state === 'settling') {
           const network = decoded.x402Version === 1 ? (v1NetworkName(existing.network) ?? existing.network) : existing.network;
           throw settlementPending({ receipt: existing.id, network, payer, x402Version: decoded.x402Version });

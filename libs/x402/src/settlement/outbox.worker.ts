@@ -15,6 +15,7 @@ export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationSh
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  private reconciledAt = 0;
 
   constructor(
     @Inject(PAYMENT_STORE) private readonly store: PaymentStore,
@@ -59,9 +60,20 @@ export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
+  /** Settles, from the chain, held payments whose money moved (see {@link HeldPayments}). */
+  async reconcileHeld(): Promise<number> {
+    this.reconciledAt = Date.now();
+    const settled = await this.settlement.held.reconcile();
+    if (settled > 0) this.logger.log(`outbox: ${settled} held payment(s) found settled on chain`);
+    return settled;
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       let taken = 0;
+      const every = this.config.settlement.reconcileIntervalMs;
+      // at once after a start (what a crashed instance held), then every reconcileIntervalMs
+      if (every > 0 && Date.now() - this.reconciledAt >= every) await this.reconcileHeld().catch((error: Error) => this.logger.warn(`outbox reconciliation failed: ${error.message}`));
       try {
         taken = await this.drain();
       } catch (error) {

@@ -13,14 +13,12 @@ import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG, X402_FACILITATOR } from '../x402.tokens.js';
 import { LocalFacilitatorClient } from '../facilitator/local-facilitator.client.js';
 import { ChainReader } from './chain-reader.js';
+import { HeldPayments } from './held-payments.js';
 import { NONCE_SPENT, paymentOnChain, PERMANENT, validityPassed } from './payment-on-chain.js';
 import { reasonCode } from '../facilitator/failure-reason.js';
 
 /** What became of a payment the outbox took (`held`: its outcome is still open, looked at again after the hold). */
 export type OutboxOutcome = 'settled' | 'requeued' | 'failed' | 'held';
-
-/** How often a held payment is looked up on chain for its retries, at most. */
-const RECHECK_MS = 1_000;
 
 /**
  * Moves money: settles through the facilitator, decides each request's settlement mode (deferred
@@ -31,8 +29,8 @@ const RECHECK_MS = 1_000;
 export class X402SettlementService {
   private readonly logger = new Logger('X402');
   readonly chain: ChainReader;
-  /** When each held payment was last looked up on chain for a retry (see {@link recheck}). */
-  private readonly rechecked = new Map<string, number>();
+  /** Payments held with an open outcome, looked up on chain for a retry or after a crash. */
+  readonly held: HeldPayments;
 
   constructor(
     private readonly host: X402ResourceServerHost,
@@ -41,6 +39,7 @@ export class X402SettlementService {
     @Inject(X402_FACILITATOR) private readonly facilitator: FacilitatorClient,
   ) {
     this.chain = new ChainReader(config.settlement.rpcUrls);
+    this.held = new HeldPayments(this.chain, store, (record, transaction) => this.foundOnChain(record, transaction, 'reconciled'));
   }
 
   /** Where outbox outcomes are published (property-injected, so subclasses keep their constructors). */
@@ -102,10 +101,7 @@ export class X402SettlementService {
         return noResubmit ? this.hold(record, 'settlement_unverified') : this.retry(record, 'settlement_unverified');
       }
       if (known?.used) {
-        await this.store.markSettled(record.id, known.transaction ?? '');
-        this.events.emit({ type: 'settled', ...paymentFacts(record), transaction: known.transaction ?? '', reconciled: true });
-        this.logger.log(`payment ${record.id} was settled on chain (reconciled)`);
-        return 'settled';
+        return this.foundOnChain(record, known.transaction ?? '', 'reconciled');
       }
       if (known === undefined && this.chain.covers(record.network)) {
         return noResubmit ? this.hold(record, 'chain_unreachable') : this.retry(record, 'chain_unreachable');
@@ -124,26 +120,6 @@ export class X402SettlementService {
     } catch (error) {
       return this.recordError(record, error);
     }
-  }
-
-  /**
-   * Looks on chain for a payment held with an open outcome, because its payer sent it again: marks it
-   * settled when the Transfer to payTo is found (a chain fact, whoever else looks at it meanwhile) and
-   * returns it as it now is; anything else (unused, unreadable, not yet) leaves it to the outbox. One look
-   * per payment every {@link RECHECK_MS}, however often it is sent.
-   */
-  async recheck(record: PaymentRecord): Promise<PaymentRecord> {
-    if (record.scheme === 'upto' || !this.chain.covers(record.network)) return record;
-    const now = Date.now();
-    if (now - (this.rechecked.get(record.id) ?? 0) < RECHECK_MS) return record;
-    if (this.rechecked.size >= 10_000) this.rechecked.clear();
-    this.rechecked.set(record.id, now);
-    const known = await paymentOnChain(this.chain, record).catch(() => undefined);
-    if (!known?.used || known.paid !== true || !known.transaction) return record;
-    await this.store.markSettled(record.id, known.transaction);
-    this.events.emit({ type: 'settled', ...paymentFacts(record), transaction: known.transaction, reconciled: true });
-    this.logger.log(`payment ${record.id} was settled on chain (reconciled on its retry)`);
-    return (await this.store.findById(record.id)) ?? record;
   }
 
   /**
@@ -215,15 +191,20 @@ export class X402SettlementService {
     if (known === undefined) return this.hold(record, reason);
     if (known.used && known.paid === false) return this.fail(record, 'authorization_used_without_payment');
     if (known.used && (known.paid === true || record.scheme === 'upto')) {
-      await this.store.markSettled(record.id, known.transaction ?? '');
-      this.events.emit({ type: 'settled', ...paymentFacts(record), transaction: known.transaction ?? '', reconciled: true });
-      this.logger.log(`payment ${record.id} was settled on chain by an earlier attempt (reconciled after ${reason})`);
-      return 'settled';
+      return this.foundOnChain(record, known.transaction ?? '', `reconciled after ${reason}`);
     }
     if (known.used) return this.hold(record, reason); // used, its transaction not found yet
     // Unused: an earlier attempt may still be on its way (then this is not final); else the refusal stands.
     const earlier = record.previousState === 'settling' || record.attempts > 2;
     return PERMANENT.test(reason) && !earlier && !/pending/.test(reason) ? this.fail(record, reason) : this.retry(record, reason);
+  }
+
+  /** Records a settlement found on chain (a chain fact: whoever else looks at the payment meanwhile). */
+  private async foundOnChain(record: PaymentRecord, transaction: string, how: string): Promise<'settled'> {
+    await this.store.markSettled(record.id, transaction);
+    this.events.emit({ type: 'settled', ...paymentFacts(record), transaction, reconciled: true });
+    this.logger.log(`payment ${record.id} was settled on chain (${how})`);
+    return 'settled';
   }
 
   private async retry(record: PaymentRecord, reason: string): Promise<OutboxOutcome> {
