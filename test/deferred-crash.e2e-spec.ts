@@ -7,6 +7,7 @@ import { DATABASE_URL } from './support/databases.js';
 import { demoProcessEnv } from './support/demo-process.js';
 import { freePort, start, type Child } from './support/processes.js';
 import { buildDemo } from './support/build.js';
+import { reconcileCommand } from './support/reconcile.js';
 
 const AUTHORIZATION_USED = parseAbiItem('event AuthorizationUsed(address indexed authorizer, bytes32 indexed nonce)');
 
@@ -94,6 +95,8 @@ describe('deferred settlement across a kill -9 (separate process, PostgreSQL, an
     const rows: { transaction_hash: string; nonce: string }[] = await db.query(`SELECT transaction_hash, nonce FROM ${schema}.x402_payments`);
     const onChain = new Map(used.map((log) => [log.args.nonce!.toLowerCase(), log.transactionHash]));
     for (const row of rows) expect(onChain.get(row.nonce.toLowerCase())).toBe(row.transaction_hash);
+    const { code, report } = await reconcileCommand(env.DATABASE_URL, devnet.rpcUrl, '--from-block', String(startBlock), '--json');
+    expect([code, report?.ok, report?.settled, report?.mismatches]).toEqual([0, true, 12, []]);
     console.log(`at the crash: ${JSON.stringify(atCrash)}; after the restart: all 12 settled once`);
   });
 });
@@ -172,6 +175,19 @@ describe('deferred settlement across a kill -9, default hold (separate process, 
     expect(await caughtUp()).toBe(true);
     for (const row of await settledRows()) expect(row.transaction_hash).toBe(onChain.get(row.nonce.toLowerCase()) ?? row.transaction_hash);
     console.log(`${onChain.size} payments on chain at the restart; the ledger had them all ${seconds.toFixed(1)} s after the restart (hold 120 s)`);
+
+    // x402 reconcile agrees (what was not sent is listed as pending), and catches a ledger that lost a payment
+    const clean = await reconcileCommand(env.DATABASE_URL, devnet.rpcUrl, '--from-block', String(startBlock), '--json');
+    expect([clean.code, clean.report?.ok, clean.report?.mismatches]).toEqual([0, true, []]);
+    expect(clean.report!.settled + clean.report!.pending.length).toBe(12);
+    const [[lost]] = await db.query(`UPDATE ${schema}.x402_payments SET state = 'failed', error_reason = 'test' WHERE id = (SELECT id FROM ${schema}.x402_payments WHERE state = 'settled' LIMIT 1) RETURNING id, transaction_hash`);
+    const wrong = await reconcileCommand(env.DATABASE_URL, devnet.rpcUrl, '--from-block', String(startBlock), '--json');
+    expect(wrong.code).toBe(5);
+    expect(wrong.report?.mismatches).toEqual([expect.objectContaining({ kind: 'transfer_without_settled_row', receipt: lost.id, state: 'failed', transaction: lost.transaction_hash })]);
+    const text = await reconcileCommand(env.DATABASE_URL, devnet.rpcUrl, '--from-block', String(startBlock));
+    expect(text.code).toBe(5);
+    expect(text.output).toContain('MISMATCH (1)');
+    expect(text.output).toContain(`receipt ${lost.id} is failed`);
   });
 });
 

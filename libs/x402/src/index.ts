@@ -65,6 +65,13 @@ export type {
 export { X402Guard } from './http/x402.guard.js';
 export { X402Interceptor } from './http/x402.interceptor.js';
 export { X402ReceiptsService } from './ledger/receipts.service.js';
+export {
+  reconcileLedger,
+  type ReconcileOptions,
+  type ReconciliationEntry,
+  type ReconciliationMismatch,
+  type ReconciliationReport,
+} from './settlement/reconciliation-report.js';
 export { InMemoryPaymentStore, type InMemoryPaymentStoreOptions } from './ledger/in-memory-payment.store.js';
 export { PAID_CACHE_CONTROL, PAYMENT_VARY_HEADERS } from './http/cache-headers.js';
 export {
