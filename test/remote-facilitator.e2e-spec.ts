@@ -3,7 +3,7 @@ import type { PaymentRequirements } from '@x402/core/types';
 import { authorizationTypes } from '@x402/evm';
 import { randomBytes } from 'node:crypto';
 import { createWalletClient, http } from 'viem';
-import { PAYMENT_STORE, type PaymentStore, type X402RemoteFacilitatorOptions } from '@nestjs-x402/core';
+import { PAYMENT_STORE, reconcileLedger, type PaymentStore, type X402RemoteFacilitatorOptions } from '@nestjs-x402/core';
 import { X402OutboxWorker } from '../libs/x402/src/settlement/outbox.worker.js';
 import { ADAPTERS, challengeOf, errorOf, payingFetch, signPayment, startDemo, type DemoHarness } from './support/demo.harness.js';
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
@@ -47,6 +47,13 @@ async function clearHeld(demo: DemoHarness, payer: string): Promise<void> {
   } finally {
     await db.destroy();
   }
+}
+
+/** The ledger against the chain (see `reconcileLedger`): clean, whatever the faults did. */
+async function expectLedgerEqualsChain(demo: DemoHarness): Promise<void> {
+  const report = await reconcileLedger({ store: demo.app.get<PaymentStore>(PAYMENT_STORE), rpcUrls: { [demo.devnet.network]: demo.devnet.rpcUrl }, fromBlock: 0n });
+  expect(report).toMatchObject({ ok: true, mismatches: [], unreadable: [] });
+  expect(report.settled).toBeGreaterThan(0);
 }
 
 /**
@@ -247,6 +254,9 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
         worker.start();
       }
     });
+    it('leaves the ledger equal to the chain (reconciliation report)', async () => {
+      await expectLedgerEqualsChain(demo);
+    });
   });
 
   describe('in deferred mode, whose first settle attempt lands and then answers 500', () => {
@@ -298,6 +308,9 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
         proxy.faults = {};
         worker.start();
       }
+    });
+    it('leaves the ledger equal to the chain (reconciliation report)', async () => {
+      await expectLedgerEqualsChain(demo);
     });
   });
 
@@ -392,6 +405,10 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
       // a new payment goes through
       expect((await fetch(route, { headers: { 'PAYMENT-SIGNATURE': await signPayment(buyer(), accepted, demo.devnet.chainId) } })).status).toBe(200);
       await clearHeld(demo, buyer().address);
+    });
+
+    it('leaves the ledger equal to the chain (reconciliation report)', async () => {
+      await expectLedgerEqualsChain(demo);
     });
   });
 });
