@@ -314,6 +314,58 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
     });
   });
 
+  describe('in upfront mode, whose settle lands and then answers 500', () => {
+    let demo: DemoHarness;
+    let proxy: FaultProxy;
+    let accepted: PaymentRequirements;
+    let route: string;
+
+    beforeAll(async () => {
+      proxy = await startFaultProxy();
+      demo = await startDemo({}, { X402_SETTLEMENT_MODE: 'upfront' }, {
+        adapter,
+        facilitator: 'remote',
+        x402: (options) => {
+          proxy.target = (options.facilitator as X402RemoteFacilitatorOptions).url;
+          return { ...options, facilitator: { type: 'remote', url: proxy.url, timeoutMs: 5_000 } };
+        },
+      });
+      route = `${demo.url}/weather/forecast/lisbon`;
+      accepted = await challengeOf(route);
+    });
+    afterAll(async () => {
+      await demo?.close();
+      await proxy?.close();
+    });
+
+    it('the handler has not run: the retry of the same authorization, once the payment is found on chain, is served (once), not payment_already_used', async () => {
+      const buyer = demo.devnet.accounts.buyer;
+      const payTo = () => demo.devnet.balanceOf(demo.devnet.accounts.payTo.address);
+      const header = await signPayment(buyer.account, accepted, demo.devnet.chainId);
+      const before = await payTo();
+      proxy.faults = { settle: 'done-then-500' };
+      const res = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+      const body = await res.json();
+      expect([res.status, errorOf(body).code]).toEqual([503, 'settlement_pending']);
+      expect(body).not.toHaveProperty('days');
+      expect((await payTo()) - before).toBe(10_000n);
+
+      proxy.faults = {};
+      const retry = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+      expect(retry.status).toBe(200);
+      const served = await retry.json();
+      expect(served).toHaveProperty('days');
+      const [receipt] = await receiptsOf(demo, buyer.address);
+      expect(receipt).toMatchObject({ id: body.receipt, state: 'settled' });
+      expect(decodePaymentResponseHeader(retry.headers.get('payment-response')!)).toMatchObject({ success: true, transaction: receipt.transaction });
+      // served once: a further repeat gets the stored response, the handler does not run again
+      const again = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+      expect([again.status, await again.json()]).toEqual([200, served]);
+      expect((await payTo()) - before).toBe(10_000n);
+      await expectLedgerEqualsChain(demo);
+    });
+  });
+
   describe('that misbehaves', () => {
     let demo: DemoHarness;
     let proxy: FaultProxy;

@@ -12,7 +12,7 @@ import { X402Events } from '../events/x402.events.js';
 import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
 import { reasonCode, safeMessage } from '../facilitator/failure-reason.js';
 import { ledgerCall } from '../ledger/ledger-call.js';
-import { PAYMENT_STORE, type PaymentClaim, type PaymentRecord, type PaymentStore, type SettlementMode } from '../ledger/payment-store.interface.js';
+import { PAYMENT_STORE, UNSERVED_UPFRONT, type PaymentClaim, type PaymentRecord, type PaymentStore, type SettlementMode } from '../ledger/payment-store.interface.js';
 import { X402SettlementService } from '../settlement/settlement.service.js';
 import { formatAtomic } from '../pricing/price.js';
 import { X402_PRICE_METADATA, type PriceMetadata } from '../pricing/price-metadata.js';
@@ -169,7 +169,7 @@ export class X402Guard implements CanActivate {
           throw error;
         }
       }
-      setRequestState(request, { plan, offer, payload: decoded.payload, requirements, facilitatorRequirements, payer, validBefore, record: claimed.record });
+      setRequestState(request, { plan, offer, payload: decoded.payload, requirements, facilitatorRequirements, payer, validBefore, record: claimed.record, settled: claimed.settled });
       this.events.emit({ type: 'verified', ...paymentFacts(claimed.record) });
       return true;
     } catch (error) {
@@ -289,7 +289,7 @@ export class X402Guard implements CanActivate {
     paymentIdentifier: string | undefined,
     mode: SettlementMode = 'authorization',
     verifyNow?: () => Promise<void>,
-  ): Promise<{ record: PaymentRecord; payer: string; verified: boolean } | { replay: PaymentRecord; payer: string }> {
+  ): Promise<{ record: PaymentRecord; payer: string; verified: boolean; settled?: boolean } | { replay: PaymentRecord; payer: string }> {
     const { from, nonce } = decoded.authorization;
     const payer = getAddress(from);
     const claim: PaymentClaim = {
@@ -329,6 +329,7 @@ export class X402Guard implements CanActivate {
       }
       if (existing && served(existing)) {
         if (this.mayReplay(existing, plan, claim)) return { replay: existing, payer };
+        if (await this.mayServeSettled(existing, plan, claim)) return { record: existing, payer, verified: true, settled: true };
         throw new X402HttpException(402, X402ErrorCode.PaymentAlreadyUsed, 'this payment authorization was already used; sign a new one');
       }
       if (existing && existing.state !== 'failed') break; // still in flight after waiting
@@ -349,6 +350,16 @@ export class X402Guard implements CanActivate {
     if (existing.paymentIdentifier !== undefined) return sameId(existing.paymentIdentifier, claim.paymentIdentifier);
     const servedAt = (existing.settledAt ?? existing.updatedAt).getTime();
     return Date.now() - servedAt <= this.config.ledger.replayWindowSeconds * 1000;
+  }
+
+  /**
+   * Upfront mode: whether a repeat of a payment settled (found on chain) before its handler ran gets the handler
+   * now. Same route and URL as the original, and taken atomically, so one retry only is served.
+   */
+  protected async mayServeSettled(existing: PaymentRecord, plan: RoutePlan, claim: PaymentClaim): Promise<boolean> {
+    if (existing.mode !== 'upfront' || existing.handlerError !== UNSERVED_UPFRONT || !this.store.takeUnserved) return false;
+    if (existing.route !== plan.route || existing.resourceUrl !== claim.resourceUrl) return false;
+    return ledgerCall(() => this.store.takeUnserved!(existing.id));
   }
 
   /** Polls the store until the payment under `key` is settled, failed or released, or the wait ends. */

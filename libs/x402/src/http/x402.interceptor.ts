@@ -11,7 +11,7 @@ import { X402Events } from '../events/x402.events.js';
 import { ledgerCall } from '../ledger/ledger-call.js';
 import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
 import { reasonCode, reasonDetail, safeMessage } from '../facilitator/failure-reason.js';
-import { PAYMENT_STORE, type PaymentStore } from '../ledger/payment-store.interface.js';
+import { PAYMENT_STORE, UNSERVED_UPFRONT, type PaymentStore } from '../ledger/payment-store.interface.js';
 import { PAYMENT_RESPONSE_HEADER, X_PAYMENT_RESPONSE_HEADER } from '../x402.constants.js';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
 import { X402_CONFIG } from '../x402.tokens.js';
@@ -113,7 +113,7 @@ export class X402Interceptor implements NestInterceptor {
       this.store
         .recordHandlerError(state.record.id, error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500))
         .catch((e: Error) => this.logger.error(`could not record the handler failure of payment ${state.record.id}: ${e.message}`));
-    return from(this.settle(state, response, undefined, status)).pipe(
+    return from(state.settled ? this.alreadySettled(state, response) : this.settle(state, response, undefined, status)).pipe(
       mergeMap(() => next.handle().pipe(catchError((error) => from(recordFailure(error)).pipe(mergeMap(() => throwError(() => error)))))),
       mergeMap((body) => {
         if (status >= 400) return from(recordFailure(`handler answered ${status}`).then(() => body));
@@ -121,6 +121,14 @@ export class X402Interceptor implements NestInterceptor {
         return from(this.store.markSettled(state.record.id, state.settlement!.transaction, snapshot).catch(() => undefined).then(() => body));
       }),
     );
+  }
+
+  /** Upfront mode, a retry of a payment found on chain before its handler ran: `PAYMENT-RESPONSE` of that settlement. */
+  protected async alreadySettled(state: X402RequestState, response: unknown): Promise<SettleResponse> {
+    const network = (state.facilitatorRequirements ?? state.requirements).network as SettleResponse['network'];
+    state.settlement = { success: true, transaction: state.record.transaction ?? '', network, payer: state.record.payer };
+    this.paymentResponseHeader(response, state.settlement, state.payload.x402Version);
+    return state.settlement;
   }
 
   /**
@@ -229,7 +237,7 @@ export class X402Interceptor implements NestInterceptor {
         // Outcome unknown (a timeout, a 5xx, a dropped connection: the transaction may have been sent).
         // Never `failed` and never a 402 to the payer: the claim stays held, and the outbox reconciles it
         // from the chain; the same payment sent again then gets its response replayed.
-        throw this.pending(state, response, failure.code);
+        throw await this.pending(state, response, failure.code);
       }
       await this.recordFailure(record.id, failed.errorReason);
       throw facilitatorFailure(error, 'settle', this.paymentResponseHeader(response, failed, state.payload.x402Version));
@@ -240,7 +248,7 @@ export class X402Interceptor implements NestInterceptor {
       // Sent, not confirmed (the facilitator's receipt wait ended): held like any other unknown outcome.
       if (code === X402ErrorCode.SettlementPending) {
         this.events.emit({ type: 'failed', stage: 'settle', reason: code, status: 503, ...paymentFacts(state.record) });
-        throw this.pending(state, response, code, result.transaction);
+        throw await this.pending(state, response, code, result.transaction);
       }
       const detail = reasonDetail(result.errorReason);
       this.events.emit({ type: 'failed', stage: 'settle', reason: code, status: 402, ...paymentFacts(state.record) });
@@ -275,9 +283,11 @@ export class X402Interceptor implements NestInterceptor {
    * The answer to a settlement whose outcome is unknown: the claim stays held for reconciliation and the
    * payer gets `503 settlement_pending` with its receipt id (see {@link settlementPending}).
    */
-  protected pending(state: X402RequestState, response: unknown, reason: string, transaction?: string): X402HttpException {
+  protected async pending(state: X402RequestState, response: unknown, reason: string, transaction?: string): Promise<X402HttpException> {
     const { record } = state;
     this.logger.warn(`settlement of payment ${record.id} is uncertain (${reason}); it will be reconciled from the chain`);
+    // upfront: the handler has not run; a retry of the same authorization runs it once the payment is found on chain
+    if (record.mode === 'upfront') await this.store.recordHandlerError(record.id, UNSERVED_UPFRONT).catch((e: Error) => this.logger.error(`payment ${record.id}: ${e.message}`));
     const network = (state.facilitatorRequirements ?? state.requirements).network;
     const answer = settlementPending({ receipt: record.id, network, payer: state.payer, transaction: transaction || undefined, x402Version: state.payload.x402Version });
     for (const [name, value] of Object.entries(answer.headers)) this.adapterHost.httpAdapter.setHeader(response, name, value);
