@@ -37,7 +37,19 @@ export interface MigrateArgs {
   revert: boolean;
 }
 
-export type CliArgs = { command: 'help' } | PayArgs | RequirementsArgs | MigrateArgs;
+/** `x402 reconcile`: compare the payment ledger with the chain. */
+export interface ReconcileArgs {
+  command: 'reconcile';
+  /** PostgreSQL URL; defaults to $DATABASE_URL when the command runs. */
+  databaseUrl?: string;
+  /** JSON-RPC URL of the chain; defaults to $X402_RPC_URL when the command runs. */
+  rpc?: URL;
+  fromBlock?: bigint;
+  toBlock?: bigint;
+  json: boolean;
+}
+
+export type CliArgs = { command: 'help' } | PayArgs | RequirementsArgs | MigrateArgs | ReconcileArgs;
 
 const OPTIONS = {
   key: { type: 'string' },
@@ -50,14 +62,17 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   'database-url': { type: 'string' },
   revert: { type: 'boolean' },
+  'from-block': { type: 'string' },
+  'to-block': { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 
-const COMMAND_OPTIONS: Record<'pay' | 'requirements' | 'migrate', readonly OptionName[]> = {
+const COMMAND_OPTIONS: Record<'pay' | 'requirements' | 'migrate' | 'reconcile', readonly OptionName[]> = {
   pay: ['key', 'method', 'data', 'header', 'max', 'rpc', 'json', 'help'],
   requirements: ['method', 'data', 'header', 'json', 'help'],
   migrate: ['database-url', 'revert', 'help'],
+  reconcile: ['database-url', 'rpc', 'from-block', 'to-block', 'json', 'help'],
 };
 
 /**
@@ -74,21 +89,29 @@ export function parseCommandLine(argv: readonly string[]): CliArgs {
     if (command === undefined && !parsed.values.help) throw new UsageError('missing command (try: x402 help)');
     return { command: 'help' };
   }
-  if (command !== 'pay' && command !== 'requirements' && command !== 'migrate') {
-    throw new UsageError(`unknown command "${redactSecrets(command)}" (commands: pay, requirements, migrate, help)`);
+  if (command !== 'pay' && command !== 'requirements' && command !== 'migrate' && command !== 'reconcile') {
+    throw new UsageError(`unknown command "${redactSecrets(command)}" (commands: pay, requirements, migrate, reconcile, help)`);
   }
   for (const name of Object.keys(parsed.values) as OptionName[]) {
     if (!COMMAND_OPTIONS[command].includes(name)) {
       throw new UsageError(`option --${name} is not valid for "x402 ${command}"`);
     }
   }
-  if (command === 'migrate') {
+  if (command === 'migrate' || command === 'reconcile') {
     if (rest.length > 0) throw new UsageError(`unexpected argument "${redactSecrets(rest[0])}"`);
     const databaseUrl = parsed.values['database-url'];
     if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
       throw new UsageError('option --database-url expects a postgres:// URL');
     }
-    return { command, databaseUrl, revert: parsed.values.revert ?? false };
+    if (command === 'migrate') return { command, databaseUrl, revert: parsed.values.revert ?? false };
+    return {
+      command,
+      databaseUrl,
+      rpc: parsed.values.rpc === undefined ? undefined : parseHttpUrl(parsed.values.rpc, '--rpc'),
+      fromBlock: parseBlock(parsed.values['from-block'], '--from-block'),
+      toBlock: parseBlock(parsed.values['to-block'], '--to-block'),
+      json: parsed.values.json ?? false,
+    };
   }
   const [rawUrl, ...extra] = rest;
   if (rawUrl === undefined) throw new UsageError(`missing <url> (usage: x402 ${command} <url> [options])`);
@@ -179,4 +202,11 @@ function parseMax(raw: string): DecimalAmount {
   } catch {
     throw new UsageError(`option --max expects a USD amount like 1.00 or 0.05, got "${redactSecrets(raw)}"`);
   }
+}
+
+/** A block number option: decimal digits. */
+function parseBlock(value: string | undefined, option: string): bigint | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[0-9]{1,20}$/.test(value)) throw new UsageError(`option ${option} expects a block number`);
+  return BigInt(value);
 }

@@ -10,6 +10,8 @@ export const ExitCode = {
   SpendingCap: 3,
   /** The server (or RPC) could not be reached. */
   Network: 4,
+  /** `x402 reconcile`: the ledger and the chain disagree. */
+  Mismatch: 5,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

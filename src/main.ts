@@ -3,6 +3,7 @@ import { CliError, ExitCode, redactSecrets, UsageError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { runMigrate } from './migrate.command.js';
 import { runPay } from './pay.command.js';
+import { runReconcile } from './reconcile.command.js';
 import { runRequirements } from './requirements.command.js';
 import { USAGE } from './usage.js';
 
@@ -21,6 +22,10 @@ export async function main(argv: readonly string[] = process.argv.slice(2), io: 
       return ExitCode.Ok;
     }
     if (args.command === 'migrate') return await runMigrate(args, io);
+    if (args.command === 'reconcile') {
+      json = args.json;
+      return await runReconcile(args, io);
+    }
     json = args.json;
     return args.command === 'pay' ? await runPay(args, io) : await runRequirements(args, io);
   } catch (error) {

@@ -8,6 +8,9 @@ Usage:
   x402 requirements <url> [options]  show what a route charges, without paying
   x402 migrate [--database-url <url>] [--revert]
                                      apply the payment ledger's migrations (default $DATABASE_URL)
+  x402 reconcile [--database-url <url>] [--rpc <url>] [--from-block <n>] [--to-block <n>] [--json]
+                                     compare the ledger with the chain (default $DATABASE_URL,
+                                     $X402_RPC_URL, the last 10 000 blocks); exit 5 on a mismatch
   x402 help                          show this text (also: --help, -h)
 
 Options for pay:
@@ -31,7 +34,7 @@ Any token is accepted. Its price (atomic units) is converted to USD with the tok
 Exit codes:
   0  2xx answer            3  price above --max (nothing signed)
   1  other HTTP status     4  server unreachable
-  2  usage error
+  2  usage error            5  reconcile: the ledger and the chain disagree
 
 Examples:
   x402 requirements http://localhost:3000/weather

@@ -9,6 +9,7 @@ import { freePort, start, type Child } from './support/processes.js';
 import { metricValue, parsePrometheus } from './support/prometheus.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { buildDemo } from './support/build.js';
+import { reconcileCommand } from './support/reconcile.js';
 
 /**
  * Real faults against the demo running as its own process: the chain's RPC vanishes and comes
@@ -98,5 +99,12 @@ describe('faults: chain down, database connections dropped (separate process)', 
     expect((await merchant()) - before).toBe(BigInt(served) * 10_000n);
     expect(statuses.at(-1)).toBe(200);
     expect(app.process.exitCode).toBeNull();
+  });
+
+  it('afterwards the ledger equals the chain (x402 reconcile)', async () => {
+    const env = demoProcessEnv(devnet, { port: 0, schema });
+    const { code, report } = await reconcileCommand(env.DATABASE_URL, devnet.rpcUrl, '--from-block', '0', '--json');
+    expect([code, report?.ok, report?.mismatches, report?.pending]).toEqual([0, true, [], []]);
+    expect(report!.settled).toBeGreaterThanOrEqual(3);
   });
 });

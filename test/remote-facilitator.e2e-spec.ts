@@ -3,7 +3,7 @@ import type { PaymentRequirements } from '@x402/core/types';
 import { authorizationTypes } from '@x402/evm';
 import { randomBytes } from 'node:crypto';
 import { createWalletClient, http } from 'viem';
-import { PAYMENT_STORE, type PaymentStore, type X402RemoteFacilitatorOptions } from '@nestjs-x402/core';
+import { PAYMENT_STORE, reconcileLedger, type PaymentStore, type X402RemoteFacilitatorOptions } from '@nestjs-x402/core';
 import { X402OutboxWorker } from '../libs/x402/src/settlement/outbox.worker.js';
 import { ADAPTERS, challengeOf, errorOf, payingFetch, signPayment, startDemo, type DemoHarness } from './support/demo.harness.js';
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
@@ -47,6 +47,13 @@ async function clearHeld(demo: DemoHarness, payer: string): Promise<void> {
   } finally {
     await db.destroy();
   }
+}
+
+/** The ledger against the chain (see `reconcileLedger`): clean, whatever the faults did. */
+async function expectLedgerEqualsChain(demo: DemoHarness): Promise<void> {
+  const report = await reconcileLedger({ store: demo.app.get<PaymentStore>(PAYMENT_STORE), rpcUrls: { [demo.devnet.network]: demo.devnet.rpcUrl }, fromBlock: 0n });
+  expect(report).toMatchObject({ ok: true, mismatches: [], unreadable: [] });
+  expect(report.settled).toBeGreaterThan(0);
 }
 
 /**
@@ -133,18 +140,28 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
       await proxy?.close();
     });
 
-    it('holds the payment (never failed, never success:false), finds it on chain, and replays the response to a retry without charging again', async () => {
+    it('answers 503 settlement_pending with the receipt (never a 402, never a plain success:false), finds the payment on chain, and replays the response to a retry of the same authorization without charging again', async () => {
       const buyer = demo.devnet.accounts.buyer;
       const payTo = () => demo.devnet.balanceOf(demo.devnet.accounts.payTo.address);
       const header = await signPayment(buyer.account, accepted, demo.devnet.chainId);
       const before = await payTo();
       proxy.faults = { settle: 'done-then-500' };
       const res = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
-      expect([res.status, errorOf(await res.json()).code]).toEqual([502, 'facilitator_error']);
-      expect(res.headers.get('payment-response')).toBeNull(); // not success:false: the money did move
+      const body = await res.json();
+      expect([res.status, errorOf(body).code]).toEqual([503, 'settlement_pending']);
+      expect(body).not.toHaveProperty('days');
+      expect(res.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
       expect((await payTo()) - before).toBe(10_000n);
       const [held] = await receiptsOf(demo, buyer.address);
       expect(held.state).not.toBe('failed');
+      // the money may have moved: the payer is told "pending, same authorization again", with its receipt
+      expect(body.receipt).toBe(held.id);
+      expect(decodePaymentResponseHeader(res.headers.get('payment-response')!)).toMatchObject({
+        success: false,
+        errorReason: 'settlement_pending',
+        payer: buyer.address,
+        extra: { status: 'pending', receipt: held.id },
+      });
 
       proxy.faults = {};
       const settled = await settledEventually(demo, buyer.address);
@@ -166,7 +183,7 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
         const nonce = `0x${randomBytes(32).toString('hex')}` as `0x${string}`;
         const before = await payTo();
         proxy.faults = { settle: 500 }; // never reaches the facilitator: the outcome is open
-        expect((await fetch(route, { headers: { 'PAYMENT-SIGNATURE': await signPayment(buyer.account, accepted, demo.devnet.chainId, { nonce }) } })).status).toBe(502);
+        expect((await fetch(route, { headers: { 'PAYMENT-SIGNATURE': await signPayment(buyer.account, accepted, demo.devnet.chainId, { nonce }) } })).status).toBe(503);
         proxy.faults = {};
         const held = (await receiptsOf(demo, buyer.address)).find((r) => r.state === 'settling')!;
         expect(held).toBeDefined();
@@ -209,7 +226,7 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
         const validBefore = Math.floor(Date.now() / 1000) + 60;
         const header = await signPayment(buyer.account, accepted, demo.devnet.chainId, { validBefore: String(validBefore) });
         proxy.faults = { settle: 500 }; // never reaches the facilitator: the module cannot know that
-        expect((await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } })).status).toBe(502);
+        expect((await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } })).status).toBe(503);
         proxy.faults = {};
         const held = (await receiptsOf(demo, buyer.address)).find((r) => r.state === 'settling')!;
         expect(held).toBeDefined();
@@ -217,15 +234,135 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
         // the hold ends and the outbox reconciles: nonce unused, but the chain is before validBefore: it may still land
         await drainOnce(worker);
         expect(await store.findById(held.id)).toMatchObject({ state: 'settling' });
+        // meanwhile a retry of the same authorization is told the same: pending, with its receipt (not 409, not a 402)
+        const again = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+        const againBody = await again.json();
+        expect([again.status, errorOf(againBody).code, againBody.receipt]).toEqual([503, 'settlement_pending', held.id]);
+        expect(decodePaymentResponseHeader(again.headers.get('payment-response')!)).toMatchObject({ errorReason: 'settlement_pending', extra: { receipt: held.id } });
 
         // the chain's clock passes validBefore: the authorization can no longer land
         await demo.devnet.testClient.increaseTime({ seconds: 120 });
         await demo.devnet.testClient.mine({ blocks: 1 });
         await drainOnce(worker);
         expect(await store.findById(held.id)).toMatchObject({ state: 'failed', errorReason: 'settlement_interrupted' });
+        // failed: the same authorization now gets the normal 402 (it expired), with the route's requirements
+        const expired = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+        expect(expired.status).toBe(402);
+        expect(expired.headers.get('payment-required')).not.toBeNull();
+        expect(await expired.json()).not.toHaveProperty('days');
       } finally {
         worker.start();
       }
+    });
+    it('leaves the ledger equal to the chain (reconciliation report)', async () => {
+      await expectLedgerEqualsChain(demo);
+    });
+  });
+
+  describe('in deferred mode, whose first settle attempt lands and then answers 500', () => {
+    let demo: DemoHarness;
+    let proxy: FaultProxy;
+    let accepted: PaymentRequirements;
+    let route: string;
+
+    beforeAll(async () => {
+      proxy = await startFaultProxy();
+      demo = await startDemo({}, { X402_SETTLEMENT_MODE: 'deferred' }, {
+        adapter,
+        facilitator: 'remote',
+        x402: (options) => {
+          proxy.target = (options.facilitator as X402RemoteFacilitatorOptions).url;
+          return { ...options, facilitator: { type: 'remote', url: proxy.url, timeoutMs: 5_000 } };
+        },
+      });
+      route = `${demo.url}/weather/forecast/lisbon`;
+      accepted = await challengeOf(route);
+    });
+    afterAll(async () => {
+      await demo?.close();
+      await proxy?.close();
+    });
+
+    it('the next attempt reads the chain before sending again: settled once, not failed, not charged twice', async () => {
+      const buyer = demo.devnet.accounts.buyer;
+      const worker = demo.app.get(X402OutboxWorker);
+      const store = demo.app.get<PaymentStore>(PAYMENT_STORE);
+      const payTo = () => demo.devnet.balanceOf(demo.devnet.accounts.payTo.address);
+      await worker.stop(); // the test drives the outbox
+      try {
+        const before = await payTo();
+        const res = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': await signPayment(buyer.account, accepted, demo.devnet.chainId) } });
+        expect(res.status).toBe(200); // served at once, queued
+        const [queued] = await receiptsOf(demo, buyer.address);
+
+        proxy.faults = { settle: 'done-then-500' }; // the first attempt moves the money; the outbox hears a 500
+        await drainOnce(worker);
+        expect((await payTo()) - before).toBe(10_000n);
+        expect(await store.findById(queued.id)).toMatchObject({ state: 'queued' }); // retried later
+
+        proxy.faults = {};
+        await drainOnce(worker); // the second attempt finds the first on chain
+        expect(await store.findById(queued.id)).toMatchObject({ state: 'settled', transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+        expect((await payTo()) - before).toBe(10_000n);
+      } finally {
+        proxy.faults = {};
+        worker.start();
+      }
+    });
+    it('leaves the ledger equal to the chain (reconciliation report)', async () => {
+      await expectLedgerEqualsChain(demo);
+    });
+  });
+
+  describe('in upfront mode, whose settle lands and then answers 500', () => {
+    let demo: DemoHarness;
+    let proxy: FaultProxy;
+    let accepted: PaymentRequirements;
+    let route: string;
+
+    beforeAll(async () => {
+      proxy = await startFaultProxy();
+      demo = await startDemo({}, { X402_SETTLEMENT_MODE: 'upfront' }, {
+        adapter,
+        facilitator: 'remote',
+        x402: (options) => {
+          proxy.target = (options.facilitator as X402RemoteFacilitatorOptions).url;
+          return { ...options, facilitator: { type: 'remote', url: proxy.url, timeoutMs: 5_000 } };
+        },
+      });
+      route = `${demo.url}/weather/forecast/lisbon`;
+      accepted = await challengeOf(route);
+    });
+    afterAll(async () => {
+      await demo?.close();
+      await proxy?.close();
+    });
+
+    it('the handler has not run: the retry of the same authorization, once the payment is found on chain, is served (once), not payment_already_used', async () => {
+      const buyer = demo.devnet.accounts.buyer;
+      const payTo = () => demo.devnet.balanceOf(demo.devnet.accounts.payTo.address);
+      const header = await signPayment(buyer.account, accepted, demo.devnet.chainId);
+      const before = await payTo();
+      proxy.faults = { settle: 'done-then-500' };
+      const res = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+      const body = await res.json();
+      expect([res.status, errorOf(body).code]).toEqual([503, 'settlement_pending']);
+      expect(body).not.toHaveProperty('days');
+      expect((await payTo()) - before).toBe(10_000n);
+
+      proxy.faults = {};
+      const retry = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+      expect(retry.status).toBe(200);
+      const served = await retry.json();
+      expect(served).toHaveProperty('days');
+      const [receipt] = await receiptsOf(demo, buyer.address);
+      expect(receipt).toMatchObject({ id: body.receipt, state: 'settled' });
+      expect(decodePaymentResponseHeader(retry.headers.get('payment-response')!)).toMatchObject({ success: true, transaction: receipt.transaction });
+      // served once: a further repeat gets the stored response, the handler does not run again
+      const again = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+      expect([again.status, await again.json()]).toEqual([200, served]);
+      expect((await payTo()) - before).toBe(10_000n);
+      await expectLedgerEqualsChain(demo);
     });
   });
 
@@ -279,31 +416,51 @@ describe.each(ADAPTERS)('a remote facilitator service (anvil, %s)', (adapter) =>
       expect((await payTo()) - before).toBe(10_000n);
     });
 
-    it.each([
-      ['hang', 504, 'facilitator_timeout'],
-      [500, 502, 'facilitator_error'],
-      ['reset', 503, 'facilitator_unavailable'],
-    ] as const)('settle that answers %s: %i %s, nothing served; the outcome stays open (never failed, never success:false) and the payment is held, not charged twice', async (fault, status, code) => {
+    it('settle that lands, then answers 500: a retry of the same authorization reads the chain and gets the paid response at once (not after the hold)', async () => {
+      const header = await signPayment(buyer(), accepted, demo.devnet.chainId);
+      const before = await payTo();
+      proxy.faults = { settle: 'done-then-500' };
+      const res = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+      const body = await res.json();
+      expect([res.status, errorOf(body).code]).toEqual([503, 'settlement_pending']);
+      expect((await payTo()) - before).toBe(10_000n);
+
+      proxy.faults = {};
+      // the hold is the default two minutes: the retry itself settles the question from the chain
+      const retry = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
+      expect(retry.status).toBe(200);
+      expect(await retry.json()).toHaveProperty('days');
+      const settled = (await receiptsOf(demo, buyer().address)).find((r) => r.id === body.receipt)!;
+      expect(settled).toMatchObject({ state: 'settled', transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+      expect(decodePaymentResponseHeader(retry.headers.get('payment-response')!)).toMatchObject({ success: true, transaction: settled.transaction });
+      expect((await payTo()) - before).toBe(10_000n);
+    });
+
+    it.each(['hang', 500, 'reset'] as const)('settle that answers %s: 503 settlement_pending, nothing served; the outcome stays open (never failed, never a 402) and the payment is held, not charged twice', async (fault) => {
       const header = await signPayment(buyer(), accepted, demo.devnet.chainId);
       const before = await payTo();
       proxy.faults = { settle: fault };
       const res = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
       const body = await res.json();
-      expect([res.status, errorOf(body).code]).toEqual([status, code]);
+      expect([res.status, errorOf(body).code]).toEqual([503, 'settlement_pending']);
       expect(body).not.toHaveProperty('days');
-      // the facilitator may have sent it: the payer is not told it failed
-      expect(res.headers.get('payment-response')).toBeNull();
+      // the facilitator may have sent it: the payer is told it is pending, not that it failed
+      expect(decodePaymentResponseHeader(res.headers.get('payment-response')!)).toMatchObject({ errorReason: 'settlement_pending', extra: { status: 'pending', receipt: body.receipt } });
       expect(await payTo()).toBe(before);
-      expect((await receiptsOf(demo, buyer().address)).find((r) => r.state !== 'settled')).toMatchObject({ state: 'settling' });
+      expect((await receiptsOf(demo, buyer().address)).find((r) => r.state !== 'settled')).toMatchObject({ id: body.receipt, state: 'settling' });
 
       proxy.faults = {};
       // held for reconciliation from the chain: the same authorization is not settled a second time meanwhile
       const retry = await fetch(route, { headers: { 'PAYMENT-SIGNATURE': header } });
-      expect([retry.status, errorOf(await retry.json()).code]).toEqual([409, 'payment_in_progress']);
+      expect([retry.status, errorOf(await retry.json()).code]).toEqual([503, 'settlement_pending']);
       expect(await payTo()).toBe(before);
       // a new payment goes through
       expect((await fetch(route, { headers: { 'PAYMENT-SIGNATURE': await signPayment(buyer(), accepted, demo.devnet.chainId) } })).status).toBe(200);
       await clearHeld(demo, buyer().address);
+    });
+
+    it('leaves the ledger equal to the chain (reconciliation report)', async () => {
+      await expectLedgerEqualsChain(demo);
     });
   });
 });

@@ -167,7 +167,7 @@ describe('webhooks (PostgreSQL)', () => {
     const http = app.getHttpServer();
     const accepted = (await request(http).get('/paid')).body.accepts[0] as PaymentRequirements;
     facilitator.settle.mockRejectedValueOnce(new FacilitatorTimeoutError('settle', 10));
-    await request(http).get('/paid').set('PAYMENT-SIGNATURE', pay(accepted)).expect(504);
+    await request(http).get('/paid').set('PAYMENT-SIGNATURE', pay(accepted)).expect(503); // settlement_pending: the payer is told to send the same payment again
     facilitator.settle.mockResolvedValueOnce({ success: false, errorReason: 'insufficient_funds', transaction: '', network: NETWORK });
     await request(http).get('/paid').set('PAYMENT-SIGNATURE', pay(accepted)).expect(402);
 

@@ -78,6 +78,13 @@ export {
 export { PaymentMethodRegistry, X402_PAYMENT_METHODS } from './methods/payment-methods.registry.js';
 export { X402SessionsModule } from './sessions/x402-sessions.module.js';
 export { X402ReceiptsService } from './ledger/receipts.service.js';
+export {
+  reconcileLedger,
+  type ReconcileOptions,
+  type ReconciliationEntry,
+  type ReconciliationMismatch,
+  type ReconciliationReport,
+} from './settlement/reconciliation-report.js';
 export { InMemoryPaymentStore, type InMemoryPaymentStoreOptions } from './ledger/in-memory-payment.store.js';
 export { SIGN_IN_NONCE_STORE, signInNonceStoreOf, type SignInNonceSource, type SignInNonceStore } from './sessions/sign-in-nonce.store.js';
 export { InMemorySignInNonceStore, type InMemorySignInNonceStoreOptions } from './sessions/in-memory-sign-in-nonce.store.js';

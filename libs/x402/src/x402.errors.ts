@@ -15,6 +15,11 @@ export const X402ErrorCode = {
   PaymentAlreadyUsed: 'payment_already_used',
   VerificationFailed: 'payment_verification_failed',
   SettlementFailed: 'settlement_failed',
+  /**
+   * The settlement's outcome is not known yet (the money may have moved): 503 with `Retry-After` and the
+   * receipt id. Send the same payment again; never sign a new one.
+   */
+  SettlementPending: 'settlement_pending',
   FacilitatorUnavailable: 'facilitator_unavailable',
   FacilitatorTimeout: 'facilitator_timeout',
   FacilitatorError: 'facilitator_error',

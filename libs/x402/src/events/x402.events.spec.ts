@@ -162,7 +162,7 @@ describe('X402Events from the guard and the interceptor', () => {
 
   it('a facilitator outage: facilitator_error beside the failed payment', async () => {
     facilitator.settle.mockRejectedValueOnce(new FacilitatorTimeoutError('settle', 10));
-    await request(app.getHttpServer()).get('/paid').set('PAYMENT-SIGNATURE', pay()).expect(504);
+    await request(app.getHttpServer()).get('/paid').set('PAYMENT-SIGNATURE', pay()).expect(503); // settlement_pending: the outcome is open
     facilitator.verify.mockRejectedValueOnce(new TypeError('fetch failed'));
     await request(app.getHttpServer()).get('/paid').set('PAYMENT-SIGNATURE', pay()).expect(503);
     expect(events.filter((e) => e.type !== 'verified')).toEqual([

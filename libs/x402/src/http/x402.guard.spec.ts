@@ -224,18 +224,34 @@ describe('X402Guard and X402Interceptor', () => {
   });
 
   it.each([
-    ['throws', () => new Error('connect ECONNREFUSED'), 503, 'facilitator_unavailable'],
-    ['times out', () => new FacilitatorTimeoutError('settle', 10), 504, 'facilitator_timeout'],
-  ] as const)('withholds the response when settlement %s, and keeps the outcome open: no success:false, never failed', async (_what, error, status, code) => {
+    ['throws', () => new Error('connect ECONNREFUSED')],
+    ['times out', () => new FacilitatorTimeoutError('settle', 10)],
+  ] as const)('withholds the response when settlement %s, and keeps the outcome open: 503 settlement_pending with the receipt, never failed', async (_what, error) => {
     const store = new InMemoryPaymentStore();
     await createApp({ store });
     facilitator.settle.mockRejectedValueOnce(error());
-    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(status);
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(503);
     expect(res.body).not.toHaveProperty('ok');
-    expect(res.body.error.code).toBe(code);
-    // the facilitator may still land it: the payer is not told it failed, and the ledger holds it for reconciliation
-    expect(res.headers['payment-response']).toBeUndefined();
+    expect(res.body.error.code).toBe('settlement_pending');
+    // the facilitator may still land it: the payer is told it is pending (not failed), and the ledger holds it for reconciliation
+    const [held] = await store.findReceipts({ payer: PAYER });
+    expect(held.state).toBe('settling');
+    expect(res.body.receipt).toBe(held.id);
+    expect(decodePaymentResponseHeader(res.headers['payment-response'])).toMatchObject({ success: false, errorReason: 'settlement_pending', extra: { status: 'pending', receipt: held.id } });
     expect(res.headers['retry-after']).toBe('5');
+  });
+
+  it('holds a payment the facilitator reports as settlement_pending (sent, unconfirmed): 503 with its transaction, never failed', async () => {
+    const store = new InMemoryPaymentStore();
+    await createApp({ store });
+    const transaction = `0x${'ab'.repeat(32)}`;
+    // @x402/core asks once more itself (it reconciles a sent transaction); still pending after that
+    facilitator.settle
+      .mockResolvedValueOnce({ success: false, errorReason: 'settlement_pending', transaction, network: NETWORK })
+      .mockResolvedValueOnce({ success: false, errorReason: 'settlement_pending', transaction, network: NETWORK });
+    const res = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', paymentFor(accepted)).expect(503);
+    expect(res.body.error.code).toBe('settlement_pending');
+    expect(decodePaymentResponseHeader(res.headers['payment-response'])).toMatchObject({ errorReason: 'settlement_pending', transaction });
     expect((await store.findReceipts({ payer: PAYER })).map((r) => r.state)).toEqual(['settling']);
   });
 

@@ -14,6 +14,7 @@ import type {
   RevenueRow,
   SettledAmounts,
 } from './payment-store.interface.js';
+import { UNSERVED_UPFRONT } from './payment-store.interface.js';
 import type { ProofStore } from '../proofs/proof-store.interface.js';
 import { InMemoryProofStore } from '../proofs/in-memory-proof.store.js';
 import { clampLimit, matchesFilter, revenueRows } from './receipt-queries.js';
@@ -126,6 +127,13 @@ export class InMemoryPaymentStore implements PaymentStore {
   async recordHandlerError(id: string, error: string): Promise<void> {
     const record = this.get(id);
     if (record) this.update(record, { handlerError: error });
+  }
+
+  async takeUnserved(id: string): Promise<boolean> {
+    const record = this.get(id);
+    if (record?.state !== 'settled' || record.mode !== 'upfront' || record.handlerError !== UNSERVED_UPFRONT) return false;
+    this.update(record, { handlerError: undefined });
+    return true;
   }
 
   async unsettledExposure(payer?: string): Promise<ExposureRow[]> {

@@ -167,6 +167,12 @@ export interface PaymentStore {
   requeue(id: string, reason: string, nextAttemptAt: Date): Promise<void>;
   /** Records that the handler failed after an upfront settlement. */
   recordHandlerError(id: string, error: string): Promise<void>;
+  /**
+   * Upfront mode: takes the service of a payment settled without its handler having run (its settlement's
+   * outcome was open, `handlerError` {@link UNSERVED_UPFRONT}), for one retry; false if it is not that (any more).
+   * Optional: without it, such a payment is not served on a retry.
+   */
+  takeUnserved?(id: string): Promise<boolean>;
   /** Served but unsettled amounts (queued or settling, deferred mode), optionally for one payer. */
   unsettledExposure(payer?: string): Promise<ExposureRow[]>;
   outboxStats(): Promise<OutboxStats>;
@@ -195,6 +201,9 @@ export interface PaymentStore {
   /** Called once at startup: rejects (an `X402ConfigError` naming `store`) when the storage is not ready, e.g. migrations not run. */
   checkSchema?(): Promise<void>;
 }
+
+/** `handlerError` of an upfront payment whose handler has not run yet: its settlement's outcome was open. */
+export const UNSERVED_UPFRONT = 'not_served:settlement_pending';
 
 /** Injection token of the {@link PaymentStore} the module uses. */
 export const PAYMENT_STORE = Symbol('x402:PaymentStore');

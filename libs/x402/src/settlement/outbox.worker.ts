@@ -14,13 +14,14 @@ import { X402SettlementService } from './settlement.service.js';
 export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('X402');
   private readonly polling: PollingLoop;
+  private reconciledAt = 0;
 
   constructor(
     @Inject(PAYMENT_STORE) private readonly store: PaymentStore,
     @Inject(X402_CONFIG) private readonly config: X402Config,
     private readonly settlement: X402SettlementService,
   ) {
-    this.polling = new PollingLoop(() => this.drain(), config.settlement.deferred.pollIntervalMs, (error) => this.logger.warn(`outbox poll failed: ${error.message}`));
+    this.polling = new PollingLoop(() => this.poll(), config.settlement.deferred.pollIntervalMs, (error) => this.logger.warn(`outbox poll failed: ${error.message}`));
   }
 
   onApplicationBootstrap(): void {
@@ -54,5 +55,20 @@ export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationSh
       total += batch.length;
       await this.settlement.settleTakenBatch(batch).catch((error: Error) => this.logger.error(`outbox: ${error.message}`));
     }
+  }
+
+  /** Settles, from the chain, held payments whose money moved (see {@link HeldPayments}). */
+  async reconcileHeld(): Promise<number> {
+    this.reconciledAt = Date.now();
+    const settled = await this.settlement.held.reconcile();
+    if (settled > 0) this.logger.log(`outbox: ${settled} held payment(s) found settled on chain`);
+    return settled;
+  }
+
+  /** One poll: held payments looked up on chain at once after a start (what a crashed instance held), then every `reconcileIntervalMs`; then what is due. */
+  private async poll(): Promise<number> {
+    const every = this.config.settlement.reconcileIntervalMs;
+    if (every > 0 && Date.now() - this.reconciledAt >= every) await this.reconcileHeld().catch((error: Error) => this.logger.warn(`outbox reconciliation failed: ${error.message}`));
+    return this.drain();
   }
 }

@@ -13,15 +13,14 @@ import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG, X402_FACILITATOR } from '../x402.tokens.js';
 import { runsInProcess, settlesInBatches, type BatchSettlingFacilitator } from '../facilitator/facilitator-capabilities.js';
 import { ChainReader } from './chain-reader.js';
+import { HeldPayments } from './held-payments.js';
+import { NONCE_SPENT, paymentOnChain, PERMANENT, validityPassed } from './payment-on-chain.js';
 import { reasonCode } from '../facilitator/failure-reason.js';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
 import { buyerFacingSettlement, expectedSettlement, settleAnswerMismatches } from './settle-answer.js';
 
 /** What became of a payment the outbox took (`held`: its outcome is still open, looked at again after the hold). */
 export type OutboxOutcome = 'settled' | 'requeued' | 'failed' | 'held';
-
-/** Facilitator reasons that will not change on a retry: the authorization itself is bad. */
-const PERMANENT = /^invalid_|insufficient|expired|_mismatch|unsupported/;
 
 /**
  * Moves money: settles through the facilitator, decides each request's settlement mode (deferred
@@ -32,6 +31,8 @@ const PERMANENT = /^invalid_|insufficient|expired|_mismatch|unsupported/;
 export class X402SettlementService {
   private readonly logger = new Logger('X402');
   readonly chain: ChainReader;
+  /** Payments held with an open outcome, looked up on chain for a retry or after a crash. */
+  readonly held: HeldPayments;
 
   constructor(
     private readonly host: X402ResourceServerHost,
@@ -40,6 +41,7 @@ export class X402SettlementService {
     @Inject(X402_FACILITATOR) private readonly facilitator: FacilitatorClient,
   ) {
     this.chain = new ChainReader(config.settlement.rpcUrls);
+    this.held = new HeldPayments(this.chain, store, (record, transaction) => this.foundOnChain(record, transaction, 'reconciled'));
   }
 
   /** Where outbox outcomes are published (property-injected, so subclasses keep their constructors). */
@@ -115,8 +117,8 @@ export class X402SettlementService {
       const noResubmit = record.mode !== 'deferred' || this.pastDeadline(record);
       // Whether the authorization can still land, read before its nonce: once the chain's time is past
       // validBefore, a nonce found unused stays unused.
-      const expired = noResubmit ? await this.validityPassed(record, pending).catch(() => undefined) : false;
-      const known = await this.landed(record).catch(() => {
+      const expired = noResubmit ? await validityPassed(this.chain, record, pending).catch(() => undefined) : false;
+      const known = await paymentOnChain(this.chain, record).catch(() => {
         this.events.emit({ type: 'rpc_error', operation: 'reconcile', network: record.network, route: record.route });
         return undefined;
       });
@@ -130,10 +132,7 @@ export class X402SettlementService {
         return noResubmit ? this.hold(record, 'settlement_unverified') : this.retry(record, 'settlement_unverified');
       }
       if (known?.used) {
-        await this.store.markSettled(record.id, known.transaction ?? '');
-        this.events.emit({ type: 'settled', ...paymentFacts(record), transaction: known.transaction ?? '', reconciled: true });
-        this.logger.log(`payment ${record.id} was settled on chain (reconciled)`);
-        return 'settled';
+        return this.foundOnChain(record, known.transaction ?? '', 'reconciled');
       }
       if (known === undefined && this.chain.covers(record.network)) {
         return noResubmit ? this.hold(record, 'chain_unreachable') : this.retry(record, 'chain_unreachable');
@@ -183,20 +182,6 @@ export class X402SettlementService {
     return Promise.all(records.map((r) => outcomes.get(r)!));
   }
 
-  /**
-   * Whether the payment's authorization can no longer land: the chain's latest block is at or past its
-   * `validBefore` (EIP-3009 requires `block.timestamp < validBefore`, and later blocks are not earlier).
-   * A network the module cannot read falls back to this server's clock, with a minute of slack.
-   */
-  private async validityPassed(record: PaymentRecord, pending: { payload: PaymentPayload }): Promise<boolean> {
-    const inner = pending.payload?.payload as { authorization?: { validBefore?: unknown }; permit2Authorization?: { deadline?: unknown } } | undefined;
-    const text = inner?.authorization?.validBefore ?? inner?.permit2Authorization?.deadline;
-    if (typeof text !== 'string' && typeof text !== 'number') return true; // nothing to wait for
-    const validBefore = BigInt(text);
-    if (!this.chain.covers(record.network)) return BigInt(Math.floor(Date.now() / 1000)) > validBefore + 60n;
-    return (await this.chain.timestamp(record.network)) >= validBefore;
-  }
-
   /** Leaves a payment held (`settling`, locked until the hold the outbox took ends): looked at again then. */
   private hold(record: PaymentRecord, reason: string): OutboxOutcome {
     this.logger.warn(`payment ${record.id}: settlement outcome still open (${reason}); looking again later`);
@@ -214,6 +199,7 @@ export class X402SettlementService {
       return 'settled';
     }
     const reason = reasonCode(result.errorReason, 'settlement_failed'); // a code only, never a facilitator's free text
+    if (NONCE_SPENT.test(reason)) return this.settleFromChain(record, reason);
     return PERMANENT.test(reason) ? this.fail(record, reason) : this.retry(record, reason);
   }
 
@@ -221,13 +207,36 @@ export class X402SettlementService {
     const failure = facilitatorFailure(error, 'settle');
     const outage = outageEvent(error, failure, 'settle', { route: record.route, network: record.network });
     if (outage) this.events.emit(outage);
+    if (NONCE_SPENT.test(failure.code)) return this.settleFromChain(record, failure.code);
     return failure.getStatus() === 402 && PERMANENT.test(failure.code) ? this.fail(record, failure.code) : this.retry(record, failure.code);
   }
 
-  private landed(record: PaymentRecord) {
-    if (!this.chain.covers(record.network)) return Promise.resolve({ used: false as const });
-    if (record.scheme === 'upto') return this.chain.permit2Nonce(record.network, record.payer, record.nonce);
-    return this.chain.authorization(record.network, record.asset, record.payer, record.nonce, { payTo: record.payTo, amount: record.amount });
+  /**
+   * A refusal that an earlier attempt of the same payment can cause (its nonce used, the transaction
+   * reverted, a settlement still pending): the chain decides. Settled when the earlier attempt's Transfer
+   * to payTo is found; failed when the nonce went another way; held while that cannot be read; only a
+   * nonce still unused leaves the refusal as it is.
+   */
+  private async settleFromChain(record: PaymentRecord, reason: string): Promise<OutboxOutcome> {
+    if (!this.chain.covers(record.network)) return this.hold(record, reason); // cannot tell: looked at again after the hold
+    const known = await paymentOnChain(this.chain, record).catch(() => undefined);
+    if (known === undefined) return this.hold(record, reason);
+    if (known.used && known.paid === false) return this.fail(record, 'authorization_used_without_payment');
+    if (known.used && (known.paid === true || record.scheme === 'upto')) {
+      return this.foundOnChain(record, known.transaction ?? '', `reconciled after ${reason}`);
+    }
+    if (known.used) return this.hold(record, reason); // used, its transaction not found yet
+    // Unused: an earlier attempt may still be on its way (then this is not final); else the refusal stands.
+    const earlier = record.previousState === 'settling' || record.attempts > 2;
+    return PERMANENT.test(reason) && !earlier && !/pending/.test(reason) ? this.fail(record, reason) : this.retry(record, reason);
+  }
+
+  /** Records a settlement found on chain (a chain fact: whoever else looks at the payment meanwhile). */
+  private async foundOnChain(record: PaymentRecord, transaction: string, how: string): Promise<'settled'> {
+    await this.store.markSettled(record.id, transaction);
+    this.events.emit({ type: 'settled', ...paymentFacts(record), transaction, reconciled: true });
+    this.logger.log(`payment ${record.id} was settled on chain (${how})`);
+    return 'settled';
   }
 
   private async retry(record: PaymentRecord, reason: string): Promise<OutboxOutcome> {

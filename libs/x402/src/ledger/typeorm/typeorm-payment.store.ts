@@ -15,6 +15,7 @@ import type {
   RevenueRow,
   SettledAmounts,
 } from '../payment-store.interface.js';
+import { UNSERVED_UPFRONT } from '../payment-store.interface.js';
 import type { ProofStore } from '../../proofs/proof-store.interface.js';
 import { TypeOrmProofStore } from '../../proofs/typeorm/typeorm-proof.store.js';
 import type { SignInNonceStore } from '../../sessions/sign-in-nonce.store.js';
@@ -180,6 +181,13 @@ export class TypeOrmPaymentStore implements PaymentStore {
 
   async recordHandlerError(id: string, error: string): Promise<void> {
     await this.dataSource.query(`UPDATE x402_payments SET handler_error = $2, updated_at = now() WHERE id = $1`, [id, error]);
+  }
+
+  async takeUnserved(id: string): Promise<boolean> {
+    const rows = rowsOf(
+      await this.dataSource.query(`UPDATE x402_payments SET handler_error = NULL, updated_at = now() WHERE id = $1 AND state = 'settled' AND mode = 'upfront' AND handler_error = $2 RETURNING id`, [id, UNSERVED_UPFRONT]),
+    );
+    return rows.length === 1;
   }
 
   async unsettledExposure(payer?: string): Promise<ExposureRow[]> {

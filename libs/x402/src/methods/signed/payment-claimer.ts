@@ -4,11 +4,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { getAddress } from 'viem';
 import type { X402Config } from '../../config/x402.config.js';
 import { ledgerCall } from '../../ledger/ledger-call.js';
-import { PAYMENT_STORE, type PaymentClaim, type PaymentRecord, type PaymentStore, type SettlementMode } from '../../ledger/payment-store.interface.js';
+import { PAYMENT_STORE, UNSERVED_UPFRONT, type PaymentClaim, type PaymentRecord, type PaymentStore, type SettlementMode } from '../../ledger/payment-store.interface.js';
+import { v1NetworkName } from '../../protocol/v1-compat.js';
+import { X402SettlementService } from '../../settlement/settlement.service.js';
 import type { RoutePlan } from '../../pricing/route-plan.types.js';
 import { X402ErrorCode, X402HttpException } from '../../x402.errors.js';
 import { X402_CONFIG } from '../../x402.tokens.js';
 import type { DecodedPayment } from './payment-header.codec.js';
+import { settlementPending } from './pending-settlement.js';
 
 /** A payment whose response went out: settled, or served in deferred mode and waiting for settlement. */
 function served(record: PaymentRecord): boolean {
@@ -32,8 +35,11 @@ export interface SignedClaimRequest {
   resourceUrl: string;
 }
 
-/** A claim taken (`verified` says whether the facilitator already verified it), or a settled payment to replay. */
-export type SignedClaim = { record: PaymentRecord; payer: string; verified: boolean } | { replay: PaymentRecord; payer: string };
+/**
+ * A claim taken (`verified` says whether the facilitator already verified it; `settled`: an upfront payment found
+ * on chain before its handler ran, taken for its one retry), or a settled payment to replay.
+ */
+export type SignedClaim = { record: PaymentRecord; payer: string; verified: boolean; settled?: boolean } | { replay: PaymentRecord; payer: string };
 
 /**
  * Claims a signed authorization in the ledger so that it serves one request only. A repeat of a
@@ -45,6 +51,7 @@ export class PaymentClaimer {
   constructor(
     @Inject(X402_CONFIG) protected readonly config: X402Config,
     @Inject(PAYMENT_STORE) protected readonly store: PaymentStore,
+    protected readonly settlement: X402SettlementService,
   ) {}
 
   /**
@@ -82,9 +89,18 @@ export class PaymentClaimer {
       if (result.conflict === 'identifier') {
         throw new X402HttpException(409, X402ErrorCode.IdempotencyKeyReused, 'this idempotency id was already used with a different payment');
       }
-      const existing = served(result.existing) ? result.existing : await this.waitForOutcome(claim.key);
+      let existing = served(result.existing) ? result.existing : await this.waitForOutcome(claim.key);
+      // Held with an open outcome (the money may have moved): the chain may know by now; else "pending", never a 402.
+      if (existing?.state === 'settling' && !served(existing)) {
+        existing = await ledgerCall(() => this.settlement.held.recheck(existing!));
+        if (existing.state === 'settling') {
+          const network = decoded.x402Version === 1 ? (v1NetworkName(existing.network) ?? existing.network) : existing.network;
+          throw settlementPending({ receipt: existing.id, network, payer, x402Version: decoded.x402Version });
+        }
+      }
       if (existing && served(existing)) {
         if (this.mayReplay(existing, plan, claim)) return { replay: existing, payer };
+        if (await this.mayServeSettled(existing, plan, claim)) return { record: existing, payer, verified: true, settled: true };
         throw new X402HttpException(402, X402ErrorCode.PaymentAlreadyUsed, 'this payment authorization was already used; sign a new one');
       }
       if (existing && existing.state !== 'failed') break; // still in flight after waiting
@@ -105,6 +121,16 @@ export class PaymentClaimer {
     if (existing.paymentIdentifier !== undefined) return sameId(existing.paymentIdentifier, claim.paymentIdentifier);
     const servedAt = (existing.settledAt ?? existing.updatedAt).getTime();
     return Date.now() - servedAt <= this.config.ledger.replayWindowSeconds * 1000;
+  }
+
+  /**
+   * Upfront mode: whether a repeat of a payment settled (found on chain) before its handler ran gets the handler
+   * now. Same route and URL as the original, and taken atomically, so one retry only is served.
+   */
+  protected async mayServeSettled(existing: PaymentRecord, plan: RoutePlan, claim: PaymentClaim): Promise<boolean> {
+    if (existing.mode !== 'upfront' || existing.handlerError !== UNSERVED_UPFRONT || !this.store.takeUnserved) return false;
+    if (existing.route !== plan.route || existing.resourceUrl !== claim.resourceUrl) return false;
+    return ledgerCall(() => this.store.takeUnserved!(existing.id));
   }
 
   /** Polls the store until the payment under `key` is settled, failed or released, or the wait ends. */

@@ -21,6 +21,8 @@ export interface X402RequestState {
   record: PaymentRecord;
   /** The payment was already settled for this route: answer with `record.response`, run nothing. */
   replay?: boolean;
+  /** Upfront mode: the payment was settled (found on chain) before its handler ran; only the handler runs now. */
+  settled?: boolean;
   /** Set once the interceptor took charge, so a second binding of it is a no-op. */
   intercepted?: boolean;
   settlement?: SettleResponse;

@@ -8,13 +8,14 @@ import type { X402Events } from '../../events/x402.events.js';
 import { facilitatorFailure } from '../../facilitator/facilitator-errors.js';
 import { reasonCode, reasonDetail, safeMessage } from '../../facilitator/failure-reason.js';
 import { ledgerCall } from '../../ledger/ledger-call.js';
-import type { PaymentStore } from '../../ledger/payment-store.interface.js';
+import { UNSERVED_UPFRONT, type PaymentStore } from '../../ledger/payment-store.interface.js';
 import type { X402SettlementService } from '../../settlement/settlement.service.js';
 import { settledAmountsFor, settlementOverridesFor } from '../../upto/upto-settlement.js';
 import { PAYMENT_RESPONSE_HEADER, X_PAYMENT_RESPONSE_HEADER } from '../../x402.constants.js';
 import { X402ErrorCode, X402HttpException } from '../../x402.errors.js';
 import type { LeaseContext } from '../payment-method.js';
 import type { X402RequestState } from './request-state.js';
+import { settlementPending } from './pending-settlement.js';
 import { snapshotOf } from './response-snapshot.js';
 
 /** What settling a signed payment needs. */
@@ -31,6 +32,21 @@ function paymentResponseHeader(context: LeaseContext, result: SettleResponse, x4
   const headers = { [x402Version === 1 ? X_PAYMENT_RESPONSE_HEADER : PAYMENT_RESPONSE_HEADER]: encodePaymentResponseHeader(result) };
   for (const [name, value] of Object.entries(headers)) context.setHeader(name, value);
   return headers;
+}
+
+/**
+ * The answer to a settlement whose outcome is unknown: the claim stays held for reconciliation and the
+ * payer gets `503 settlement_pending` with its receipt id (see {@link settlementPending}), never a 402.
+ */
+async function pending(deps: SettleDeps, state: X402RequestState, context: LeaseContext, reason: string, transaction?: string) {
+  const { record } = state;
+  deps.logger.warn(`settlement of payment ${record.id} is uncertain (${reason}); it will be reconciled from the chain`);
+  // upfront: the handler has not run; a retry of the same authorization runs it once the payment is found on chain
+  if (record.mode === 'upfront') await deps.store.recordHandlerError(record.id, UNSERVED_UPFRONT).catch((e: Error) => deps.logger.error(`payment ${record.id}: ${e.message}`));
+  const network = (state.facilitatorRequirements ?? state.requirements).network;
+  const answer = settlementPending({ receipt: record.id, network, payer: state.payer, transaction: transaction || undefined, x402Version: state.payload.x402Version });
+  for (const [name, value] of Object.entries(answer.headers)) context.setHeader(name, value);
+  return answer;
 }
 
 async function recordFailure(deps: SettleDeps, id: string, code: string): Promise<void> {
@@ -76,11 +92,9 @@ export async function settleNow(deps: SettleDeps, state: X402RequestState, conte
     events.emit({ type: 'failed', stage: 'settle', reason: failure.code, status: failure.getStatus(), ...paymentFacts(record) });
     if (failure.getStatus() !== 402) {
       // Outcome unknown (a timeout, a 5xx, a dropped connection: the transaction may have been sent).
-      // Never `failed` and never `success:false` to the payer: the claim stays held, and the outbox
-      // reconciles it from the chain; a retry of the same payment then gets its response replayed.
-      logger.warn(`settlement of payment ${record.id} is uncertain (${failure.code}); it will be reconciled from the chain`);
-      context.setHeader('Retry-After', '5');
-      throw facilitatorFailure(error, 'settle', { 'Retry-After': '5' });
+      // Never `failed` and never a 402 to the payer: the claim stays held, and the outbox reconciles it
+      // from the chain; the same payment sent again then gets its response replayed.
+      throw await pending(deps, state, context, failure.code);
     }
     const failed: SettleResponse = { success: false, errorReason: failure.code, transaction: '', network: requirements.network as SettleResponse['network'], payer: state.payer };
     await recordFailure(deps, record.id, failure.code);
@@ -89,6 +103,11 @@ export async function settleNow(deps: SettleDeps, state: X402RequestState, conte
   if (!result.success) {
     // Only a code goes out (and into the ledger): a facilitator may put a whole error message in the reason.
     const code = reasonCode(result.errorReason, X402ErrorCode.SettlementFailed);
+    // Sent, not confirmed (the facilitator's receipt wait ended): held like any other unknown outcome.
+    if (code === X402ErrorCode.SettlementPending) {
+      events.emit({ type: 'failed', stage: 'settle', reason: code, status: 503, ...paymentFacts(record) });
+      throw await pending(deps, state, context, code, result.transaction);
+    }
     const detail = reasonDetail(result.errorReason);
     events.emit({ type: 'failed', stage: 'settle', reason: code, status: 402, ...paymentFacts(record) });
     await recordFailure(deps, record.id, code);

@@ -119,7 +119,9 @@ export class SignedPaymentLease implements PaymentLease {
       store
         .recordHandlerError(state.record.id, error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500))
         .catch((e: Error) => logger.error(`could not record the handler failure of payment ${state.record.id}: ${e.message}`));
-    return from(settleNow(this.deps, state, context, undefined)).pipe(
+    // a retry of a payment found on chain before its handler ran: only the handler runs now
+    const settled = state.settled ? Promise.resolve(this.alreadySettled(context)) : settleNow(this.deps, state, context, undefined);
+    return from(settled).pipe(
       mergeMap(() => handler().pipe(catchError((error) => from(recordFailure(error)).pipe(mergeMap(() => throwError(() => error)))))),
       mergeMap((body) => {
         if (context.status >= 400) return from(recordFailure(`handler answered ${context.status}`).then(() => body));
@@ -130,6 +132,16 @@ export class SignedPaymentLease implements PaymentLease {
         return from(store.markSettled(state.record.id, state.settlement!.transaction, snapshot).catch(() => undefined).then(() => body));
       }),
     );
+  }
+
+  /** Upfront mode, a retry of a payment found on chain before its handler ran: `PAYMENT-RESPONSE` of that settlement. */
+  private alreadySettled(context: LeaseContext): SettleResponse {
+    const { state } = this;
+    const network = (state.facilitatorRequirements ?? state.requirements).network as SettleResponse['network'];
+    state.settlement = { success: true, transaction: state.record.transaction ?? '', network, payer: state.record.payer };
+    const name = state.payload.x402Version === 1 ? X_PAYMENT_RESPONSE_HEADER : PAYMENT_RESPONSE_HEADER;
+    context.setHeader(name, encodePaymentResponseHeader(state.settlement));
+    return state.settlement;
   }
 
   /**

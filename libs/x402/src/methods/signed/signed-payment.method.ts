@@ -93,7 +93,7 @@ export class SignedPaymentMethod implements PaymentMethod {
       }
     }
     this.events.emit({ type: 'verified', ...paymentFacts(claimed.record) });
-    return { admitted: true, lease: this.leases.lease(request, { ...base, record: claimed.record }) };
+    return { admitted: true, lease: this.leases.lease(request, { ...base, record: claimed.record, settled: claimed.settled }) };
   }
 
   /**
