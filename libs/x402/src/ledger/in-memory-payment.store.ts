@@ -17,6 +17,7 @@ import type {
 import type { ProofStore } from '../proofs/proof-store.interface.js';
 import { InMemoryProofStore } from '../proofs/in-memory-proof.store.js';
 import { clampLimit, matchesFilter, revenueRows } from './receipt-queries.js';
+import { outboxStatsOf, unsettledExposureOf } from './outbox-figures.js';
 
 /** Options of {@link InMemoryPaymentStore}. */
 export interface InMemoryPaymentStoreOptions {
@@ -129,19 +130,11 @@ export class InMemoryPaymentStore implements PaymentStore {
   }
 
   async unsettledExposure(payer?: string): Promise<ExposureRow[]> {
-    const sums = new Map<string, bigint>();
-    for (const r of this.byId.values()) {
-      if (r.mode !== 'deferred' || (r.state !== 'queued' && r.state !== 'settling')) continue;
-      if (payer !== undefined && r.payer.toLowerCase() !== payer.toLowerCase()) continue;
-      sums.set(r.asset, (sums.get(r.asset) ?? 0n) + BigInt(r.amount));
-    }
-    return [...sums].map(([asset, amount]) => ({ asset, amount: amount.toString() }));
+    return unsettledExposureOf(this.byId.values(), payer);
   }
 
   async outboxStats(): Promise<OutboxStats> {
-    const pending = [...this.byId.values()].filter((r) => r.state === 'queued' || (r.state === 'settling' && r.mode === 'deferred'));
-    const oldest = pending.reduce<Date | undefined>((min, r) => (!min || r.createdAt < min ? r.createdAt : min), undefined);
-    return { queued: pending.filter((r) => r.state === 'queued').length, settling: pending.filter((r) => r.state === 'settling').length, oldestUnsettledAt: oldest };
+    return outboxStatsOf(this.byId.values());
   }
 
   async markSettled(id: string, transaction: string, response?: ResponseSnapshot, amounts: SettledAmounts = {}): Promise<void> {

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type {
   ClaimOptions,
@@ -17,12 +17,11 @@ import type {
 } from '../payment-store.interface.js';
 import type { ProofStore } from '../../proofs/proof-store.interface.js';
 import { TypeOrmProofStore } from '../../proofs/typeorm/typeorm-proof.store.js';
-import { clampLimit } from '../receipt-queries.js';
 import { checkLedgerSchema } from './ledger-schema.js';
-import { isUniqueViolation, rowsOf, toRecord, type Row } from './sql-rows.js';
-
-/** `to_char` formats of the revenue periods (the same strings as `periodOf` in memory). */
-const PERIOD_FORMATS = { day: 'YYYY-MM-DD', hour: 'YYYY-MM-DD"T"HH24":00Z"', minute: 'YYYY-MM-DD"T"HH24:MI"Z"' } as const;
+import { outboxStatsSql, unsettledExposureSql } from './outbox-sql.js';
+import { findReceiptsSql, revenueSql } from './receipt-sql.js';
+import { insertClaim } from './claim-sql.js';
+import { isUniqueViolation, rowsOf, toRecord, type Sql } from './sql-rows.js';
 
 /**
  * The payment ledger on PostgreSQL (or embedded PGlite) through a TypeORM `DataSource`.
@@ -38,7 +37,12 @@ const PERIOD_FORMATS = { day: 'YYYY-MM-DD', hour: 'YYYY-MM-DD"T"HH24":00Z"', min
 export class TypeOrmPaymentStore implements PaymentStore {
   private proofs?: ProofStore;
 
-  constructor(private readonly dataSource: DataSource) {}
+  /** Runs one statement on the DataSource. */
+  private readonly sql: Sql;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.sql = (text, params) => this.dataSource.query(text, params);
+  }
 
   /**
    * Holds a PostgreSQL advisory lock named by `key` on a connection of its own until the returned function is
@@ -74,35 +78,7 @@ export class TypeOrmPaymentStore implements PaymentStore {
 
   private async claimOnce(claim: PaymentClaim, retryFailed: boolean, retried: boolean): Promise<ClaimResult> {
     try {
-      const rows = rowsOf(
-        await this.dataSource.query(
-          `INSERT INTO x402_payments (id, key, network, asset, payer, pay_to, amount, scheme, route, resource_url, nonce, payment_identifier, mode, state, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'verified', now(), now())
-           ON CONFLICT (key) DO UPDATE SET
-             state = 'verified', route = EXCLUDED.route, resource_url = EXCLUDED.resource_url, pay_to = EXCLUDED.pay_to,
-             amount = EXCLUDED.amount, payment_identifier = EXCLUDED.payment_identifier, mode = EXCLUDED.mode, transaction_hash = NULL,
-             error_reason = NULL, response = NULL, settlement = NULL, handler_error = NULL, settled_at = NULL, locked_until = NULL,
-             next_attempt_at = NULL, settle_by = NULL, attempts = x402_payments.attempts + 1, updated_at = now()
-           WHERE x402_payments.state = 'failed' AND $14::boolean
-           RETURNING *`,
-          [
-            randomUUID(),
-            claim.key,
-            claim.network,
-            claim.asset,
-            claim.payer,
-            claim.payTo,
-            claim.amount,
-            claim.scheme,
-            claim.route,
-            claim.resourceUrl,
-            claim.nonce,
-            claim.paymentIdentifier ?? null,
-            claim.mode ?? 'authorization',
-            retryFailed,
-          ],
-        ),
-      );
+      const rows = await insertClaim(this.sql, claim, retryFailed);
       if (rows.length > 0) return { claimed: true, record: toRecord(rows[0]) };
       const existing = await this.findByKey(claim.key);
       if (existing) return { claimed: false, existing, conflict: 'key' };
@@ -179,24 +155,12 @@ export class TypeOrmPaymentStore implements PaymentStore {
     await this.dataSource.query(`UPDATE x402_payments SET handler_error = $2, updated_at = now() WHERE id = $1`, [id, error]);
   }
 
-  async unsettledExposure(payer?: string): Promise<ExposureRow[]> {
-    const params: unknown[] = [];
-    const byPayer = payer === undefined ? '' : `AND lower(payer) = lower($${params.push(payer)})`;
-    const rows = await this.dataSource.query(
-      `SELECT asset, SUM(amount)::text AS amount FROM x402_payments WHERE mode = 'deferred' AND state IN ('queued', 'settling') ${byPayer} GROUP BY asset ORDER BY asset`,
-      params,
-    );
-    return rows.map((r: Row) => ({ asset: r.asset, amount: String(r.amount) }));
+  unsettledExposure(payer?: string): Promise<ExposureRow[]> {
+    return unsettledExposureSql(this.sql, payer);
   }
 
-  async outboxStats(): Promise<OutboxStats> {
-    const [row] = await this.dataSource.query(
-      `SELECT COUNT(*) FILTER (WHERE state = 'queued')::int AS queued,
-              COUNT(*) FILTER (WHERE state = 'settling')::int AS settling,
-              MIN(created_at) AS oldest
-       FROM x402_payments WHERE state = 'queued' OR (state = 'settling' AND mode = 'deferred')`,
-    );
-    return { queued: Number(row.queued), settling: Number(row.settling), oldestUnsettledAt: row.oldest ? new Date(row.oldest) : undefined };
+  outboxStats(): Promise<OutboxStats> {
+    return outboxStatsSql(this.sql);
   }
 
   async markSettled(id: string, transaction: string, response?: ResponseSnapshot, amounts: SettledAmounts = {}): Promise<void> {
@@ -230,40 +194,12 @@ export class TypeOrmPaymentStore implements PaymentStore {
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
-  async findReceipts(filter: ReceiptFilter = {}): Promise<PaymentRecord[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (filter.id !== undefined) add('id = ?', filter.id);
-    if (filter.payer !== undefined) add('lower(payer) = lower(?)', filter.payer);
-    if (filter.route !== undefined) add('route = ?', filter.route);
-    if (filter.state !== undefined) add('state = ?', filter.state);
-    if (filter.from !== undefined) add('created_at >= ?', filter.from);
-    if (filter.to !== undefined) add('created_at < ?', filter.to);
-    const { limit, offset } = clampLimit(filter);
-    const rows = await this.dataSource.query(
-      `SELECT * FROM x402_payments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, limit, offset],
-    );
-    return rows.map(toRecord);
+  findReceipts(filter: ReceiptFilter = {}): Promise<PaymentRecord[]> {
+    return findReceiptsSql(this.sql, filter);
   }
 
-  async revenue(query: RevenueQuery): Promise<RevenueRow[]> {
-    const group = query.by === 'route' ? 'route' : `to_char(settled_at AT TIME ZONE 'UTC', '${PERIOD_FORMATS[query.by]}')`;
-    const params: unknown[] = [];
-    const where = [`state = 'settled'`];
-    if (query.from) where.push(`settled_at >= $${params.push(query.from)}`);
-    if (query.to) where.push(`settled_at < $${params.push(query.to)}`);
-    const rows = await this.dataSource.query(
-      `SELECT ${group} AS "group", network, asset, SUM(amount)::text AS amount, COUNT(*)::int AS payments
-       FROM x402_payments WHERE ${where.join(' AND ')}
-       GROUP BY 1, network, asset ORDER BY 1, network, asset`,
-      params,
-    );
-    return rows.map((r: Row) => ({ group: r.group, network: r.network, asset: r.asset, amount: String(r.amount), payments: Number(r.payments) }));
+  revenue(query: RevenueQuery): Promise<RevenueRow[]> {
+    return revenueSql(this.sql, query);
   }
 
   /** References of transaction-hash proofs, on the same database. */
