@@ -12,7 +12,7 @@ import { X402Events } from '../events/x402.events.js';
 import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
 import { reasonCode, safeMessage } from '../facilitator/failure-reason.js';
 import { ledgerCall } from '../ledger/ledger-call.js';
-import { PAYMENT_STORE, type PaymentClaim, type PaymentRecord, type PaymentStore, type SettlementMode } from '../ledger/payment-store.interface.js';
+import { PAYMENT_STORE, type DeferredCaps, type PaymentClaim, type PaymentRecord, type PaymentStore, type SettlementMode } from '../ledger/payment-store.interface.js';
 import { X402SettlementService } from '../settlement/settlement.service.js';
 import { formatAtomic } from '../pricing/price.js';
 import { X402_PRICE_METADATA, type PriceMetadata } from '../pricing/price-metadata.js';
@@ -39,9 +39,9 @@ import { TxProofService } from '../proofs/tx-proof.service.js';
 
 type HttpRequest = { headers: Record<string, string | string[] | undefined> };
 
-/** A payment whose response went out: settled, or served in deferred mode and waiting for settlement. */
+/** A payment whose response went out: settled, or served in deferred mode (waiting for settlement, or failed unpaid). */
 function served(record: PaymentRecord): boolean {
-  return record.state === 'settled' || (record.mode === 'deferred' && (record.state === 'queued' || record.state === 'settling'));
+  return record.state === 'settled' || (record.mode === 'deferred' && (record.state === 'queued' || record.state === 'settling' || record.state === 'failed'));
 }
 
 /** Constant-time equality of two idempotency ids (compared as SHA-256 digests, so lengths leak nothing either). */
@@ -142,16 +142,15 @@ export class X402Guard implements CanActivate {
       const facilitatorRequirements = this.facilitatorRequirements(request, offer, requirements, decoded);
       const identifier = this.paymentIdentifier(request, decoded.payload);
       const quote = offer.quotes.find((q) => q.network === requirements.network);
-      const mode = await ledgerCall(() =>
-        this.settlement.modeFor(plan, requirements, getAddress(decoded.authorization.from), decoded.authorization.validBefore, quote?.asset.decimals ?? 6),
-      );
+      const mode = await this.settlement.modeFor(plan, requirements, getAddress(decoded.authorization.from), decoded.authorization.validBefore);
+      const deferredCaps = mode === 'deferred' ? this.settlement.deferredCaps(quote?.asset.decimals ?? 6) : undefined;
       // A signature not proven here (forged, or a smart wallet's) goes to the facilitator before the
       // ledger is looked at: an unproven request never gets a stored response, never learns whether a
       // payment or an idempotency id is known, and never changes a record.
       const signed = await this.isPayerSignature(requirements, decoded);
       if (!signed) await this.verify(request, plan, offer, facilitatorRequirements, decoded);
       const verifyNow = signed ? () => this.verify(request, plan, offer, facilitatorRequirements, decoded) : undefined;
-      const claimed = await this.claim(request, plan, requirements, decoded, identifier, mode, verifyNow);
+      const claimed = await this.claim(request, plan, requirements, decoded, identifier, mode, verifyNow, deferredCaps);
       const validBefore = decoded.authorization.validBefore;
       const payer = claimed.payer;
       if ('replay' in claimed) {
@@ -288,6 +287,7 @@ export class X402Guard implements CanActivate {
     paymentIdentifier: string | undefined,
     mode: SettlementMode = 'authorization',
     verifyNow?: () => Promise<void>,
+    deferredCaps?: DeferredCaps,
   ): Promise<{ record: PaymentRecord; payer: string; verified: boolean } | { replay: PaymentRecord; payer: string }> {
     const { from, nonce } = decoded.authorization;
     const payer = getAddress(from);
@@ -307,7 +307,7 @@ export class X402Guard implements CanActivate {
     };
     let retryFailed = verifyNow === undefined;
     for (let attempt = 0; attempt < 4; attempt++) {
-      const result = await ledgerCall(() => this.store.claim(claim, { retryFailed }));
+      const result = await ledgerCall(() => this.store.claim(claim, { retryFailed, deferredCaps }));
       if (result.claimed) return { record: result.record, payer, verified: retryFailed };
       if (result.existing.state === 'failed' && !retryFailed) {
         await verifyNow!(); // refused: a 402, and the failed record stays as it is
@@ -335,7 +335,7 @@ export class X402Guard implements CanActivate {
    * when the original had none, come within `ledger.replayWindowSeconds` of it (a client's retry).
    */
   protected mayReplay(existing: PaymentRecord, plan: RoutePlan, claim: PaymentClaim): boolean {
-    if (!this.config.ledger.snapshots || !existing.response) return false;
+    if (!this.config.ledger.snapshots || !existing.response || existing.state === 'failed') return false; // failed: served once, never paid
     if (existing.route !== plan.route || existing.resourceUrl !== claim.resourceUrl) return false;
     if (existing.paymentIdentifier !== undefined) return sameId(existing.paymentIdentifier, claim.paymentIdentifier);
     const servedAt = (existing.settledAt ?? existing.updatedAt).getTime();

@@ -17,7 +17,7 @@ import type {
 import type { ProofStore } from '../proofs/proof-store.interface.js';
 import { InMemoryProofStore } from '../proofs/in-memory-proof.store.js';
 import { clampLimit, matchesFilter, revenueRows } from './receipt-queries.js';
-import { outboxStatsOf, unsettledExposureOf } from './outbox-figures.js';
+import { exposureOf, fitsCaps, outboxStatsOf, unsettledExposureOf } from './outbox-figures.js';
 
 /** Options of {@link InMemoryPaymentStore}. */
 export interface InMemoryPaymentStoreOptions {
@@ -57,7 +57,8 @@ export class InMemoryPaymentStore implements PaymentStore {
   async claim(claim: PaymentClaim, options: ClaimOptions = {}): Promise<ClaimResult> {
     const retryFailed = options.retryFailed ?? true;
     const existing = this.get(this.byKey.get(claim.key));
-    if (existing && (existing.state !== 'failed' || !retryFailed)) return { claimed: false, existing: { ...existing }, conflict: 'key' };
+    // a failed deferred payment was served and never paid: never taken over (it keeps its exposure)
+    if (existing && (existing.state !== 'failed' || !retryFailed || existing.mode === 'deferred')) return { claimed: false, existing: { ...existing }, conflict: 'key' };
     if (claim.paymentIdentifier) {
       const same = [...this.byId.values()].find(
         (r) => r.payer.toLowerCase() === claim.payer.toLowerCase() && r.paymentIdentifier === claim.paymentIdentifier && r.key !== claim.key,
@@ -66,7 +67,11 @@ export class InMemoryPaymentStore implements PaymentStore {
       if (same) same.paymentIdentifier = undefined;
     }
     const now = new Date();
-    const fresh = { mode: claim.mode ?? 'authorization', state: 'verified' as const, updatedAt: now };
+    // no await between the cap check and the write: concurrent claims see each other
+    const caps = options.deferredCaps;
+    const deferred = claim.mode === 'deferred' && (!caps || fitsCaps(claim.amount, exposureOf(this.byId.values(), claim), caps));
+    const mode = claim.mode === 'deferred' && !deferred ? 'authorization' : (claim.mode ?? 'authorization');
+    const fresh = { mode, state: 'verified' as const, updatedAt: now };
     const record: PaymentRecord = existing
       ? Object.assign(existing, claim, fresh, {
           transaction: undefined,
@@ -198,7 +203,7 @@ export class InMemoryPaymentStore implements PaymentStore {
     const target = Math.floor(this.maxRecords * 0.9);
     for (const record of this.byId.values()) {
       if (this.byId.size <= target) break;
-      if (record.state !== 'settled' && record.state !== 'failed') continue;
+      if (record.state !== 'settled' && (record.state !== 'failed' || record.mode === 'deferred')) continue; // a failed deferred one holds exposure
       this.byId.delete(record.id);
       this.lockedUntil.delete(record.id);
       this.nextAttemptAt.delete(record.id);
@@ -222,7 +227,7 @@ export class InMemoryPaymentStore implements PaymentStore {
     }
     for (const record of [...this.byId.values()]) {
       if (record.updatedAt >= before) continue;
-      if (record.state === 'failed') {
+      if (record.state === 'failed' && record.mode !== 'deferred') {
         this.byId.delete(record.id);
         if (this.byKey.get(record.key) === record.id) this.byKey.delete(record.key);
         changed++;

@@ -3,7 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { PaymentClaim } from '../payment-store.interface.js';
 import { rowsOf, type Row, type Sql } from './sql-rows.js';
 
-/** Inserts the claim as `verified`, or takes over a failed record of its key (when `retryFailed`); the rows taken. */
+/**
+ * Inserts the claim as `verified`, or takes over a failed record of its key (when `retryFailed`); the rows taken.
+ * A failed deferred record is never taken over: it was served and never paid, and keeps its exposure.
+ */
 export async function insertClaim(sql: Sql, claim: PaymentClaim, retryFailed: boolean): Promise<Row[]> {
   return rowsOf(
     await sql(
@@ -14,7 +17,7 @@ export async function insertClaim(sql: Sql, claim: PaymentClaim, retryFailed: bo
          amount = EXCLUDED.amount, payment_identifier = EXCLUDED.payment_identifier, mode = EXCLUDED.mode, transaction_hash = NULL,
          error_reason = NULL, response = NULL, settlement = NULL, handler_error = NULL, settled_at = NULL, locked_until = NULL,
          next_attempt_at = NULL, settle_by = NULL, attempts = x402_payments.attempts + 1, updated_at = now()
-       WHERE x402_payments.state = 'failed' AND $14::boolean
+       WHERE x402_payments.state = 'failed' AND x402_payments.mode <> 'deferred' AND $14::boolean
        RETURNING *`,
       [
         randomUUID(),

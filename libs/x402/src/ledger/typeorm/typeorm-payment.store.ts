@@ -18,7 +18,8 @@ import type {
 import type { ProofStore } from '../../proofs/proof-store.interface.js';
 import { TypeOrmProofStore } from '../../proofs/typeorm/typeorm-proof.store.js';
 import { checkLedgerSchema } from './ledger-schema.js';
-import { outboxStatsSql, unsettledExposureSql } from './outbox-sql.js';
+import { deferredFitsSql, outboxStatsSql, unsettledExposureSql } from './outbox-sql.js';
+import { withExposureLock } from './exposure-lock.js';
 import { findReceiptsSql, revenueSql } from './receipt-sql.js';
 import { insertClaim } from './claim-sql.js';
 import { isUniqueViolation, rowsOf, toRecord, type Sql } from './sql-rows.js';
@@ -73,28 +74,35 @@ export class TypeOrmPaymentStore implements PaymentStore {
   }
 
   async claim(claim: PaymentClaim, options: ClaimOptions = {}): Promise<ClaimResult> {
-    return this.claimOnce(claim, options.retryFailed ?? true, false);
+    const retryFailed = options.retryFailed ?? true;
+    const caps = options.deferredCaps;
+    if (claim.mode !== 'deferred' || !caps) return this.claimOnce(this.sql, claim, retryFailed, false);
+    // The cap check and the insert under one lock: concurrent deferred claims cannot all pass the same check.
+    return withExposureLock(this.dataSource, claim.asset, async (sql) => {
+      const mode = (await deferredFitsSql(sql, claim, caps)) ? 'deferred' : 'authorization';
+      return this.claimOnce(sql, { ...claim, mode }, retryFailed, false);
+    });
   }
 
-  private async claimOnce(claim: PaymentClaim, retryFailed: boolean, retried: boolean): Promise<ClaimResult> {
+  private async claimOnce(sql: Sql, claim: PaymentClaim, retryFailed: boolean, retried: boolean): Promise<ClaimResult> {
     try {
-      const rows = await insertClaim(this.sql, claim, retryFailed);
+      const rows = await insertClaim(sql, claim, retryFailed);
       if (rows.length > 0) return { claimed: true, record: toRecord(rows[0]) };
-      const existing = await this.findByKey(claim.key);
-      if (existing) return { claimed: false, existing, conflict: 'key' };
-      if (!retried) return this.claimOnce(claim, retryFailed, true); // the holder released it between the two statements
+      const [existing] = rowsOf(await sql(`SELECT * FROM x402_payments WHERE key = $1`, [claim.key]));
+      if (existing) return { claimed: false, existing: toRecord(existing), conflict: 'key' };
+      if (!retried) return this.claimOnce(sql, claim, retryFailed, true); // the holder released it between the two statements
       throw new Error('x402 ledger: claim neither inserted nor found an existing row');
     } catch (error) {
       if (!claim.paymentIdentifier || !isUniqueViolation(error, 'x402_payments_identifier_uq')) throw error;
       // The payer's idempotency id belongs to another payment. A failed one gives it up; any other keeps it.
       if (!retried && retryFailed) {
-        await this.dataSource.query(
-          `UPDATE x402_payments SET payment_identifier = NULL, updated_at = now() WHERE payer = $1 AND payment_identifier = $2 AND state = 'failed'`,
-          [claim.payer, claim.paymentIdentifier],
-        );
-        return this.claimOnce(claim, retryFailed, true);
+        await sql(`UPDATE x402_payments SET payment_identifier = NULL, updated_at = now() WHERE payer = $1 AND payment_identifier = $2 AND state = 'failed'`, [
+          claim.payer,
+          claim.paymentIdentifier,
+        ]);
+        return this.claimOnce(sql, claim, retryFailed, true);
       }
-      const rows = await this.dataSource.query(`SELECT * FROM x402_payments WHERE payer = $1 AND payment_identifier = $2`, [claim.payer, claim.paymentIdentifier]);
+      const rows = await sql(`SELECT * FROM x402_payments WHERE payer = $1 AND payment_identifier = $2`, [claim.payer, claim.paymentIdentifier]);
       if (rows.length === 0) throw error;
       return { claimed: false, existing: toRecord(rows[0]), conflict: 'identifier' };
     }
@@ -217,7 +225,7 @@ export class TypeOrmPaymentStore implements PaymentStore {
 
   async purge(before: Date): Promise<number> {
     const nonces = rowsOf(await this.dataSource.query(`DELETE FROM x402_session_nonces WHERE expires_at < $1 RETURNING nonce`, [before]));
-    const failed = rowsOf(await this.dataSource.query(`DELETE FROM x402_payments WHERE state = 'failed' AND updated_at < $1 RETURNING id`, [before]));
+    const failed = rowsOf(await this.dataSource.query(`DELETE FROM x402_payments WHERE state = 'failed' AND mode <> 'deferred' AND updated_at < $1 RETURNING id`, [before]));
     const snapshots = rowsOf(
       await this.dataSource.query(`UPDATE x402_payments SET response = NULL WHERE response IS NOT NULL AND updated_at < $1 RETURNING id`, [before]),
     );
