@@ -5,6 +5,7 @@ import {
   createWalletClient,
   isAddress,
   defineChain,
+  decodeFunctionResult,
   encodeFunctionData,
   http,
   HttpRequestError,
@@ -165,7 +166,17 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
   /** Signs a prepared transaction with the queue's next nonce and sends it: the only part that waits in turn. */
   const sendPrepared = (transaction: TransactionSerializable): Promise<Hex> =>
     submit(async (nonce) => client.sendRawTransaction({ serializedTransaction: await account.signTransaction({ ...transaction, nonce } as TransactionSerializable) }));
-  const send = async (to: Hex, data: Hex): Promise<Hex> => sendPrepared(await prepare(to, data));
+  /** Runs a prepared transaction as a call at the fees it will pay: checks at gas price 0 can pass where the chain reverts (at our gas). */
+  const simulate = (transaction: TransactionSerializable) => {
+    const { to, data, gas, gasPrice, maxFeePerGas, maxPriorityFeePerGas } = transaction as Record<string, any>;
+    const fees = gasPrice !== undefined ? { gasPrice } : { maxFeePerGas, maxPriorityFeePerGas };
+    return client.call({ account, to, data, gas, ...fees });
+  };
+  /** Sends one call (a payment settled alone) only if it succeeds at its real fees: a revert throws here, nothing spent. */
+  const send = async (to: Hex, data: Hex): Promise<Hex> => {
+    const transaction = await prepare(to, data);
+    return simulate(transaction).then(() => sendPrepared(transaction));
+  };
 
   /**
    * Waits for a receipt, asking at once and then again after 10, 20, 40 ... ms up to the polling
@@ -201,9 +212,14 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
   const facilitatorSigner = toFacilitatorEvmSigner(signer as any, { confirmationTimeoutMs: options.confirmationTimeoutMs ?? 60_000 });
   return {
     facilitatorSigner,
-    /** Prepares one Multicall3 `aggregate3` of `calls` (gas, fees). */
+    /** Prepares one Multicall3 `aggregate3` of `calls` (gas, fees) and runs it at those fees: which calls would succeed. */
     prepareAggregate: (calls: ReturnType<typeof transferCall>[]) =>
-      watchRpc(() => prepare(MULTICALL3, encodeFunctionData({ abi: MULTICALL3_ABI, functionName: 'aggregate3', args: [calls] }))),
+      watchRpc(async () => {
+        const transaction = await prepare(MULTICALL3, encodeFunctionData({ abi: MULTICALL3_ABI, functionName: 'aggregate3', args: [calls] }));
+        const { data } = await simulate(transaction);
+        const results = decodeFunctionResult({ abi: MULTICALL3_ABI, functionName: 'aggregate3', data: data ?? '0x' });
+        return { transaction, ok: calls.map((_, i) => results[i]?.success === true) };
+      }),
     /** Sends a prepared transaction through the queue; its hash once sent. */
     send: (transaction: TransactionSerializable) => watchRpc(() => sendPrepared(transaction)),
     receipt: (hash: Hex) => watchRpc(() => receiptOf(hash)),
