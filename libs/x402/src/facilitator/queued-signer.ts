@@ -5,7 +5,6 @@ import {
   createWalletClient,
   isAddress,
   defineChain,
-  decodeFunctionResult,
   encodeFunctionData,
   http,
   HttpRequestError,
@@ -19,7 +18,8 @@ import {
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import type { LocalFacilitatorOptions } from './local-facilitator.options.js';
-import { MULTICALL3, MULTICALL3_ABI, transferCall } from './multicall-batch.js';
+import { prepareAggregate } from './aggregate-preparation.js';
+import { MULTICALL3, type transferCall } from './multicall-batch.js';
 import { isNonceConflict } from './nonce-lock.js';
 import { submissionQueueFor } from './submission-queue.js';
 
@@ -157,8 +157,8 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
     });
 
   /** Estimates a transaction's gas and fees: everything but the nonce, so it need not wait in the queue. */
-  const prepare = async (to: Hex, data: Hex): Promise<TransactionSerializable> => {
-    const prepared = await client.prepareTransactionRequest({ account, chain, to, data, parameters: ['fees', 'gas', 'type'] });
+  const prepare = async (to: Hex, data: Hex, withGas = true): Promise<TransactionSerializable> => {
+    const prepared = await client.prepareTransactionRequest({ account, chain, to, data, parameters: withGas ? ['fees', 'gas', 'type'] : ['fees', 'type'] });
     const { type, gas, gasPrice, maxFeePerGas, maxPriorityFeePerGas, accessList } = prepared as Record<string, any>;
     const fees = gasPrice !== undefined && maxFeePerGas === undefined ? { gasPrice } : { maxFeePerGas, maxPriorityFeePerGas };
     return { chainId: id, to, data, type, gas, ...fees, ...(accessList ? { accessList } : {}) } as TransactionSerializable;
@@ -212,14 +212,14 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
   const facilitatorSigner = toFacilitatorEvmSigner(signer as any, { confirmationTimeoutMs: options.confirmationTimeoutMs ?? 60_000 });
   return {
     facilitatorSigner,
-    /** Prepares one Multicall3 `aggregate3` of `calls` (gas, fees) and runs it at those fees: which calls would succeed. */
+    /** Prepares one Multicall3 `aggregate3` of the `calls` that succeed at the real gas price (see {@link prepareAggregate}). */
     prepareAggregate: (calls: ReturnType<typeof transferCall>[]) =>
-      watchRpc(async () => {
-        const transaction = await prepare(MULTICALL3, encodeFunctionData({ abi: MULTICALL3_ABI, functionName: 'aggregate3', args: [calls] }));
-        const { data } = await simulate(transaction);
-        const results = decodeFunctionResult({ abi: MULTICALL3_ABI, functionName: 'aggregate3', data: data ?? '0x' });
-        return { transaction, ok: calls.map((_, i) => results[i]?.success === true) };
-      }),
+      watchRpc(() =>
+        prepareAggregate(
+          { fees: (to, data) => prepare(to, data, false), call: simulate, estimateGas: (t) => client.estimateGas({ account, ...(t as Record<string, any>) }) },
+          calls,
+        ),
+      ),
     /** Sends a prepared transaction through the queue; its hash once sent. */
     send: (transaction: TransactionSerializable) => watchRpc(() => sendPrepared(transaction)),
     receipt: (hash: Hex) => watchRpc(() => receiptOf(hash)),

@@ -14,10 +14,11 @@ export interface SettlementBatcherOptions {
   /** Most payments in one transaction (each `transferWithAuthorization` costs ~60k gas). */
   maxBatch: number;
   /**
-   * Prepares one Multicall3 `aggregate3` of the calls (gas and fees: all but the nonce) and runs it as a call
-   * at those fees (a real gas price, as on chain): `ok` says which calls would succeed.
+   * Runs the calls at the fees the transaction will pay (a real gas price, as on chain) and prepares one
+   * Multicall3 `aggregate3` of those that succeed (gas and fees: all but the nonce). `ok` says which were
+   * kept; `transaction` is undefined when none was.
    */
-  prepare(calls: ReturnType<typeof transferCall>[]): Promise<{ transaction: TransactionSerializable; ok: boolean[] }>;
+  prepare(calls: ReturnType<typeof transferCall>[]): Promise<{ transaction?: TransactionSerializable; ok: boolean[] }>;
   /** Sends a prepared transaction (signer's nonce order); resolves with its hash once sent. */
   send(transaction: TransactionSerializable): Promise<Hex>;
   /** Waits for a sent transaction's receipt. */
@@ -141,21 +142,16 @@ export class SettlementBatcher {
   }
 
   /**
-   * The batch as it will go out: each call is first run at the fees the transaction will pay (a real gas price),
-   * and a payment whose call fails there is refused before anything is sent (a contract wallet can answer
-   * differently in a zero-gas-price check than on chain); the rest is prepared again, until every call passes.
+   * The batch as it will go out: a payment whose call fails at the transaction's real gas price is refused
+   * before anything is sent (a contract wallet can answer differently in a zero-gas-price check than on chain).
    */
   private async prepareValid(batch: Waiting[]): Promise<{ transaction: TransactionSerializable; items: Waiting[] } | undefined> {
-    let items = batch;
-    while (items.length > 0) {
-      const { transaction, ok } = await this.options.prepare(items.map((item) => item.call));
-      if (items.every((_, i) => ok[i])) return { transaction, items };
-      for (const item of items.filter((_, i) => !ok[i])) {
-        this.options.isolate(() => this.refuse(item, SIMULATION_FAILED)).then(item.resolve, item.reject);
-      }
-      items = items.filter((_, i) => ok[i]);
+    const { transaction, ok } = await this.options.prepare(batch.map((item) => item.call));
+    for (const item of batch.filter((_, i) => !ok[i])) {
+      this.options.isolate(() => this.refuse(item, SIMULATION_FAILED)).then(item.resolve, item.reject);
     }
-    return undefined;
+    const items = batch.filter((_, i) => ok[i]);
+    return transaction && items.length > 0 ? { transaction, items } : undefined;
   }
 
   private async confirm(batch: Waiting[], hash: Hex): Promise<void> {
