@@ -31,7 +31,7 @@ export interface SettlementBatcherOptions {
   isolate<T>(call: () => Promise<T>): Promise<T>;
 }
 
-/** Reason of a payment whose call failed at a real gas price before anything was sent, though a full check passed. */
+/** Marks a payment whose call failed at a real gas price before anything was sent, though a full check passed. */
 const SIMULATION_FAILED = 'transaction_simulation_failed';
 /** Reason of a payment whose call failed in a sent batch, though a full check passes now. */
 const TRANSACTION_FAILED = 'transaction_failed';
@@ -52,7 +52,8 @@ interface Eip3009 {
  * arrive wait and go out together in the next one, as one Multicall3 `aggregate3` of
  * `transferWithAuthorization` calls that may fail one by one. A lone payment goes out alone the same
  * way, without waiting. Before it is sent, every call is run at the transaction's real gas price; a
- * payment whose call fails there is refused and left out. Which payments moved money is read from the
+ * payment whose call fails there is left out (and refused, or settled alone if a full check passes: the alone
+ * path sends only what succeeds at its real gas price too). Which payments moved money is read from the
  * receipt's `AuthorizationUsed` events of the token; one that did not is refused with the reason of a
  * full check, never sent again alone (the same call on the same state fails the same way, at our gas).
  *
@@ -148,7 +149,7 @@ export class SettlementBatcher {
   private async prepareValid(batch: Waiting[]): Promise<{ transaction: TransactionSerializable; items: Waiting[] } | undefined> {
     const { transaction, ok } = await this.options.prepare(batch.map((item) => item.call));
     for (const item of batch.filter((_, i) => !ok[i])) {
-      this.options.isolate(() => this.refuse(item, SIMULATION_FAILED)).then(item.resolve, item.reject);
+      this.options.isolate(() => this.recheck(item)).then(item.resolve, item.reject);
     }
     const items = batch.filter((_, i) => ok[i]);
     return transaction && items.length > 0 ? { transaction, items } : undefined;
@@ -172,6 +173,16 @@ export class SettlementBatcher {
       const payer = (item.payload.payload as unknown as Eip3009).authorization.from;
       item.resolve({ success: true, transaction: hash, network: item.requirements.network as SettleResponse['network'], payer });
     }
+  }
+
+  /**
+   * A payment whose call failed before anything was sent: refused with the reason of a full check, or, if that
+   * check passes, settled alone, whose transaction is sent only if it succeeds at its real gas price too (the
+   * chain may have moved on since the batch was checked; a wallet that is valid only at gas price 0 costs nothing).
+   */
+  private async recheck(item: SettlementItem): Promise<SettleResponse> {
+    const refusal = await this.refuse(item, SIMULATION_FAILED);
+    return refusal.errorReason === SIMULATION_FAILED ? this.options.alone(item) : refusal;
   }
 
   /** A payment the batch did not settle: refused with the reason of a full check, else with `fallback`. */
