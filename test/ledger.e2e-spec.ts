@@ -164,6 +164,39 @@ describe.each(['postgres', 'pglite'] as const)('TypeOrmPaymentStore on %s', (kin
     expect(await store.unsettledExposure(payer)).toEqual([]);
   });
 
+  it('reserves deferred exposure with the claim: 30 concurrent deferred claims (two instances on postgres) stay within the caps', async () => {
+    const caps = { perPayer: '50000', total: '100000' };
+    const asset = `0xExposure${kind}`;
+    const payers = ['0x1000000000000000000000000000000000000001', '0x1000000000000000000000000000000000000002', '0x1000000000000000000000000000000000000003'];
+    const other = kind === 'postgres' ? new TypeOrmPaymentStore(await db.connectAgain()) : store;
+    const claims = Array.from({ length: 30 }, (_, i) =>
+      (i % 2 ? other : store).claim(claimFor(700 + i, { key: `exposure:${kind}:${i}`, asset, payer: i < 15 ? payers[0] : payers[1 + (i % 2)], mode: 'deferred' }), { deferredCaps: caps }),
+    );
+    const records = (await Promise.all(claims)).map((r) => (r.claimed ? r.record : undefined));
+    expect(records.every((r) => r !== undefined)).toBe(true);
+    const deferred = records.filter((r) => r!.mode === 'deferred');
+    // before: nothing counted claims in `verified`, so all 30 were deferred
+    expect(deferred.filter((r) => r!.payer === payers[0])).toHaveLength(5); // $0.05 of one payer
+    expect(deferred).toHaveLength(10); // $0.10 in all
+    expect(records.filter((r) => r!.mode === 'authorization')).toHaveLength(20);
+  });
+
+  it('keeps a failed deferred payment: never taken over, never purged, and its payer is not deferred again', async () => {
+    const caps = { perPayer: '50000', total: '100000' };
+    const payer = '0x2000000000000000000000000000000000000001';
+    const claim = claimFor(800, { key: `exposure-failed:${kind}`, asset: '0xFailedDeferred', payer, mode: 'deferred' });
+    const first = await store.claim(claim, { deferredCaps: caps });
+    if (!first.claimed) throw new Error('not claimed');
+    expect(first.record.mode).toBe('deferred');
+    await store.markQueued(first.record.id, { payload: {}, requirements: {} }, new Date(Date.now() + 60_000));
+    await store.markFailed(first.record.id, 'invalid_exact_evm_insufficient_balance');
+    expect(await store.claim(claim, { deferredCaps: caps })).toMatchObject({ claimed: false, conflict: 'key', existing: { state: 'failed', mode: 'deferred' } });
+    const next = await store.claim({ ...claim, key: `exposure-failed-2:${kind}`, nonce: '0x01' }, { deferredCaps: caps });
+    expect(next).toMatchObject({ claimed: true, record: { mode: 'authorization' } });
+    await store.purge(new Date(Date.now() + 60_000));
+    expect(await store.findById(first.record.id)).toMatchObject({ state: 'failed', mode: 'deferred' });
+  });
+
   it('hands back an interrupted settlement (hold expired) for reconciliation', async () => {
     const claimed = await store.claim(claimFor(500));
     if (!claimed.claimed) throw new Error('not claimed');

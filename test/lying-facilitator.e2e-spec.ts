@@ -68,7 +68,7 @@ describe.each(ADAPTERS)('a lying facilitator (anvil, PostgreSQL ledger, %s)', (a
     ['another amount', (req: any) => ({ success: true, transaction: hex(32), payer: req.paymentPayload.payload.authorization.from, network: req.paymentRequirements.network, amount: '1' }), 'facilitator_answer_mismatch'],
     ['a transaction that is not a hash', (req: any) => ({ success: true, transaction: 'ok', payer: req.paymentPayload.payload.authorization.from, network: req.paymentRequirements.network }), 'facilitator_answer_mismatch'],
     ['a made-up transaction hash, all else right', (req: any) => ({ success: true, transaction: hex(32), payer: req.paymentPayload.payload.authorization.from, network: req.paymentRequirements.network }), 'settlement_unverified'],
-  ] as const)('a settle success with %s: not served, held as pending (never a success), not recorded settled', async (_, answer) => {
+  ] as const)('a settle success with %s: not served, held as pending (never a success), not recorded settled', async (_, answer, _logged) => {
     liar.lies = { settle: { json: answer } };
     const before = await merchant();
     const { res, body, text } = await pay();

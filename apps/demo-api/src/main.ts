@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { createDemoApp } from './app.factory.js';
+import { shutdownHandler } from './shutdown.js';
 import { DemoConfigError, loadDemoConfig, type DemoConfig } from './demo.config.js';
 import { toX402Options, type DevnetFacts } from './x402-options.js';
 
@@ -52,13 +53,14 @@ async function main(): Promise<void> {
   log(`dashboard: ${url}/admin/dashboard${config.adminToken ? '   (asks for X402_ADMIN_TOKEN)' : `#token=${adminToken}`}   metrics: ${url}/metrics (bearer token)`);
   log(`try: curl -i ${url}/weather/forecast/lisbon   (402 with the price)`);
   log(`pay: npx x402 pay ${url}/weather/forecast/lisbon`);
-  const stop = async () => {
-    await app.close();
-    await devnet?.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const stop = shutdownHandler({
+    close: () => app.close(),
+    stopDevnet: devnet ? () => devnet.stop() : undefined,
+    exit: (code) => process.exit(code),
+    error: (line) => console.error(line),
+  });
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 await main();

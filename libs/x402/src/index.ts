@@ -92,6 +92,7 @@ export { PAID_CACHE_CONTROL, PAYMENT_VARY_HEADERS } from './http/cache-headers.j
 export {
   PAYMENT_STORE,
   type ClaimOptions,
+  type DeferredCaps,
   type ClaimResult,
   type ExposureRow,
   type OutboxStats,

@@ -8,6 +8,7 @@ import request from 'supertest';
 import { InMemoryPaymentStore } from '../ledger/in-memory-payment.store.js';
 import { Priced } from '../http/priced.decorator.js';
 import { X402OutboxWorker } from '../settlement/outbox.worker.js';
+import { ChainReader } from '../settlement/chain-reader.js';
 import { X402Module } from '../x402.module.js';
 import { SignedPaymentMethod } from '../methods/signed/signed-payment.method.js';
 import type { X402Event } from './x402-event.types.js';
@@ -175,6 +176,7 @@ describe('X402Events from the guard and the interceptor', () => {
 
   it('a deferred payment: verified at the request, settled (mode deferred) when the outbox works it off', async () => {
     await app.close();
+    const eoa = jest.spyOn(ChainReader.prototype, 'hasCode').mockResolvedValue(false); // the payer holds no code: it may be deferred
     const moduleRef = await Test.createTestingModule({
       imports: [
         X402Module.forRoot({
@@ -182,7 +184,7 @@ describe('X402Events from the guard and the interceptor', () => {
           payTo: PAY_TO,
           facilitator: { type: 'client', client: facilitator },
           publicUrl: 'https://api.example.com',
-          settlement: { mode: 'deferred', deferred: { worker: false } },
+          settlement: { mode: 'deferred', rpcUrls: { [NETWORK]: 'http://127.0.0.1:9' }, deferred: { worker: false } },
         }),
       ],
       controllers: [PaidController],
@@ -195,6 +197,7 @@ describe('X402Events from the guard and the interceptor', () => {
     expect(events).toEqual([{ type: 'verified', ...facts, mode: 'deferred' }]);
     await app.get(X402OutboxWorker).drain();
     expect(events[1]).toEqual({ type: 'settled', ...facts, mode: 'deferred', transaction: '0xabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabca', latencyMs: expect.any(Number) });
+    eoa.mockRestore();
   });
 
   it('a listener that throws does not change the answer', async () => {

@@ -18,7 +18,8 @@ import {
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import type { LocalFacilitatorOptions } from './local-facilitator.options.js';
-import { MULTICALL3, MULTICALL3_ABI, transferCall } from './multicall-batch.js';
+import { prepareAggregate } from './aggregate-preparation.js';
+import { MULTICALL3, type transferCall } from './multicall-batch.js';
 import { isNonceConflict } from './nonce-lock.js';
 import { submissionQueueFor } from './submission-queue.js';
 
@@ -156,8 +157,8 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
     });
 
   /** Estimates a transaction's gas and fees: everything but the nonce, so it need not wait in the queue. */
-  const prepare = async (to: Hex, data: Hex): Promise<TransactionSerializable> => {
-    const prepared = await client.prepareTransactionRequest({ account, chain, to, data, parameters: ['fees', 'gas', 'type'] });
+  const prepare = async (to: Hex, data: Hex, withGas = true): Promise<TransactionSerializable> => {
+    const prepared = await client.prepareTransactionRequest({ account, chain, to, data, parameters: withGas ? ['fees', 'gas', 'type'] : ['fees', 'type'] });
     const { type, gas, gasPrice, maxFeePerGas, maxPriorityFeePerGas, accessList } = prepared as Record<string, any>;
     const fees = gasPrice !== undefined && maxFeePerGas === undefined ? { gasPrice } : { maxFeePerGas, maxPriorityFeePerGas };
     return { chainId: id, to, data, type, gas, ...fees, ...(accessList ? { accessList } : {}) } as TransactionSerializable;
@@ -165,7 +166,17 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
   /** Signs a prepared transaction with the queue's next nonce and sends it: the only part that waits in turn. */
   const sendPrepared = (transaction: TransactionSerializable): Promise<Hex> =>
     submit(async (nonce) => client.sendRawTransaction({ serializedTransaction: await account.signTransaction({ ...transaction, nonce } as TransactionSerializable) }));
-  const send = async (to: Hex, data: Hex): Promise<Hex> => sendPrepared(await prepare(to, data));
+  /** Runs a prepared transaction as a call at the fees it will pay: checks at gas price 0 can pass where the chain reverts (at our gas). */
+  const simulate = (transaction: TransactionSerializable) => {
+    const { to, data, gas, gasPrice, maxFeePerGas, maxPriorityFeePerGas } = transaction as Record<string, any>;
+    const fees = gasPrice !== undefined ? { gasPrice } : { maxFeePerGas, maxPriorityFeePerGas };
+    return client.call({ account, to, data, gas, ...fees });
+  };
+  /** Sends one call (a payment settled alone) only if it succeeds at its real fees: a revert throws here, nothing spent. */
+  const send = async (to: Hex, data: Hex): Promise<Hex> => {
+    const transaction = await prepare(to, data);
+    return simulate(transaction).then(() => sendPrepared(transaction));
+  };
 
   /**
    * Waits for a receipt, asking at once and then again after 10, 20, 40 ... ms up to the polling
@@ -201,9 +212,14 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
   const facilitatorSigner = toFacilitatorEvmSigner(signer as any, { confirmationTimeoutMs: options.confirmationTimeoutMs ?? 60_000 });
   return {
     facilitatorSigner,
-    /** Prepares one Multicall3 `aggregate3` of `calls` (gas, fees). */
+    /** Prepares one Multicall3 `aggregate3` of the `calls` that succeed at the real gas price (see {@link prepareAggregate}). */
     prepareAggregate: (calls: ReturnType<typeof transferCall>[]) =>
-      watchRpc(() => prepare(MULTICALL3, encodeFunctionData({ abi: MULTICALL3_ABI, functionName: 'aggregate3', args: [calls] }))),
+      watchRpc(() =>
+        prepareAggregate(
+          { fees: (to, data) => prepare(to, data, false), call: simulate, estimateGas: (t) => client.estimateGas({ account, ...(t as Record<string, any>) }) },
+          calls,
+        ),
+      ),
     /** Sends a prepared transaction through the queue; its hash once sent. */
     send: (transaction: TransactionSerializable) => watchRpc(() => sendPrepared(transaction)),
     receipt: (hash: Hex) => watchRpc(() => receiptOf(hash)),

@@ -33,12 +33,15 @@ function batcher(overrides: Partial<SettlementBatcherOptions> = {}) {
   const sent: number[] = [];
   let landed: (items: SettlementItem[]) => SettlementItem[] = (items) => items;
   let lastBatch: SettlementItem[] = [];
+  let simulated: (callData: Hex) => boolean = () => true;
   const options: SettlementBatcherOptions = {
     network: NETWORK,
     maxBatch: 3,
     prepare: async (calls) => {
-      sent.push(calls.length);
-      return { to: '0x0', data: '0x' } as never;
+      const ok = calls.map((c) => simulated(c.callData));
+      const kept = ok.filter(Boolean).length;
+      if (kept > 0) sent.push(kept);
+      return { transaction: kept > 0 ? ({ to: '0x0', data: '0x' } as never) : undefined, ok };
     },
     send: async () => '0xhash',
     receipt: async () => ({ status: 'success', logs: landed(lastBatch).map(usedLog) }),
@@ -57,6 +60,7 @@ function batcher(overrides: Partial<SettlementBatcherOptions> = {}) {
       return Promise.all(items.map((i) => b.settle(i)));
     },
     landOnly: (fn: typeof landed) => (landed = fn),
+    simulateAs: (fn: typeof simulated) => (simulated = fn),
   };
 }
 
@@ -75,16 +79,42 @@ describe('SettlementBatcher', () => {
     expect(sent).toEqual([1, 1]);
   });
 
-  it('refuses a payment the chain did not take with the reason of a full check, and settles alone one that is valid after all', async () => {
+  it('refuses a payment the chain did not take with the reason of a full check, and never sends it again alone', async () => {
     const diagnose = jest.fn(async (i: SettlementItem) => (i.payload === second.payload ? { isValid: true } : { isValid: false, invalidReason: 'invalid_exact_evm_insufficient_balance' }));
     const first = item(1);
     const second = item(2);
-    const { settle, landOnly, options } = batcher({ diagnose });
+    const { settle, landOnly, options, sent } = batcher({ diagnose });
     landOnly(() => []);
-    const [refused, alone] = await settle([first, second]);
+    const [refused, valid] = await settle([first, second]);
     expect(refused).toMatchObject({ success: false, errorReason: 'invalid_exact_evm_insufficient_balance', transaction: '' });
-    expect(alone).toMatchObject({ success: true, transaction: '0xalone' });
+    // valid in a zero-gas-price check, refused on chain: the same call again would fail again, at our gas
+    expect(valid).toMatchObject({ success: false, errorReason: 'transaction_failed', transaction: '' });
+    expect(options.alone).not.toHaveBeenCalled();
+    expect(sent).toEqual([2]);
+  });
+
+  it('leaves out of the transaction a payment whose call fails at the real gas price, sends the others, and settles it alone if a full check passes', async () => {
+    const diagnose = jest.fn(async () => ({ isValid: true })); // the zero-gas-price check passes
+    const bad = item(2);
+    const { settle, simulateAs, options, sent } = batcher({ diagnose });
+    const badCall = (bad.payload.payload as { authorization: { nonce: string } }).authorization.nonce.slice(2);
+    simulateAs((callData) => !callData.includes(badCall));
+    const [good, refused, other] = await settle([item(1), bad, item(3)]);
+    expect(sent).toEqual([2]); // one transaction, without the bad payment
+    expect(good).toMatchObject({ success: true, transaction: '0xhash' });
+    expect(other).toMatchObject({ success: true, transaction: '0xhash' });
+    // a full check passes: settled alone, whose own check at the real gas price decides whether anything is sent
+    expect(refused).toMatchObject({ success: true, transaction: '0xalone' });
     expect(options.alone).toHaveBeenCalledTimes(1);
+  });
+
+  it('sends nothing when every call of a batch fails at the real gas price', async () => {
+    const { settle, simulateAs, sent, options } = batcher();
+    simulateAs(() => false);
+    const results = await settle([item(1), item(2)]);
+    expect(sent).toEqual([]);
+    expect(results.map((r) => r.errorReason)).toEqual(['invalid_exact_evm_insufficient_balance', 'invalid_exact_evm_insufficient_balance']);
+    expect(options.alone).not.toHaveBeenCalled();
   });
 
   it('settles alone what it cannot batch: wrong recipient or amount, expired, v1, not an ECDSA signature', async () => {

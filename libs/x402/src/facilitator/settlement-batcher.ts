@@ -13,8 +13,12 @@ export interface SettlementBatcherOptions {
   network: string;
   /** Most payments in one transaction (each `transferWithAuthorization` costs ~60k gas). */
   maxBatch: number;
-  /** Prepares one Multicall3 `aggregate3` of the calls (gas and fees: all but the nonce). */
-  prepare(calls: ReturnType<typeof transferCall>[]): Promise<TransactionSerializable>;
+  /**
+   * Runs the calls at the fees the transaction will pay (a real gas price, as on chain) and prepares one
+   * Multicall3 `aggregate3` of those that succeed (gas and fees: all but the nonce). `ok` says which were
+   * kept; `transaction` is undefined when none was.
+   */
+  prepare(calls: ReturnType<typeof transferCall>[]): Promise<{ transaction?: TransactionSerializable; ok: boolean[] }>;
   /** Sends a prepared transaction (signer's nonce order); resolves with its hash once sent. */
   send(transaction: TransactionSerializable): Promise<Hex>;
   /** Waits for a sent transaction's receipt. */
@@ -26,6 +30,11 @@ export interface SettlementBatcherOptions {
   /** Runs a batch's chain calls in a scope of their own (not the scope of whichever request started it). */
   isolate<T>(call: () => Promise<T>): Promise<T>;
 }
+
+/** Marks a payment whose call failed at a real gas price before anything was sent, though a full check passed. */
+const SIMULATION_FAILED = 'transaction_simulation_failed';
+/** Reason of a payment whose call failed in a sent batch, though a full check passes now. */
+const TRANSACTION_FAILED = 'transaction_failed';
 
 interface Waiting extends SettlementItem {
   call: ReturnType<typeof transferCall>;
@@ -42,9 +51,11 @@ interface Eip3009 {
  * Group commit of settlements on one network: while a batch is being submitted, the payments that
  * arrive wait and go out together in the next one, as one Multicall3 `aggregate3` of
  * `transferWithAuthorization` calls that may fail one by one. A lone payment goes out alone the same
- * way, without waiting. Which payments moved money is read from the receipt's `AuthorizationUsed`
- * events of the token; one that did not is checked in full and, if still valid (a smart-wallet
- * signature, say), settled alone the reference way, else refused with the scheme's reason.
+ * way, without waiting. Before it is sent, every call is run at the transaction's real gas price; a
+ * payment whose call fails there is left out (and refused, or settled alone if a full check passes: the alone
+ * path sends only what succeeds at its real gas price too). Which payments moved money is read from the
+ * receipt's `AuthorizationUsed` events of the token; one that did not is refused with the reason of a
+ * full check, never sent again alone (the same call on the same state fails the same way, at our gas).
  *
  * Only what the chain does not check itself is checked before a payment joins a batch: the x402
  * exact v2 shape, recipient and amount as required, and the validity window. The signature, the
@@ -114,19 +125,34 @@ export class SettlementBatcher {
     }
     this.pending = later;
     this.submitting = true;
-    const prepared = this.options.isolate(() => this.options.prepare(batch.map((item) => item.call)));
-    prepared.then((transaction) => this.options.isolate(() => this.options.send(transaction))).then(
-      (hash) => void this.confirm(batch, hash),
-      (error: unknown) => {
-        for (const item of batch) item.reject(error); // not sent: nothing moved
-      },
-    );
+    const prepared = this.options.isolate(() => this.prepareValid(batch));
+    prepared
+      .then(async (ready) => (ready ? { items: ready.items, hash: await this.options.isolate(() => this.options.send(ready.transaction)) } : undefined))
+      .then(
+        (sent) => sent && void this.confirm(sent.items, sent.hash),
+        (error: unknown) => {
+          for (const item of batch) item.reject(error); // not sent: nothing moved (a payment already refused keeps its answer)
+        },
+      );
     void prepared
       .catch(() => undefined)
       .finally(() => {
         this.submitting = false;
         this.flush();
       });
+  }
+
+  /**
+   * The batch as it will go out: a payment whose call fails at the transaction's real gas price is refused
+   * before anything is sent (a contract wallet can answer differently in a zero-gas-price check than on chain).
+   */
+  private async prepareValid(batch: Waiting[]): Promise<{ transaction: TransactionSerializable; items: Waiting[] } | undefined> {
+    const { transaction, ok } = await this.options.prepare(batch.map((item) => item.call));
+    for (const item of batch.filter((_, i) => !ok[i])) {
+      this.options.isolate(() => this.recheck(item)).then(item.resolve, item.reject);
+    }
+    const items = batch.filter((_, i) => ok[i]);
+    return transaction && items.length > 0 ? { transaction, items } : undefined;
   }
 
   private async confirm(batch: Waiting[], hash: Hex): Promise<void> {
@@ -140,7 +166,8 @@ export class SettlementBatcher {
     }
     for (const item of batch) {
       if (!used.has(authorizationKey(item.payload))) {
-        this.options.isolate(() => this.retryAlone({ payload: item.payload, requirements: item.requirements })).then(item.resolve, item.reject);
+        // Not sent again alone: the same call on the same chain state fails the same way, and each try costs gas.
+        this.options.isolate(() => this.refuse(item, TRANSACTION_FAILED)).then(item.resolve, item.reject);
         continue;
       }
       const payer = (item.payload.payload as unknown as Eip3009).authorization.from;
@@ -148,15 +175,24 @@ export class SettlementBatcher {
     }
   }
 
-  /** A payment the batch did not settle: refused with the scheme's reason, or settled alone if it is valid after all. */
-  private async retryAlone(item: SettlementItem): Promise<SettleResponse> {
+  /**
+   * A payment whose call failed before anything was sent: refused with the reason of a full check, or, if that
+   * check passes, settled alone, whose transaction is sent only if it succeeds at its real gas price too (the
+   * chain may have moved on since the batch was checked; a wallet that is valid only at gas price 0 costs nothing).
+   */
+  private async recheck(item: SettlementItem): Promise<SettleResponse> {
+    const refusal = await this.refuse(item, SIMULATION_FAILED);
+    return refusal.errorReason === SIMULATION_FAILED ? this.options.alone(item) : refusal;
+  }
+
+  /** A payment the batch did not settle: refused with the reason of a full check, else with `fallback`. */
+  private async refuse(item: SettlementItem, fallback: string): Promise<SettleResponse> {
     const check = await this.options.diagnose(item);
-    if (check.isValid) return this.options.alone(item);
     const payer = (item.payload.payload as unknown as Eip3009).authorization.from;
     return {
       success: false,
-      errorReason: check.invalidReason ?? 'transaction_failed',
-      ...(check.invalidMessage ? { errorMessage: check.invalidMessage } : {}),
+      errorReason: check.isValid ? fallback : (check.invalidReason ?? fallback),
+      ...(!check.isValid && check.invalidMessage ? { errorMessage: check.invalidMessage } : {}),
       transaction: '',
       network: item.requirements.network as SettleResponse['network'],
       payer,

@@ -11,6 +11,7 @@ import { InMemoryPaymentStore } from '../ledger/in-memory-payment.store.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { Free, Priced } from './priced.decorator.js';
 import { SignedPaymentMethod } from '../methods/signed/signed-payment.method.js';
+import { ChainReader } from '../settlement/chain-reader.js';
 
 const NETWORK = 'eip155:8453';
 const USDC = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913';
@@ -107,6 +108,7 @@ describe('X402Guard and X402Interceptor', () => {
   });
   afterEach(async () => {
     payerSignature.mockRestore();
+    jest.restoreAllMocks();
     await app.close();
     app = undefined as never;
   });
@@ -449,7 +451,8 @@ describe('X402Guard and X402Interceptor', () => {
     const store = new InMemoryPaymentStore();
     const original = store[step].bind(store) as (...args: unknown[]) => Promise<boolean>;
     const failing = jest.spyOn(store, step).mockRejectedValueOnce(new Error('invalid input syntax for type timestamp with time zone: "Invalid Date"'));
-    await createApp({ store, settlement: { mode, deferred: { worker: false } } });
+    jest.spyOn(ChainReader.prototype, 'hasCode').mockResolvedValue(false); // an EOA payer: deferred is allowed (restored after each test)
+    await createApp({ store, settlement: { mode, rpcUrls: { [NETWORK]: 'http://127.0.0.1:9' }, deferred: { worker: false } } });
     const header = paymentFor(accepted, 18);
     const first = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', header).expect(503);
     expect(first.body.error.code).toBe('ledger_unavailable');

@@ -34,4 +34,25 @@ describe('InMemoryPaymentStore', () => {
   it('refuses a maxRecords that is not a positive integer', () => {
     for (const maxRecords of [0, -1, 1.5, NaN]) expect(() => new InMemoryPaymentStore({ maxRecords })).toThrow(/maxRecords/);
   });
+
+  it('reserves deferred exposure with the claim (verified claims count) and bars a payer whose deferred payment failed', async () => {
+    const store = new InMemoryPaymentStore();
+    const caps = { perPayer: '50000', total: '100000' };
+    const payerOf = (i: number) => (i < 15 ? '0x1000000000000000000000000000000000000001' : `0x100000000000000000000000000000000000000${2 + (i % 2)}`);
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => store.claim({ ...claimFor(i), payer: payerOf(i), mode: 'deferred' }, { deferredCaps: caps })));
+    const modes = results.map((r) => (r.claimed ? r.record.mode : 'refused'));
+    expect(modes.slice(0, 15).filter((m) => m === 'deferred')).toHaveLength(5);
+    expect(modes.filter((m) => m === 'deferred')).toHaveLength(10);
+    const first = results[0];
+    if (!first.claimed) throw new Error('not claimed');
+    await store.markFailed(first.record.id, 'invalid_exact_evm_insufficient_balance');
+    expect(await store.claim({ ...claimFor(0), payer: payerOf(0), mode: 'deferred' }, { deferredCaps: caps })).toMatchObject({ claimed: false, existing: { state: 'failed' } });
+    const other = '0x1000000000000000000000000000000000000009';
+    expect(await store.claim({ ...claimFor(100), payer: other, mode: 'deferred' }, { deferredCaps: caps })).toMatchObject({ record: { mode: 'authorization' } }); // the total is full
+    for (const r of results.slice(1)) if (r.claimed) await store.release(r.record.id);
+    expect(await store.claim({ ...claimFor(101), payer: payerOf(0), mode: 'deferred' }, { deferredCaps: caps })).toMatchObject({ record: { mode: 'authorization' } }); // barred
+    expect(await store.claim({ ...claimFor(102), payer: other, mode: 'deferred' }, { deferredCaps: caps })).toMatchObject({ record: { mode: 'deferred' } });
+    await store.purge(new Date(Date.now() + 60_000));
+    expect(await store.findById(first.record.id)).toMatchObject({ state: 'failed', mode: 'deferred' }); // kept: it holds exposure
+  });
 });

@@ -18,6 +18,7 @@ import { UNSERVED_UPFRONT } from './payment-store.interface.js';
 import type { ProofStore } from '../proofs/proof-store.interface.js';
 import { InMemoryProofStore } from '../proofs/in-memory-proof.store.js';
 import { clampLimit, matchesFilter, revenueRows } from './receipt-queries.js';
+import { exposureOf, fitsCaps, outboxStatsOf, unsettledExposureOf } from './outbox-figures.js';
 
 /** Options of {@link InMemoryPaymentStore}. */
 export interface InMemoryPaymentStoreOptions {
@@ -57,7 +58,8 @@ export class InMemoryPaymentStore implements PaymentStore {
   async claim(claim: PaymentClaim, options: ClaimOptions = {}): Promise<ClaimResult> {
     const retryFailed = options.retryFailed ?? true;
     const existing = this.get(this.byKey.get(claim.key));
-    if (existing && (existing.state !== 'failed' || !retryFailed)) return { claimed: false, existing: { ...existing }, conflict: 'key' };
+    // a failed deferred payment was served and never paid: never taken over (it keeps its exposure)
+    if (existing && (existing.state !== 'failed' || !retryFailed || existing.mode === 'deferred')) return { claimed: false, existing: { ...existing }, conflict: 'key' };
     if (claim.paymentIdentifier) {
       const same = [...this.byId.values()].find(
         (r) => r.payer.toLowerCase() === claim.payer.toLowerCase() && r.paymentIdentifier === claim.paymentIdentifier && r.key !== claim.key,
@@ -66,7 +68,11 @@ export class InMemoryPaymentStore implements PaymentStore {
       if (same) same.paymentIdentifier = undefined;
     }
     const now = new Date();
-    const fresh = { mode: claim.mode ?? 'authorization', state: 'verified' as const, updatedAt: now };
+    // no await between the cap check and the write: concurrent claims see each other
+    const caps = options.deferredCaps;
+    const deferred = claim.mode === 'deferred' && (!caps || fitsCaps(claim.amount, exposureOf(this.byId.values(), claim), caps));
+    const mode = claim.mode === 'deferred' && !deferred ? 'authorization' : (claim.mode ?? 'authorization');
+    const fresh = { mode, state: 'verified' as const, updatedAt: now };
     const record: PaymentRecord = existing
       ? Object.assign(existing, claim, fresh, {
           transaction: undefined,
@@ -137,19 +143,11 @@ export class InMemoryPaymentStore implements PaymentStore {
   }
 
   async unsettledExposure(payer?: string): Promise<ExposureRow[]> {
-    const sums = new Map<string, bigint>();
-    for (const r of this.byId.values()) {
-      if (r.mode !== 'deferred' || (r.state !== 'queued' && r.state !== 'settling')) continue;
-      if (payer !== undefined && r.payer.toLowerCase() !== payer.toLowerCase()) continue;
-      sums.set(r.asset, (sums.get(r.asset) ?? 0n) + BigInt(r.amount));
-    }
-    return [...sums].map(([asset, amount]) => ({ asset, amount: amount.toString() }));
+    return unsettledExposureOf(this.byId.values(), payer);
   }
 
   async outboxStats(): Promise<OutboxStats> {
-    const pending = [...this.byId.values()].filter((r) => r.state === 'queued' || (r.state === 'settling' && r.mode === 'deferred'));
-    const oldest = pending.reduce<Date | undefined>((min, r) => (!min || r.createdAt < min ? r.createdAt : min), undefined);
-    return { queued: pending.filter((r) => r.state === 'queued').length, settling: pending.filter((r) => r.state === 'settling').length, oldestUnsettledAt: oldest };
+    return outboxStatsOf(this.byId.values());
   }
 
   async markSettled(id: string, transaction: string, response?: ResponseSnapshot, amounts: SettledAmounts = {}): Promise<void> {
@@ -213,7 +211,7 @@ export class InMemoryPaymentStore implements PaymentStore {
     const target = Math.floor(this.maxRecords * 0.9);
     for (const record of this.byId.values()) {
       if (this.byId.size <= target) break;
-      if (record.state !== 'settled' && record.state !== 'failed') continue;
+      if (record.state !== 'settled' && (record.state !== 'failed' || record.mode === 'deferred')) continue; // a failed deferred one holds exposure
       this.byId.delete(record.id);
       this.lockedUntil.delete(record.id);
       this.nextAttemptAt.delete(record.id);
@@ -237,7 +235,7 @@ export class InMemoryPaymentStore implements PaymentStore {
     }
     for (const record of [...this.byId.values()]) {
       if (record.updatedAt >= before) continue;
-      if (record.state === 'failed') {
+      if (record.state === 'failed' && record.mode !== 'deferred') {
         this.byId.delete(record.id);
         if (this.byKey.get(record.key) === record.id) this.byKey.delete(record.key);
         changed++;

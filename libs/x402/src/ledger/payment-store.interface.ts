@@ -98,10 +98,28 @@ export type ClaimResult =
   /** `existing` holds the key, or (when `conflict` is `identifier`) the same payer's idempotency id. */
   | { claimed: false; existing: PaymentRecord; conflict: 'key' | 'identifier' };
 
+/**
+ * Caps of deferred exposure, in atomic units of the claim's asset. Exposure is what deferred mode served
+ * before money moved: deferred payments `verified`, `queued`, `settling`, and `failed` (served, never paid:
+ * a failed one keeps counting, see {@link PaymentStore.purge}).
+ */
+export interface DeferredCaps {
+  /** Most exposure of one payer. */
+  perPayer: string;
+  /** Most exposure of all payers together. */
+  total: string;
+}
+
 /** Options of {@link PaymentStore.claim}. */
 export interface ClaimOptions {
   /** Whether a failed record of the key (or of the payer's idempotency id) may be taken over (default true). */
   retryFailed?: boolean;
+  /**
+   * A `deferred` claim is taken as deferred only when, counted with it, the payer's and the total exposure
+   * stay within these caps and the payer has no failed deferred payment; otherwise it is taken in
+   * `authorization` mode (settled before the response). Decided atomically with the claim, across instances.
+   */
+  deferredCaps?: DeferredCaps;
 }
 
 /** Filter of {@link PaymentStore.findReceipts}. */
@@ -147,7 +165,8 @@ export interface PaymentStore {
    * Claims a payment key. Succeeds if the key is new or, unless `options.retryFailed` is false, its
    * earlier attempt failed without charge (the failed record, or the failed payment holding the
    * payer's idempotency id, is then taken over). With `retryFailed: false` a failed record is left as
-   * it is and returned as the conflict, so that only a verified payment replaces it.
+   * it is and returned as the conflict, so that only a verified payment replaces it. A failed deferred
+   * payment (served, never paid) is never taken over. The record's `mode` is the mode the claim was taken in.
    */
   claim(claim: PaymentClaim, options?: ClaimOptions): Promise<ClaimResult>;
   /**
@@ -191,7 +210,11 @@ export interface PaymentStore {
   findReceipts(filter?: ReceiptFilter): Promise<PaymentRecord[]>;
   /** Settled revenue per route, or per UTC day, hour or minute. */
   revenue(query: RevenueQuery): Promise<RevenueRow[]>;
-  /** Drops response snapshots, failed attempts and expired sign-in nonces older than `before`; returns how many rows changed. */
+  /**
+   * Drops response snapshots, failed attempts and expired sign-in nonces older than `before`; returns how many
+   * rows changed. Failed deferred payments (served, never paid) are kept: they hold their payer's and the
+   * total exposure (see {@link DeferredCaps}) until an operator deletes them.
+   */
   purge(before: Date): Promise<number>;
   /**
    * Marks a sign-in (`sign-in-with-x`) nonce used; false if it was used before. Kept at least until `expiresAt`.

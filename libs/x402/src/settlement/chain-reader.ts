@@ -102,6 +102,12 @@ export class ChainReader {
     return (await this.rpc.get(network).getBlock({ blockTag: 'latest' })).timestamp;
   }
 
+  /** Whether `address` holds code: a contract, or an EOA delegated to one (EIP-7702). */
+  async hasCode(network: string, address: string): Promise<boolean> {
+    const code = await this.rpc.get(network).getCode({ address: address as Hex });
+    return code !== undefined && code !== '0x';
+  }
+
   /** Latest block number and its age in seconds (for health checks). */
   async head(network: string): Promise<{ blockNumber: bigint; ageSeconds: number }> {
     const block = await this.rpc.get(network).getBlock({ blockTag: 'latest' });

@@ -6,7 +6,7 @@ import { outageEvent } from '../events/outage-event.js';
 import { paymentFacts } from '../events/payment-facts.js';
 import { X402Events } from '../events/x402.events.js';
 import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
-import { PAYMENT_STORE, type PaymentRecord, type PaymentStore, type SettlementMode } from '../ledger/payment-store.interface.js';
+import { PAYMENT_STORE, type DeferredCaps, type PaymentRecord, type PaymentStore, type SettlementMode } from '../ledger/payment-store.interface.js';
 import { parseUsdAmount } from '../pricing/price.js';
 import type { RoutePlan } from '../pricing/route-plan.types.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
@@ -84,22 +84,25 @@ export class X402SettlementService {
   }
 
   /**
-   * The mode a request is settled in: the route's (or the module's); `deferred` falls back to
-   * `authorization` when the payer's or the total unsettled exposure would pass its cap, or when
-   * the authorization expires too soon to be settled later.
+   * The mode a request asks for: the route's (or the module's). `deferred` falls back to `authorization`
+   * when the authorization expires too soon to be settled later, or when the payer is a contract (code at
+   * its address, an EIP-7702 delegation included) or cannot be checked: a contract's signature check can
+   * answer one way in a simulation and another on chain. The exposure caps are applied by the claim
+   * (see {@link deferredCaps}), atomically.
    */
-  async modeFor(plan: RoutePlan, requirements: PaymentRequirements, payer: string, validBefore: string, decimals: number): Promise<SettlementMode> {
+  async modeFor(plan: RoutePlan, requirements: PaymentRequirements, payer: string, validBefore: string): Promise<SettlementMode> {
     const mode = plan.settlement ?? this.config.settlement.mode;
     if (mode !== 'deferred') return mode;
+    if (Number(validBefore) - Date.now() / 1000 < this.config.settlement.deferred.marginSeconds + 10) return 'authorization';
+    if (!this.chain.covers(requirements.network)) return 'authorization';
+    const contract = await this.chain.hasCode(requirements.network, payer).catch(() => true); // unknown: settle first
+    return contract ? 'authorization' : 'deferred';
+  }
+
+  /** The exposure caps a deferred claim must fit, in atomic units of an asset with `decimals`. */
+  deferredCaps(decimals: number): DeferredCaps {
     const { deferred } = this.config.settlement;
-    if (Number(validBefore) - Date.now() / 1000 < deferred.marginSeconds + 10) return 'authorization';
-    const amount = BigInt(requirements.amount);
-    const sum = (rows: { asset: string; amount: string }[]) =>
-      rows.filter((r) => r.asset.toLowerCase() === requirements.asset.toLowerCase()).reduce((total, r) => total + BigInt(r.amount), 0n);
-    const [mine, all] = await Promise.all([this.store.unsettledExposure(payer), this.store.unsettledExposure()]);
-    if (sum(mine) + amount > parseUsdAmount(deferred.maxUnsettledPerPayer, decimals)) return 'authorization';
-    if (sum(all) + amount > parseUsdAmount(deferred.maxUnsettledTotal, decimals)) return 'authorization';
-    return 'deferred';
+    return { perPayer: parseUsdAmount(deferred.maxUnsettledPerPayer, decimals).toString(), total: parseUsdAmount(deferred.maxUnsettledTotal, decimals).toString() };
   }
 
   /** The time by which a deferred payment must be settled: its validBefore less the safety margin. */

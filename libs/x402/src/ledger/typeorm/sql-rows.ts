@@ -4,6 +4,9 @@ import type { PaymentRecord } from '../payment-store.interface.js';
 /** A row as the driver returns it (snake_case columns). */
 export type Row = Record<string, any>;
 
+/** Runs one SQL statement (on the DataSource, or on one connection inside a transaction). */
+export type Sql = (text: string, params?: unknown[]) => Promise<any>;
+
 const UNIQUE_VIOLATION = '23505';
 
 function json<T>(value: unknown): T | undefined {

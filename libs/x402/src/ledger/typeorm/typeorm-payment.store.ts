@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type {
   ClaimOptions,
@@ -22,10 +22,11 @@ import type { SignInNonceStore } from '../../sessions/sign-in-nonce.store.js';
 import { TypeOrmSignInNonceStore } from '../../sessions/typeorm/typeorm-sign-in-nonce.store.js';
 import { clampLimit } from '../receipt-queries.js';
 import { checkLedgerSchema } from './ledger-schema.js';
-import { isUniqueViolation, rowsOf, toRecord, type Row } from './sql-rows.js';
-
-/** `to_char` formats of the revenue periods (the same strings as `periodOf` in memory). */
-const PERIOD_FORMATS = { day: 'YYYY-MM-DD', hour: 'YYYY-MM-DD"T"HH24":00Z"', minute: 'YYYY-MM-DD"T"HH24:MI"Z"' } as const;
+import { deferredFitsSql, outboxStatsSql, unsettledExposureSql } from './outbox-sql.js';
+import { withExposureLock } from './exposure-lock.js';
+import { findReceiptsSql, revenueSql } from './receipt-sql.js';
+import { insertClaim } from './claim-sql.js';
+import { isUniqueViolation, rowsOf, toRecord, type Sql } from './sql-rows.js';
 
 /**
  * The payment ledger on PostgreSQL (or embedded PGlite) through a TypeORM `DataSource`.
@@ -42,7 +43,12 @@ export class TypeOrmPaymentStore implements PaymentStore {
   private proofs?: ProofStore;
   private signInNonces?: TypeOrmSignInNonceStore;
 
-  constructor(private readonly dataSource: DataSource) {}
+  /** Runs one statement on the DataSource. */
+  private readonly sql: Sql;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.sql = (text, params) => this.dataSource.query(text, params);
+  }
 
   /**
    * Holds a PostgreSQL advisory lock named by `key` on a connection of its own until the returned function is
@@ -73,56 +79,35 @@ export class TypeOrmPaymentStore implements PaymentStore {
   }
 
   async claim(claim: PaymentClaim, options: ClaimOptions = {}): Promise<ClaimResult> {
-    return this.claimOnce(claim, options.retryFailed ?? true, false);
+    const retryFailed = options.retryFailed ?? true;
+    const caps = options.deferredCaps;
+    if (claim.mode !== 'deferred' || !caps) return this.claimOnce(this.sql, claim, retryFailed, false);
+    // The cap check and the insert under one lock: concurrent deferred claims cannot all pass the same check.
+    return withExposureLock(this.dataSource, claim.asset, async (sql) => {
+      const mode = (await deferredFitsSql(sql, claim, caps)) ? 'deferred' : 'authorization';
+      return this.claimOnce(sql, { ...claim, mode }, retryFailed, false);
+    });
   }
 
-  private async claimOnce(claim: PaymentClaim, retryFailed: boolean, retried: boolean): Promise<ClaimResult> {
+  private async claimOnce(sql: Sql, claim: PaymentClaim, retryFailed: boolean, retried: boolean): Promise<ClaimResult> {
     try {
-      const rows = rowsOf(
-        await this.dataSource.query(
-          `INSERT INTO x402_payments (id, key, network, asset, payer, pay_to, amount, scheme, route, resource_url, nonce, payment_identifier, mode, state, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'verified', now(), now())
-           ON CONFLICT (key) DO UPDATE SET
-             state = 'verified', route = EXCLUDED.route, resource_url = EXCLUDED.resource_url, pay_to = EXCLUDED.pay_to,
-             amount = EXCLUDED.amount, payment_identifier = EXCLUDED.payment_identifier, mode = EXCLUDED.mode, transaction_hash = NULL,
-             error_reason = NULL, response = NULL, settlement = NULL, handler_error = NULL, settled_at = NULL, locked_until = NULL,
-             next_attempt_at = NULL, settle_by = NULL, attempts = x402_payments.attempts + 1, updated_at = now()
-           WHERE x402_payments.state = 'failed' AND $14::boolean
-           RETURNING *`,
-          [
-            randomUUID(),
-            claim.key,
-            claim.network,
-            claim.asset,
-            claim.payer,
-            claim.payTo,
-            claim.amount,
-            claim.scheme,
-            claim.route,
-            claim.resourceUrl,
-            claim.nonce,
-            claim.paymentIdentifier ?? null,
-            claim.mode ?? 'authorization',
-            retryFailed,
-          ],
-        ),
-      );
+      const rows = await insertClaim(sql, claim, retryFailed);
       if (rows.length > 0) return { claimed: true, record: toRecord(rows[0]) };
-      const existing = await this.findByKey(claim.key);
-      if (existing) return { claimed: false, existing, conflict: 'key' };
-      if (!retried) return this.claimOnce(claim, retryFailed, true); // the holder released it between the two statements
+      const [existing] = rowsOf(await sql(`SELECT * FROM x402_payments WHERE key = $1`, [claim.key]));
+      if (existing) return { claimed: false, existing: toRecord(existing), conflict: 'key' };
+      if (!retried) return this.claimOnce(sql, claim, retryFailed, true); // the holder released it between the two statements
       throw new Error('x402 ledger: claim neither inserted nor found an existing row');
     } catch (error) {
       if (!claim.paymentIdentifier || !isUniqueViolation(error, 'x402_payments_identifier_uq')) throw error;
       // The payer's idempotency id belongs to another payment. A failed one gives it up; any other keeps it.
       if (!retried && retryFailed) {
-        await this.dataSource.query(
-          `UPDATE x402_payments SET payment_identifier = NULL, updated_at = now() WHERE payer = $1 AND payment_identifier = $2 AND state = 'failed'`,
-          [claim.payer, claim.paymentIdentifier],
-        );
-        return this.claimOnce(claim, retryFailed, true);
+        await sql(`UPDATE x402_payments SET payment_identifier = NULL, updated_at = now() WHERE payer = $1 AND payment_identifier = $2 AND state = 'failed'`, [
+          claim.payer,
+          claim.paymentIdentifier,
+        ]);
+        return this.claimOnce(sql, claim, retryFailed, true);
       }
-      const rows = await this.dataSource.query(`SELECT * FROM x402_payments WHERE payer = $1 AND payment_identifier = $2`, [claim.payer, claim.paymentIdentifier]);
+      const rows = await sql(`SELECT * FROM x402_payments WHERE payer = $1 AND payment_identifier = $2`, [claim.payer, claim.paymentIdentifier]);
       if (rows.length === 0) throw error;
       return { claimed: false, existing: toRecord(rows[0]), conflict: 'identifier' };
     }
@@ -190,24 +175,12 @@ export class TypeOrmPaymentStore implements PaymentStore {
     return rows.length === 1;
   }
 
-  async unsettledExposure(payer?: string): Promise<ExposureRow[]> {
-    const params: unknown[] = [];
-    const byPayer = payer === undefined ? '' : `AND lower(payer) = lower($${params.push(payer)})`;
-    const rows = await this.dataSource.query(
-      `SELECT asset, SUM(amount)::text AS amount FROM x402_payments WHERE mode = 'deferred' AND state IN ('queued', 'settling') ${byPayer} GROUP BY asset ORDER BY asset`,
-      params,
-    );
-    return rows.map((r: Row) => ({ asset: r.asset, amount: String(r.amount) }));
+  unsettledExposure(payer?: string): Promise<ExposureRow[]> {
+    return unsettledExposureSql(this.sql, payer);
   }
 
-  async outboxStats(): Promise<OutboxStats> {
-    const [row] = await this.dataSource.query(
-      `SELECT COUNT(*) FILTER (WHERE state = 'queued')::int AS queued,
-              COUNT(*) FILTER (WHERE state = 'settling')::int AS settling,
-              MIN(created_at) AS oldest
-       FROM x402_payments WHERE state = 'queued' OR (state = 'settling' AND mode = 'deferred')`,
-    );
-    return { queued: Number(row.queued), settling: Number(row.settling), oldestUnsettledAt: row.oldest ? new Date(row.oldest) : undefined };
+  outboxStats(): Promise<OutboxStats> {
+    return outboxStatsSql(this.sql);
   }
 
   async markSettled(id: string, transaction: string, response?: ResponseSnapshot, amounts: SettledAmounts = {}): Promise<void> {
@@ -241,40 +214,12 @@ export class TypeOrmPaymentStore implements PaymentStore {
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
-  async findReceipts(filter: ReceiptFilter = {}): Promise<PaymentRecord[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (filter.id !== undefined) add('id = ?', filter.id);
-    if (filter.payer !== undefined) add('lower(payer) = lower(?)', filter.payer);
-    if (filter.route !== undefined) add('route = ?', filter.route);
-    if (filter.state !== undefined) add('state = ?', filter.state);
-    if (filter.from !== undefined) add('created_at >= ?', filter.from);
-    if (filter.to !== undefined) add('created_at < ?', filter.to);
-    const { limit, offset } = clampLimit(filter);
-    const rows = await this.dataSource.query(
-      `SELECT * FROM x402_payments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, limit, offset],
-    );
-    return rows.map(toRecord);
+  findReceipts(filter: ReceiptFilter = {}): Promise<PaymentRecord[]> {
+    return findReceiptsSql(this.sql, filter);
   }
 
-  async revenue(query: RevenueQuery): Promise<RevenueRow[]> {
-    const group = query.by === 'route' ? 'route' : `to_char(settled_at AT TIME ZONE 'UTC', '${PERIOD_FORMATS[query.by]}')`;
-    const params: unknown[] = [];
-    const where = [`state = 'settled'`];
-    if (query.from) where.push(`settled_at >= $${params.push(query.from)}`);
-    if (query.to) where.push(`settled_at < $${params.push(query.to)}`);
-    const rows = await this.dataSource.query(
-      `SELECT ${group} AS "group", network, asset, SUM(amount)::text AS amount, COUNT(*)::int AS payments
-       FROM x402_payments WHERE ${where.join(' AND ')}
-       GROUP BY 1, network, asset ORDER BY 1, network, asset`,
-      params,
-    );
-    return rows.map((r: Row) => ({ group: r.group, network: r.network, asset: r.asset, amount: String(r.amount), payments: Number(r.payments) }));
+  revenue(query: RevenueQuery): Promise<RevenueRow[]> {
+    return revenueSql(this.sql, query);
   }
 
   /** References of transaction-hash proofs, on the same database. */
@@ -297,7 +242,7 @@ export class TypeOrmPaymentStore implements PaymentStore {
 
   async purge(before: Date): Promise<number> {
     const nonces = rowsOf(await this.dataSource.query(`DELETE FROM x402_session_nonces WHERE expires_at < $1 RETURNING nonce`, [before]));
-    const failed = rowsOf(await this.dataSource.query(`DELETE FROM x402_payments WHERE state = 'failed' AND updated_at < $1 RETURNING id`, [before]));
+    const failed = rowsOf(await this.dataSource.query(`DELETE FROM x402_payments WHERE state = 'failed' AND mode <> 'deferred' AND updated_at < $1 RETURNING id`, [before]));
     const snapshots = rowsOf(
       await this.dataSource.query(`UPDATE x402_payments SET response = NULL WHERE response IS NOT NULL AND updated_at < $1 RETURNING id`, [before]),
     );

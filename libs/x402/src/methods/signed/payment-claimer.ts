@@ -4,7 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { getAddress } from 'viem';
 import type { X402Config } from '../../config/x402.config.js';
 import { ledgerCall } from '../../ledger/ledger-call.js';
-import { PAYMENT_STORE, UNSERVED_UPFRONT, type PaymentClaim, type PaymentRecord, type PaymentStore, type SettlementMode } from '../../ledger/payment-store.interface.js';
+import { PAYMENT_STORE, UNSERVED_UPFRONT, type DeferredCaps, type PaymentClaim, type PaymentRecord, type PaymentStore, type SettlementMode } from '../../ledger/payment-store.interface.js';
 import { v1NetworkName } from '../../protocol/v1-compat.js';
 import { X402SettlementService } from '../../settlement/settlement.service.js';
 import type { RoutePlan } from '../../pricing/route-plan.types.js';
@@ -13,9 +13,9 @@ import { X402_CONFIG } from '../../x402.tokens.js';
 import type { DecodedPayment } from './payment-header.codec.js';
 import { settlementPending } from './pending-settlement.js';
 
-/** A payment whose response went out: settled, or served in deferred mode and waiting for settlement. */
+/** A payment whose response went out: settled, or served in deferred mode (waiting for settlement, or failed unpaid). */
 function served(record: PaymentRecord): boolean {
-  return record.state === 'settled' || (record.mode === 'deferred' && (record.state === 'queued' || record.state === 'settling'));
+  return record.state === 'settled' || (record.mode === 'deferred' && (record.state === 'queued' || record.state === 'settling' || record.state === 'failed'));
 }
 
 /** Constant-time equality of two idempotency ids (compared as SHA-256 digests, so lengths leak nothing either). */
@@ -32,6 +32,8 @@ export interface SignedClaimRequest {
   decoded: DecodedPayment;
   identifier: string | undefined;
   mode: SettlementMode;
+  /** In deferred mode, the caps the claim reserves its exposure within (past them it is taken in `authorization` mode). */
+  deferredCaps?: DeferredCaps;
   resourceUrl: string;
 }
 
@@ -79,7 +81,7 @@ export class PaymentClaimer {
     };
     let retryFailed = verifyNow === undefined;
     for (let attempt = 0; attempt < 4; attempt++) {
-      const result = await ledgerCall(() => this.store.claim(claim, { retryFailed }));
+      const result = await ledgerCall(() => this.store.claim(claim, { retryFailed, deferredCaps: request.deferredCaps }));
       if (result.claimed) return { record: result.record, payer, verified: retryFailed };
       if (result.existing.state === 'failed' && !retryFailed) {
         await verifyNow!(); // refused: a 402, and the failed record stays as it is
@@ -116,7 +118,7 @@ export class PaymentClaimer {
    * when the original had none, come within `ledger.replayWindowSeconds` of it (a client's retry).
    */
   protected mayReplay(existing: PaymentRecord, plan: RoutePlan, claim: PaymentClaim): boolean {
-    if (!this.config.ledger.snapshots || !existing.response) return false;
+    if (!this.config.ledger.snapshots || !existing.response || existing.state === 'failed') return false; // failed: served once, never paid
     if (existing.route !== plan.route || existing.resourceUrl !== claim.resourceUrl) return false;
     if (existing.paymentIdentifier !== undefined) return sameId(existing.paymentIdentifier, claim.paymentIdentifier);
     const servedAt = (existing.settledAt ?? existing.updatedAt).getTime();

@@ -10,7 +10,6 @@ import { X402Events } from '../../events/x402.events.js';
 import { verifyBeforeSettling } from '../../facilitator/exact-fast-verify.js';
 import { facilitatorFailure } from '../../facilitator/facilitator-errors.js';
 import { reasonCode, safeMessage } from '../../facilitator/failure-reason.js';
-import { ledgerCall } from '../../ledger/ledger-call.js';
 import { PAYMENT_STORE, type PaymentStore } from '../../ledger/payment-store.interface.js';
 import type { RouteOffer } from '../../pricing/route-plan.types.js';
 import { X402SettlementService } from '../../settlement/settlement.service.js';
@@ -66,9 +65,9 @@ export class SignedPaymentMethod implements PaymentMethod {
     const facilitatorRequirements = this.facilitatorRequirements(attempt, requirements, decoded);
     const identifier = this.paymentIdentifier(request, decoded.payload);
     const quote = offer.quotes.find((q) => q.network === requirements.network);
-    const mode = await ledgerCall(() =>
-      this.settlement.modeFor(plan, requirements, getAddress(decoded.authorization.from), decoded.authorization.validBefore, quote?.asset.decimals ?? 6),
-    );
+    const mode = await this.settlement.modeFor(plan, requirements, getAddress(decoded.authorization.from), decoded.authorization.validBefore);
+    // deferred within the caps, reserved with the claim itself (claims still `verified` count)
+    const deferredCaps = mode === 'deferred' ? this.settlement.deferredCaps(quote?.asset.decimals ?? 6) : undefined;
     // A signature not proven here (forged, or a smart wallet's) goes to the facilitator before the
     // ledger is looked at: an unproven request never gets a stored response, never learns whether a
     // payment or an idempotency id is known, and never changes a record.
@@ -77,7 +76,7 @@ export class SignedPaymentMethod implements PaymentMethod {
     if (!signed) await verify();
     // Once claimed, it is settled through the facilitator before (deferred: soon after) anything is released: the balance it knows will do (see verifyBeforeSettling).
     const verifyClaimed = () => verifyBeforeSettling(verify);
-    const claimed = await this.claimer.claim({ plan, requirements, decoded, identifier, mode, resourceUrl: attempt.resourceUrl }, signed ? verifyClaimed : undefined);
+    const claimed = await this.claimer.claim({ plan, requirements, decoded, identifier, mode, deferredCaps, resourceUrl: attempt.resourceUrl }, signed ? verifyClaimed : undefined);
     const base = { plan, offer, payload: decoded.payload, requirements, facilitatorRequirements, payer: claimed.payer, validBefore: decoded.authorization.validBefore };
     if ('replay' in claimed) {
       this.events.emit({ type: 'replayed', ...paymentFacts(claimed.replay) });
