@@ -177,6 +177,7 @@ describe('X402Events from the guard and the interceptor', () => {
   it('a deferred payment: verified at the request, settled (mode deferred) when the outbox works it off', async () => {
     await app.close();
     const eoa = jest.spyOn(ChainReader.prototype, 'hasCode').mockResolvedValue(false); // the payer holds no code: it may be deferred
+    const onChain = jest.spyOn(ChainReader.prototype, 'transactionPays').mockResolvedValue(true); // the chain shows the facilitator's transfer
     const moduleRef = await Test.createTestingModule({
       imports: [
         X402Module.forRoot({
@@ -198,6 +199,7 @@ describe('X402Events from the guard and the interceptor', () => {
     await app.get(X402OutboxWorker).drain();
     expect(events[1]).toEqual({ type: 'settled', ...facts, mode: 'deferred', transaction: '0xabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabca', latencyMs: expect.any(Number) });
     eoa.mockRestore();
+    onChain.mockRestore();
   });
 
   it('a listener that throws does not change the answer', async () => {

@@ -452,6 +452,7 @@ describe('X402Guard and X402Interceptor', () => {
     const original = store[step].bind(store) as (...args: unknown[]) => Promise<boolean>;
     const failing = jest.spyOn(store, step).mockRejectedValueOnce(new Error('invalid input syntax for type timestamp with time zone: "Invalid Date"'));
     jest.spyOn(ChainReader.prototype, 'hasCode').mockResolvedValue(false); // an EOA payer: deferred is allowed (restored after each test)
+    jest.spyOn(ChainReader.prototype, 'transactionPays').mockResolvedValue(true); // the chain shows the facilitator's transfer
     await createApp({ store, settlement: { mode, rpcUrls: { [NETWORK]: 'http://127.0.0.1:9' }, deferred: { worker: false } } });
     const header = paymentFor(accepted, 18);
     const first = await request(app.getHttpServer()).get('/paid/fixed').set('PAYMENT-SIGNATURE', header).expect(503);

@@ -7,6 +7,7 @@ import { PaymentRefusal, type PaymentAttempt, type PaymentLease } from '../metho
 import { PaymentMethodRegistry } from '../methods/payment-methods.registry.js';
 import { X402_PRICE_METADATA, type PriceMetadata } from '../pricing/price-metadata.js';
 import { RoutePricingService } from '../pricing/route-pricing.service.js';
+import type { RouteOffer } from '../pricing/route-plan.types.js';
 import { X402_VALIDATE_METADATA, type RequestCheck } from '../pricing/validate-before-payment.decorator.js';
 import { PAYMENT_PROOF_HEADER, PAYMENT_PROOF_HEADER_ALIAS, PAYMENT_SIGNATURE_HEADER, X_PAYMENT_HEADER } from '../x402.constants.js';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
@@ -101,7 +102,7 @@ export class X402Guard implements CanActivate {
   }
 
   /** The offer of a 402 without payment, with what each method adds (transaction-hash quotes). */
-  protected async quote(attempt: PaymentAttempt): Promise<typeof attempt.offer> {
+  protected async quote(attempt: PaymentAttempt): Promise<RouteOffer> {
     let offer = attempt.offer;
     for (const method of this.methods.all()) if (method.quote) offer = await method.quote(attempt, offer);
     return offer;
