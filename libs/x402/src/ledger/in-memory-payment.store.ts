@@ -1,19 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  ClaimOptions,
-  ClaimResult,
-  ExposureRow,
-  OutboxStats,
-  PendingSettlement,
-  PaymentClaim,
-  PaymentRecord,
-  PaymentStore,
-  ReceiptFilter,
-  ResponseSnapshot,
-  RevenueQuery,
-  RevenueRow,
-  SettledAmounts,
-} from './payment-store.interface.js';
+import type { ClaimOptions, ClaimResult, ExposureRow, OutboxStats, PendingSettlement, PaymentClaim, PaymentRecord, PaymentStore, ReceiptFilter, ResponseSnapshot, RevenueQuery, RevenueRow, SettledAmounts } from './payment-store.interface.js';
 import { UNSERVED_UPFRONT } from './payment-store.interface.js';
 import type { ProofStore } from '../proofs/proof-store.interface.js';
 import { InMemoryProofStore } from '../proofs/in-memory-proof.store.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { X402Config } from '../config/x402.config.js';
 import { X402_CONFIG } from '../x402.tokens.js';
-import { PAYMENT_STORE, type PaymentRecord, type PaymentStore, type ReceiptFilter, type RevenueQuery, type RevenueRow } from './payment-store.interface.js';
+import { PAYMENT_STORE, type LedgerMaintenance, type PaymentClaims, type PaymentRecord, type ReceiptQueries, type ReceiptFilter, type RevenueQuery, type RevenueRow } from './payment-store.interface.js';
 
 /**
  * Reads the ledger: receipts by id, payer, route or time range, and settled revenue per route or
@@ -17,7 +17,7 @@ export class X402ReceiptsService implements OnModuleInit, OnApplicationShutdown 
   private timer?: NodeJS.Timeout;
 
   constructor(
-    @Inject(PAYMENT_STORE) private readonly store: PaymentStore,
+    @Inject(PAYMENT_STORE) private readonly store: ReceiptQueries & Pick<PaymentClaims, 'findById'> & Pick<LedgerMaintenance, 'purge'>,
     @Inject(X402_CONFIG) private readonly config: X402Config,
   ) {}
 

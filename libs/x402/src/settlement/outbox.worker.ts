@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { X402Config } from '../config/x402.config.js';
-import { PAYMENT_STORE, type PaymentStore } from '../ledger/payment-store.interface.js';
+import { PAYMENT_STORE, type SettlementOutbox } from '../ledger/payment-store.interface.js';
 import { PollingLoop } from '../x402.polling-loop.js';
 import { X402_CONFIG } from '../x402.tokens.js';
 import { X402SettlementService } from './settlement.service.js';
@@ -17,7 +17,7 @@ export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationSh
   private reconciledAt = 0;
 
   constructor(
-    @Inject(PAYMENT_STORE) private readonly store: PaymentStore,
+    @Inject(PAYMENT_STORE) private readonly store: SettlementOutbox,
     @Inject(X402_CONFIG) private readonly config: X402Config,
     private readonly settlement: X402SettlementService,
   ) {

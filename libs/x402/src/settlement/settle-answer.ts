@@ -1,6 +1,9 @@
 import type { PaymentPayload, PaymentRequirements, SettleResponse } from '@x402/core/types';
 import { EVM_NETWORK_CHAIN_ID_MAP } from '@x402/evm/v1';
+import type { Logger } from '@nestjs/common';
 import { logSafe } from '../logging/log-safe.js';
+import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
+import type { ChainReader } from './chain-reader.js';
 
 /** What a successful settlement of one payment must say, and what its transaction must do on chain. */
 export interface ExpectedSettlement {
@@ -62,4 +65,36 @@ export function buyerFacingSettlement(result: SettleResponse, expected: Expected
     ...(result.amount !== undefined ? { amount: result.amount } : {}),
     ...(extensions ? { extensions } : {}),
   } as SettleResponse;
+}
+
+/**
+ * A facilitator's `success: true` is believed only when it names this payment's network, payer and amount and a
+ * transaction of the chain's shape, and (when `readsChain`: any facilitator but the in-process one, on a chain
+ * `settlement.rpcUrls` reads) that transaction's receipt has the Transfer of the amount from the payer to payTo.
+ * Otherwise a 502 (an open outcome: held, reconciled from the chain).
+ *
+ * @example
+ * const answer = await checkSettleAnswer(result, expectedSettlement(payload, requirements), { chain, readsChain: true, logger });
+ */
+export async function checkSettleAnswer(
+  result: SettleResponse,
+  expected: ExpectedSettlement,
+  context: { chain: ChainReader; readsChain: boolean; logger: Logger },
+): Promise<SettleResponse> {
+  if (!result.success) return result;
+  const { chain, logger } = context;
+  const wrong = settleAnswerMismatches(result, expected);
+  if (wrong.length > 0) {
+    logger.warn(`the facilitator's settle answer does not match the payment (${wrong.join(', ')}); held, to be reconciled from the chain`);
+    throw new X402HttpException(502, X402ErrorCode.FacilitatorAnswerMismatch, 'the payment facilitator reported a settlement that does not match this payment; it is held and checked on chain');
+  }
+  const readable = context.readsChain && chain.covers(expected.chain) && expected.payer !== undefined && /^[1-9][0-9]*$/.test(expected.amount);
+  if (readable) {
+    const paid = await chain.transactionPays(expected.chain, result.transaction, { ...expected, from: expected.payer! }).catch(() => undefined);
+    if (paid !== true) {
+      logger.warn(`settlement transaction ${result.transaction} does not show the transfer on chain (${paid === false ? 'no such transfer' : 'no receipt'}); held, to be reconciled from the chain`);
+      throw new X402HttpException(502, X402ErrorCode.SettlementUnverified, 'the chain does not show the settlement the payment facilitator reported (yet); the payment is held and checked on chain');
+    }
+  }
+  return buyerFacingSettlement(result, expected);
 }

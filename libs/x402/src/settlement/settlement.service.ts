@@ -17,7 +17,8 @@ import { HeldPayments } from './held-payments.js';
 import { NONCE_SPENT, paymentOnChain, PERMANENT, validityPassed } from './payment-on-chain.js';
 import { reasonCode } from '../facilitator/failure-reason.js';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
-import { buyerFacingSettlement, expectedSettlement, settleAnswerMismatches } from './settle-answer.js';
+import { PayerCodeCache } from './payer-code-cache.js';
+import { checkSettleAnswer, expectedSettlement } from './settle-answer.js';
 
 /** What became of a payment the outbox took (`held`: its outcome is still open, looked at again after the hold). */
 export type OutboxOutcome = 'settled' | 'requeued' | 'failed' | 'held';
@@ -31,6 +32,8 @@ export type OutboxOutcome = 'settled' | 'requeued' | 'failed' | 'held';
 export class X402SettlementService {
   private readonly logger = new Logger('X402');
   readonly chain: ChainReader;
+  /** Whether a payer holds code, read at most every few seconds per payer (deferred mode asks on every request). */
+  private readonly payerCode: PayerCodeCache;
   /** Payments held with an open outcome, looked up on chain for a retry or after a crash. */
   readonly held: HeldPayments;
 
@@ -41,6 +44,7 @@ export class X402SettlementService {
     @Inject(X402_FACILITATOR) private readonly facilitator: FacilitatorClient,
   ) {
     this.chain = new ChainReader(config.settlement.rpcUrls);
+    this.payerCode = new PayerCodeCache(this.chain);
     this.held = new HeldPayments(this.chain, store, (record, transaction) => this.foundOnChain(record, transaction, 'reconciled'));
   }
 
@@ -59,28 +63,10 @@ export class X402SettlementService {
     return this.checkedSettlement(result, payload, requirements, overrides);
   }
 
-  /**
-   * A facilitator's `success: true` is believed only when it names this payment's network, payer and amount and a
-   * transaction of the chain's shape, and (any facilitator but the in-process one, on a chain `settlement.rpcUrls`
-   * reads) that transaction's receipt has the Transfer of the amount from the payer to payTo.
-   */
+  /** See {@link checkSettleAnswer} (protected: a subclass may check more). */
   protected async checkedSettlement(result: SettleResponse, payload: PaymentPayload, requirements: PaymentRequirements, overrides?: { amount: string }): Promise<SettleResponse> {
-    if (!result.success) return result;
-    const expected = expectedSettlement(payload, requirements, overrides);
-    const wrong = settleAnswerMismatches(result, expected);
-    if (wrong.length > 0) {
-      this.logger.warn(`the facilitator's settle answer does not match the payment (${wrong.join(', ')}); held, to be reconciled from the chain`);
-      throw new X402HttpException(502, X402ErrorCode.FacilitatorAnswerMismatch, 'the payment facilitator reported a settlement that does not match this payment; it is held and checked on chain');
-    }
-    const readable = !runsInProcess(this.facilitator) && this.chain.covers(expected.chain) && expected.payer !== undefined && /^[1-9][0-9]*$/.test(expected.amount);
-    if (readable) {
-      const paid = await this.chain.transactionPays(expected.chain, result.transaction, { ...expected, from: expected.payer! }).catch(() => undefined);
-      if (paid !== true) {
-        this.logger.warn(`settlement transaction ${result.transaction} does not show the transfer on chain (${paid === false ? 'no such transfer' : 'no receipt'}); held, to be reconciled from the chain`);
-        throw new X402HttpException(502, X402ErrorCode.SettlementUnverified, 'the chain does not show the settlement the payment facilitator reported (yet); the payment is held and checked on chain');
-      }
-    }
-    return buyerFacingSettlement(result, expected);
+    if (!result.success) return result; // a refusal says nothing to check
+    return checkSettleAnswer(result, expectedSettlement(payload, requirements, overrides), { chain: this.chain, readsChain: !runsInProcess(this.facilitator), logger: this.logger });
   }
 
   /**
@@ -95,7 +81,7 @@ export class X402SettlementService {
     if (mode !== 'deferred') return mode;
     if (Number(validBefore) - Date.now() / 1000 < this.config.settlement.deferred.marginSeconds + 10) return 'authorization';
     if (!this.chain.covers(requirements.network)) return 'authorization';
-    const contract = await this.chain.hasCode(requirements.network, payer).catch(() => true); // unknown: settle first
+    const contract = await this.payerCode.hasCode(requirements.network, payer).catch(() => true); // unknown: settle first
     return contract ? 'authorization' : 'deferred';
   }
 

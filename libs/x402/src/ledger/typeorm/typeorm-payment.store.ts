@@ -1,20 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type {
-  ClaimOptions,
-  ClaimResult,
-  ExposureRow,
-  OutboxStats,
-  PendingSettlement,
-  PaymentClaim,
-  PaymentRecord,
-  PaymentStore,
-  ReceiptFilter,
-  ResponseSnapshot,
-  RevenueQuery,
-  RevenueRow,
-  SettledAmounts,
-} from '../payment-store.interface.js';
+import type { ClaimOptions, ClaimResult, ExposureRow, OutboxStats, PendingSettlement, PaymentClaim, PaymentRecord, PaymentStore, ReceiptFilter, ResponseSnapshot, RevenueQuery, RevenueRow, SettledAmounts } from '../payment-store.interface.js';
 import { UNSERVED_UPFRONT } from '../payment-store.interface.js';
 import type { ProofStore } from '../../proofs/proof-store.interface.js';
 import { TypeOrmProofStore } from '../../proofs/typeorm/typeorm-proof.store.js';

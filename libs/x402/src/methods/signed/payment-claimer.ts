@@ -4,7 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { getAddress } from 'viem';
 import type { X402Config } from '../../config/x402.config.js';
 import { ledgerCall } from '../../ledger/ledger-call.js';
-import { PAYMENT_STORE, UNSERVED_UPFRONT, type DeferredCaps, type PaymentClaim, type PaymentRecord, type PaymentStore, type SettlementMode } from '../../ledger/payment-store.interface.js';
+import { PAYMENT_STORE, UNSERVED_UPFRONT, type DeferredCaps, type PaymentClaim, type PaymentRecord, type PaymentClaims, type SettlementMode } from '../../ledger/payment-store.interface.js';
 import { v1NetworkName } from '../../protocol/v1-compat.js';
 import { X402SettlementService } from '../../settlement/settlement.service.js';
 import type { RoutePlan } from '../../pricing/route-plan.types.js';
@@ -52,7 +52,7 @@ export type SignedClaim = { record: PaymentRecord; payer: string; verified: bool
 export class PaymentClaimer {
   constructor(
     @Inject(X402_CONFIG) protected readonly config: X402Config,
-    @Inject(PAYMENT_STORE) protected readonly store: PaymentStore,
+    @Inject(PAYMENT_STORE) protected readonly store: PaymentClaims,
     protected readonly settlement: X402SettlementService,
   ) {}
 

@@ -8,7 +8,7 @@ import type { X402Events } from '../../events/x402.events.js';
 import { facilitatorFailure } from '../../facilitator/facilitator-errors.js';
 import { reasonCode, reasonDetail, safeMessage } from '../../facilitator/failure-reason.js';
 import { ledgerCall } from '../../ledger/ledger-call.js';
-import { UNSERVED_UPFRONT, type PaymentStore } from '../../ledger/payment-store.interface.js';
+import { UNSERVED_UPFRONT, type PaymentClaims } from '../../ledger/payment-store.interface.js';
 import type { X402SettlementService } from '../../settlement/settlement.service.js';
 import { settledAmountsFor, settlementOverridesFor } from '../../upto/upto-settlement.js';
 import { PAYMENT_RESPONSE_HEADER, X_PAYMENT_RESPONSE_HEADER } from '../../x402.constants.js';
@@ -20,7 +20,7 @@ import { snapshotOf } from './response-snapshot.js';
 
 /** What settling a signed payment needs. */
 export interface SettleDeps {
-  store: PaymentStore;
+  store: PaymentClaims;
   config: X402Config;
   settlement: X402SettlementService;
   events: X402Events;

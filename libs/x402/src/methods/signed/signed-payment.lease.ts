@@ -6,7 +6,7 @@ import type { X402Config } from '../../config/x402.config.js';
 import { paymentFacts } from '../../events/payment-facts.js';
 import { X402Events } from '../../events/x402.events.js';
 import { ledgerCall } from '../../ledger/ledger-call.js';
-import { PAYMENT_STORE, type PaymentStore } from '../../ledger/payment-store.interface.js';
+import { PAYMENT_STORE, type PaymentClaims } from '../../ledger/payment-store.interface.js';
 import { X402OutboxWorker } from '../../settlement/outbox.worker.js';
 import { X402SettlementService } from '../../settlement/settlement.service.js';
 import { PAYMENT_RESPONSE_HEADER, X_PAYMENT_RESPONSE_HEADER } from '../../x402.constants.js';
@@ -190,7 +190,7 @@ export class SignedPaymentLeases {
   private readonly logger = new Logger('X402');
 
   constructor(
-    @Inject(PAYMENT_STORE) private readonly store: PaymentStore,
+    @Inject(PAYMENT_STORE) private readonly store: PaymentClaims,
     @Inject(X402_CONFIG) private readonly config: X402Config,
     private readonly settlement: X402SettlementService,
     private readonly worker: X402OutboxWorker,

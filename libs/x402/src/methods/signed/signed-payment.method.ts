@@ -10,7 +10,7 @@ import { X402Events } from '../../events/x402.events.js';
 import { verifyBeforeSettling } from '../../facilitator/exact-fast-verify.js';
 import { facilitatorFailure } from '../../facilitator/facilitator-errors.js';
 import { reasonCode, safeMessage } from '../../facilitator/failure-reason.js';
-import { PAYMENT_STORE, type PaymentStore } from '../../ledger/payment-store.interface.js';
+import { PAYMENT_STORE, type PaymentClaims } from '../../ledger/payment-store.interface.js';
 import type { RouteOffer } from '../../pricing/route-plan.types.js';
 import { X402SettlementService } from '../../settlement/settlement.service.js';
 import { X402ErrorCode, X402HttpException } from '../../x402.errors.js';
@@ -41,7 +41,7 @@ export class SignedPaymentMethod implements PaymentMethod {
   constructor(
     protected readonly host: X402ResourceServerHost,
     @Inject(X402_CONFIG) protected readonly config: X402Config,
-    @Inject(PAYMENT_STORE) protected readonly store: PaymentStore,
+    @Inject(PAYMENT_STORE) protected readonly store: PaymentClaims,
     protected readonly settlement: X402SettlementService,
     protected readonly events: X402Events,
     protected readonly claimer: PaymentClaimer,
