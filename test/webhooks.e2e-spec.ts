@@ -22,6 +22,7 @@ import {
   type X402WebhooksOptions,
   type X402WebhookStore,
 } from '@nestjs-x402/core/webhooks';
+import { ChainReader } from '../libs/x402/src/settlement/chain-reader.js';
 import { openTestDatabase, type TestDatabase } from './support/databases.js';
 import { startWebhookReceiver, waitFor, type WebhookReceiver } from './support/webhook-receiver.js';
 
@@ -81,10 +82,13 @@ describe('webhooks (PostgreSQL)', () => {
   beforeEach(async () => {
     receiver = await startWebhookReceiver();
     facilitator = new FakeFacilitator();
+    // the fake facilitator's settlements are taken as shown on chain (the chain URL leads nowhere)
+    jest.spyOn(ChainReader.prototype, 'transactionPays').mockResolvedValue(true);
     await db.dataSource.query('DELETE FROM x402_webhook_deliveries');
     await db.dataSource.query('DELETE FROM x402_webhook_endpoints');
   });
   afterEach(async () => {
+    jest.restoreAllMocks();
     for (const app of apps.splice(0)) await app.close();
     await receiver.close();
   });
