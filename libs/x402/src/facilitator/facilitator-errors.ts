@@ -3,6 +3,19 @@ import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
 import { reasonCode, safeMessage } from './failure-reason.js';
 
 /**
+ * Whether a settle failure is known to have sent nothing: the local facilitator could not reach the chain before
+ * it handed any transaction to the RPC (a `ChainUnavailableError` with `broadcast: false`). Such a payment cannot
+ * land, so its claim is given back; anything else that failed (a timeout, a 5xx, a remote facilitator) may have sent it.
+ *
+ * @example
+ * if (sentNothing(error)) await store.release(id);
+ */
+export function sentNothing(error: unknown): boolean {
+  const e = error as { name?: string; broadcast?: unknown } | undefined;
+  return e?.name === 'ChainUnavailableError' && e.broadcast === false;
+}
+
+/**
  * Maps anything a facilitator call threw to an HTTP answer with a stable code, so a failing
  * dependency never becomes an anonymous 500: refusals are 402 with the facilitator's reason (when it is a code),
  * timeouts 504, malformed answers and facilitator errors (5xx) 502, unreachable services and RPCs 503.

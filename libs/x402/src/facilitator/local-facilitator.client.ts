@@ -100,7 +100,7 @@ export class LocalFacilitatorClient implements BatchSettlingFacilitator, InProce
       try {
         isContract = await check(asset as Hex);
       } catch (error) {
-        throw new ChainUnavailableError("the chain's RPC failed while checking the payment's token", { cause: error });
+        throw new ChainUnavailableError("the chain's RPC failed while checking the payment's token", { cause: error, broadcast: false });
       }
     }
     if (isContract) return undefined;
@@ -172,11 +172,11 @@ export class LocalFacilitatorClient implements BatchSettlingFacilitator, InProce
       try {
         return await call();
       } catch (error) {
-        if (scope.error) throw new ChainUnavailableError(`the chain's RPC failed during ${operation}`, { cause: scope.error });
+        if (scope.error) throw new ChainUnavailableError(`the chain's RPC failed during ${operation}`, { cause: scope.error, broadcast: scope.broadcast === true });
         throw error;
       }
     });
-    if (!ok(result) && scope.error) throw new ChainUnavailableError(`the chain's RPC failed during ${operation}`, { cause: scope.error });
+    if (!ok(result) && scope.error) throw new ChainUnavailableError(`the chain's RPC failed during ${operation}`, { cause: scope.error, broadcast: scope.broadcast === true });
     return result;
   }
 

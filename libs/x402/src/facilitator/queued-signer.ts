@@ -39,6 +39,8 @@ function chainIdOf(network: string): number {
 /** What one verify or settle call saw of the chain: its RPC failures, and the code read at each address. */
 export interface OperationScope {
   error?: unknown;
+  /** Set when a transaction of this operation was handed to the RPC: from then on it may land. */
+  broadcast?: boolean;
   codes?: Map<string, Promise<Hex | undefined>>;
 }
 
@@ -84,6 +86,13 @@ async function watchRpc<T>(call: () => Promise<T>): Promise<T> {
  */
 export class ChainUnavailableError extends Error {
   override name = 'ChainUnavailableError';
+  /** Whether a transaction of the failed operation was handed to the RPC (it may land); false: nothing was sent. */
+  readonly broadcast: boolean;
+
+  constructor(message: string, options: { cause?: unknown; broadcast?: boolean } = {}) {
+    super(message, { cause: options.cause });
+    this.broadcast = options.broadcast ?? true;
+  }
 }
 
 /** The scheme's reason for a token address without code (`@x402/evm`'s `ErrAssetNotDeployedContract`). */
@@ -164,8 +173,14 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
     return { chainId: id, to, data, type, gas, ...fees, ...(accessList ? { accessList } : {}) } as TransactionSerializable;
   };
   /** Signs a prepared transaction with the queue's next nonce and sends it: the only part that waits in turn. */
-  const sendPrepared = (transaction: TransactionSerializable): Promise<Hex> =>
-    submit(async (nonce) => client.sendRawTransaction({ serializedTransaction: await account.signTransaction({ ...transaction, nonce } as TransactionSerializable) }));
+  const sendPrepared = (transaction: TransactionSerializable): Promise<Hex> => {
+    const scope = rpcFailures.getStore();
+    return submit(async (nonce) => {
+      const serializedTransaction = await account.signTransaction({ ...transaction, nonce } as TransactionSerializable);
+      if (scope) scope.broadcast = true; // from here the transaction may reach the chain, whatever the RPC answers
+      return client.sendRawTransaction({ serializedTransaction });
+    });
+  };
   /** Runs a prepared transaction as a call at the fees it will pay: checks at gas price 0 can pass where the chain reverts (at our gas). */
   const simulate = (transaction: TransactionSerializable) => {
     const { to, data, gas, gasPrice, maxFeePerGas, maxPriorityFeePerGas } = transaction as Record<string, any>;

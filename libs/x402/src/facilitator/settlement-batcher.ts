@@ -1,6 +1,7 @@
 import type { PaymentPayload, PaymentRequirements, SettleResponse } from '@x402/core/types';
 import { getAddress, type Hex, type Log, type TransactionSerializable } from 'viem';
 import { authorizationKey, transferCall, usedAuthorizations } from './multicall-batch.js';
+import { ChainUnavailableError } from './queued-signer.js';
 
 /** A payment to settle: the payload as verified and the requirements it was verified against. */
 export interface SettlementItem {
@@ -161,7 +162,9 @@ export class SettlementBatcher {
       const receipt = await this.options.isolate(() => this.options.receipt(hash));
       used = receipt.status === 'success' ? usedAuthorizations(receipt.logs.filter((log) => batch.some((item) => sameAddress(log.address, item.requirements.asset)))) : new Set();
     } catch (error) {
-      for (const item of batch) item.reject(error); // sent but unconfirmed: the outcome is uncertain, as for one payment
+      // sent but unconfirmed: the outcome is uncertain, as for one payment (an RPC failure here is never "nothing sent")
+      const uncertain = (error as { name?: string })?.name === 'ChainUnavailableError' ? new ChainUnavailableError((error as Error).message, { cause: error, broadcast: true }) : error;
+      for (const item of batch) item.reject(uncertain);
       return;
     }
     for (const item of batch) {

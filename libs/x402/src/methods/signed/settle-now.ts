@@ -5,7 +5,7 @@ import type { X402Config } from '../../config/x402.config.js';
 import { outageEvent } from '../../events/outage-event.js';
 import { paymentFacts } from '../../events/payment-facts.js';
 import type { X402Events } from '../../events/x402.events.js';
-import { facilitatorFailure } from '../../facilitator/facilitator-errors.js';
+import { facilitatorFailure, sentNothing } from '../../facilitator/facilitator-errors.js';
 import { reasonCode, reasonDetail, safeMessage } from '../../facilitator/failure-reason.js';
 import { ledgerCall } from '../../ledger/ledger-call.js';
 import { UNSERVED_UPFRONT, type PaymentClaims } from '../../ledger/payment-store.interface.js';
@@ -90,6 +90,13 @@ export async function settleNow(deps: SettleDeps, state: X402RequestState, conte
     const outage = outageEvent(error, failure, 'settle', { route: record.route, network: record.network });
     if (outage) events.emit(outage);
     events.emit({ type: 'failed', stage: 'settle', reason: failure.code, status: failure.getStatus(), ...paymentFacts(record) });
+    if (sentNothing(error)) {
+      // The chain could not be reached before anything was sent: the payment cannot land. Recorded as failed (the
+      // same authorization, sent again once the chain is back, takes the record over) and never answered as a 402.
+      await recordFailure(deps, record.id, failure.code);
+      context.setHeader('Retry-After', '5');
+      throw facilitatorFailure(error, 'settle', { 'Retry-After': '5' });
+    }
     if (failure.getStatus() !== 402) {
       // Outcome unknown (a timeout, a 5xx, a dropped connection: the transaction may have been sent).
       // Never `failed` and never a 402 to the payer: the claim stays held, and the outbox reconciles it
