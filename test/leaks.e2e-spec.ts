@@ -89,7 +89,8 @@ describe.each(ADAPTERS)('no leaks when a v1 settlement fails (anvil chain 84532,
     for (const secret of [PATH_KEY, QUERY_KEY, '0x02f8']) expect(everything).not.toContain(secret);
     const answer = everything.slice(0, everything.length - logged.join('\n').length);
     expect(answer).not.toContain(new URL(rpc.url).host); // the payer is not told where the RPC is
-    expect(logged.join('\n')).toContain(`${new URL(rpc.url).host}/v2/***?***`); // the operator is, without its key
+    // the operator is told why (the facilitator's gas), in a bounded line; a URL in it would come without its key
+    expect(logged.join('\n')).toContain('exceeds the balance of the account');
     expect(everything).not.toMatch(/0x[0-9a-f]{300,}/i); // no raw transaction or calldata
     const body = JSON.parse(text);
     expect(body.error).toMatch(/^[a-z0-9_]{1,64}$/);

@@ -13,7 +13,8 @@ interface Known {
 /**
  * What each payer can still pay, as this process knows it: the token balance read at most every
  * {@link PAYER_BALANCE_TTL_MS}, less the payments verified against it and not yet settled. A settled
- * payment comes off the balance and its reservation; a failed or expired one only off the reservations.
+ * payment comes off the balance and its reservation; a failed or expired one off the reservations (a failed one
+ * also makes the next payment read the balance again: it may have gone elsewhere).
  * Errs towards "not covered" (then the caller checks the chain): a settlement that lands while the balance
  * is being read counts twice until the next read, never zero times.
  */
@@ -54,5 +55,6 @@ export class PayerBalances {
     if (!entry || !reservation) return;
     entry.reserved.delete(nonce.toLowerCase());
     if (success) entry.balance -= reservation.amount;
+    else entry.until = 0; // a failed settlement may mean the balance went elsewhere: read it again before the next payment
   }
 }
