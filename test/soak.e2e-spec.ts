@@ -249,6 +249,7 @@ describe('soak: 4 payers, the chain RPC cut every 30 s (separate process)', () =
           `reconcile: ${report?.settled} settled, ${report?.mismatches.length} mismatches, ${report?.pending.length} pending, ${report?.failed.length} failed`,
       );
 
+      if (code !== 0) console.log(output);
       expect(app.process.exitCode).toBeNull();
       expect(violations).toEqual([]);
       expect(unmatchedTransfers).toBe(0);
@@ -264,7 +265,6 @@ describe('soak: 4 payers, the chain RPC cut every 30 s (separate process)', () =
       expect(figures.served).toBeGreaterThan(0);
       expect([code, report?.ok, report?.mismatches, report?.pending]).toEqual([0, true, [], []]);
       expect(report!.settled).toBe(figures.served);
-      if (code !== 0) console.log(output);
     },
     (SOAK_SECONDS + 600) * 1000,
   );
