@@ -1,4 +1,4 @@
-import { ChainUnavailableError } from '../facilitator/local-facilitator.client.js';
+import { ChainUnavailableError } from '../facilitator/rpc-scope.js';
 import type { X402HttpException } from '../x402.errors.js';
 import type { X402FacilitatorErrorEvent, X402RpcErrorEvent } from './x402-event.types.js';
 

@@ -1,6 +1,7 @@
 import { FacilitatorResponseError, FacilitatorTimeoutError, SettleError, VerifyError } from '@x402/core/types';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
 import { reasonCode, safeMessage } from './failure-reason.js';
+import { ChainUnavailableError } from './rpc-scope.js';
 
 /**
  * Whether a settle failure is known to have sent nothing: the local facilitator could not reach the chain before
@@ -11,8 +12,7 @@ import { reasonCode, safeMessage } from './failure-reason.js';
  * if (sentNothing(error)) await store.release(id);
  */
 export function sentNothing(error: unknown): boolean {
-  const e = error as { name?: string; broadcast?: unknown } | undefined;
-  return e?.name === 'ChainUnavailableError' && e.broadcast === false;
+  return error instanceof ChainUnavailableError && !error.broadcast;
 }
 
 /**

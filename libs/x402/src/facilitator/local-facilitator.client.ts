@@ -8,7 +8,8 @@ import { isAddress, type Hex } from 'viem';
 import { v1NetworkName } from '../protocol/v1-compat.js';
 import { ExactFastVerifier, type ExactVerifyChain } from './exact-fast-verify.js';
 import type { LocalFacilitatorOptions } from './local-facilitator.options.js';
-import { ASSET_NOT_A_CONTRACT, ChainUnavailableError, DEFAULT_MAX_BATCH, queuedSigner, rpcFailures, type KnownContracts, type OperationScope } from './queued-signer.js';
+import { ASSET_NOT_A_CONTRACT, DEFAULT_MAX_BATCH, queuedSigner, type KnownContracts } from './queued-signer.js';
+import { ChainUnavailableError, rpcFailures, type OperationScope } from './rpc-scope.js';
 import { SettlementBatcher } from './settlement-batcher.js';
 
 export { ChainUnavailableError };

@@ -1,5 +1,4 @@
 import { toFacilitatorEvmSigner } from '@x402/evm';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   concatHex,
   createWalletClient,
@@ -7,9 +6,7 @@ import {
   defineChain,
   encodeFunctionData,
   http,
-  HttpRequestError,
   publicActions,
-  TimeoutError,
   TransactionReceiptNotFoundError,
   WaitForTransactionReceiptTimeoutError,
   type Abi,
@@ -21,6 +18,7 @@ import type { LocalFacilitatorOptions } from './local-facilitator.options.js';
 import { prepareAggregate } from './aggregate-preparation.js';
 import { MULTICALL3, type transferCall } from './multicall-batch.js';
 import { isNonceConflict } from './nonce-lock.js';
+import { codeAt, rpcFailures, watchRpc } from './rpc-scope.js';
 import { submissionQueueFor } from './submission-queue.js';
 
 // The local facilitator's wallet on one chain: one submission queue per key, nonces taken in turn (across
@@ -34,65 +32,6 @@ export const DEFAULT_MAX_BATCH = 50;
 
 function chainIdOf(network: string): number {
   return Number(network.split(':')[1]);
-}
-
-/** What one verify or settle call saw of the chain: its RPC failures, and the code read at each address. */
-export interface OperationScope {
-  error?: unknown;
-  /** Set when a transaction of this operation was handed to the RPC: from then on it may land. */
-  broadcast?: boolean;
-  codes?: Map<string, Promise<Hex | undefined>>;
-}
-
-export const rpcFailures = new AsyncLocalStorage<OperationScope>();
-
-/** Transport-level failures (node down, timeout, refused), as opposed to the chain answering no. */
-function isTransportFailure(error: unknown): boolean {
-  return error instanceof HttpRequestError || error instanceof TimeoutError || (error as { name?: string })?.name === 'TimeoutError';
-}
-
-/**
- * The code at `address`, read once per verify or settle call: the exact scheme asks for the payer's
- * code twice in a row (to classify the signature, then to check it), one RPC round trip each.
- */
-function codeAt(address: Hex, read: () => Promise<Hex | undefined>): Promise<Hex | undefined> {
-  const scope = rpcFailures.getStore();
-  if (!scope) return read();
-  scope.codes ??= new Map();
-  const key = address.toLowerCase();
-  let code = scope.codes.get(key);
-  if (!code) {
-    code = read();
-    scope.codes.set(key, code);
-    code.catch(() => scope.codes!.delete(key)); // a failed read is not remembered
-  }
-  return code;
-}
-
-async function watchRpc<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    const scope = rpcFailures.getStore();
-    if (scope && isTransportFailure(error)) scope.error ??= error;
-    throw error;
-  }
-}
-
-/**
- * The chain's RPC could not be reached while a payment was checked or settled. The exact scheme
- * turns such failures into refusals ("invalid signature"); this error keeps them what they are,
- * so the request fails with 503 instead of blaming the payer.
- */
-export class ChainUnavailableError extends Error {
-  override name = 'ChainUnavailableError';
-  /** Whether a transaction of the failed operation was handed to the RPC (it may land); false: nothing was sent. */
-  readonly broadcast: boolean;
-
-  constructor(message: string, options: { cause?: unknown; broadcast?: boolean } = {}) {
-    super(message, { cause: options.cause });
-    this.broadcast = options.broadcast ?? true;
-  }
 }
 
 /** The scheme's reason for a token address without code (`@x402/evm`'s `ErrAssetNotDeployedContract`). */

@@ -1,7 +1,7 @@
 import type { PaymentPayload, PaymentRequirements, SettleResponse } from '@x402/core/types';
 import { getAddress, type Hex, type Log, type TransactionSerializable } from 'viem';
 import { authorizationKey, transferCall, usedAuthorizations } from './multicall-batch.js';
-import { ChainUnavailableError } from './queued-signer.js';
+import { ChainUnavailableError } from './rpc-scope.js';
 
 /** A payment to settle: the payload as verified and the requirements it was verified against. */
 export interface SettlementItem {
@@ -163,7 +163,7 @@ export class SettlementBatcher {
       used = receipt.status === 'success' ? usedAuthorizations(receipt.logs.filter((log) => batch.some((item) => sameAddress(log.address, item.requirements.asset)))) : new Set();
     } catch (error) {
       // sent but unconfirmed: the outcome is uncertain, as for one payment (an RPC failure here is never "nothing sent")
-      const uncertain = (error as { name?: string })?.name === 'ChainUnavailableError' ? new ChainUnavailableError((error as Error).message, { cause: error, broadcast: true }) : error;
+      const uncertain = error instanceof ChainUnavailableError ? new ChainUnavailableError(error.message, { cause: error, broadcast: true }) : error;
       for (const item of batch) item.reject(uncertain);
       return;
     }

@@ -8,7 +8,7 @@ import type { X402Events } from '../../events/x402.events.js';
 import { facilitatorFailure, sentNothing } from '../../facilitator/facilitator-errors.js';
 import { reasonCode, reasonDetail, safeMessage } from '../../facilitator/failure-reason.js';
 import { ledgerCall } from '../../ledger/ledger-call.js';
-import { UNSERVED_UPFRONT, type PaymentClaims } from '../../ledger/payment-store.interface.js';
+import { UNSERVED_UPFRONT, type PaymentClaims, type PaymentRecord } from '../../ledger/payment-store.interface.js';
 import type { X402SettlementService } from '../../settlement/settlement.service.js';
 import { settledAmountsFor, settlementOverridesFor } from '../../upto/upto-settlement.js';
 import { PAYMENT_RESPONSE_HEADER, X_PAYMENT_RESPONSE_HEADER } from '../../x402.constants.js';
@@ -49,6 +49,21 @@ async function pending(deps: SettleDeps, state: X402RequestState, context: Lease
   return answer;
 }
 
+/**
+ * Runs a ledger step that moves the claim out of `verified`; if it throws, the claim is released
+ * (nothing was charged, the handler's response is withheld) so that the payer can use the same
+ * authorization again instead of getting 409 for good.
+ */
+export async function releasingOnError<T>(deps: SettleDeps, record: PaymentRecord, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    deps.events.emit({ type: 'failed', stage: 'settle', reason: error instanceof X402HttpException ? error.code : X402ErrorCode.LedgerUnavailable, ...paymentFacts(record) });
+    await deps.store.release(record.id).catch((e: Error) => deps.logger.error(`could not release payment ${record.id}: ${e.message}`));
+    throw error;
+  }
+}
+
 async function recordFailure(deps: SettleDeps, id: string, code: string): Promise<void> {
   deps.logger.warn(`settlement of payment ${id} failed: ${code}`);
   await deps.store.markFailed(id, code).catch((error: Error) => deps.logger.error(`could not record the failure of payment ${id}: ${error.message}`));
@@ -64,22 +79,16 @@ export async function settleNow(deps: SettleDeps, state: X402RequestState, conte
   const { record } = state;
   const requirements = state.facilitatorRequirements ?? state.requirements;
   const version = state.payload.x402Version;
-  let held;
-  try {
-    held = await ledgerCall(() =>
+  const held = await releasingOnError(deps, record, () =>
+    ledgerCall(() =>
       store.markSettling(record.id, {
         settlement: { payload: state.payload, requirements },
         // kept so that a settlement found on chain later can still be replayed to the payer
         response: config.ledger.snapshots && record.mode !== 'upfront' ? snapshotOf(body, context.status, {}, config.ledger.snapshotMaxBytes) : undefined,
         lockMs: config.settlement.holdMs,
       }),
-    );
-  } catch (error) {
-    // nothing was charged and the response is withheld: the payer may use the same authorization again
-    events.emit({ type: 'failed', stage: 'settle', reason: error instanceof X402HttpException ? error.code : X402ErrorCode.LedgerUnavailable, ...paymentFacts(record) });
-    await store.release(record.id).catch((e: Error) => logger.error(`could not release payment ${record.id}: ${e.message}`));
-    throw error;
-  }
+    ),
+  );
   if (!held) throw new X402HttpException(409, X402ErrorCode.PaymentInProgress, 'this payment is already being settled');
   let result: SettleResponse;
   const started = Date.now();

@@ -15,7 +15,7 @@ import { X402_CONFIG } from '../../x402.tokens.js';
 import type { LeaseContext, PaymentLease } from '../payment-method.js';
 import { setRequestState, type X402RequestState } from './request-state.js';
 import { snapshotOf } from './response-snapshot.js';
-import { settleNow, type SettleDeps } from './settle-now.js';
+import { releasingOnError, settleNow, type SettleDeps } from './settle-now.js';
 
 /** How a settlement mode wraps the handler: after it (authorization, deferred), or before it (upfront). */
 type ModeStrategy = (lease: SignedPaymentLease, handler: () => Observable<unknown>, context: LeaseContext) => Observable<unknown>;
@@ -99,7 +99,7 @@ export class SignedPaymentLease implements PaymentLease {
     const headers = { [state.payload.x402Version === 1 ? X_PAYMENT_RESPONSE_HEADER : PAYMENT_RESPONSE_HEADER]: encodePaymentResponseHeader(pending) };
     const snapshot = config.ledger.snapshots ? snapshotOf(body, context.status, headers, config.ledger.snapshotMaxBytes) : undefined;
     // Nothing is promised to the client (no success:true header) until the outbox holds the payment.
-    const queued = await this.releasingOnError(() =>
+    const queued = await releasingOnError(this.deps, state.record, () =>
       ledgerCall(() => store.markQueued(state.record.id, { payload: state.payload, requirements }, settlement.settleBy(state.validBefore), snapshot)),
     );
     if (!queued) throw new X402HttpException(409, X402ErrorCode.PaymentInProgress, 'this payment is already being settled');
@@ -142,22 +142,6 @@ export class SignedPaymentLease implements PaymentLease {
     const name = state.payload.x402Version === 1 ? X_PAYMENT_RESPONSE_HEADER : PAYMENT_RESPONSE_HEADER;
     context.setHeader(name, encodePaymentResponseHeader(state.settlement));
     return state.settlement;
-  }
-
-  /**
-   * Runs a ledger step that moves the claim out of `verified`; if it throws, the claim is released
-   * (nothing was charged, the handler's response is withheld) so that the payer can use the same
-   * authorization again instead of getting 409 for good.
-   */
-  private async releasingOnError<T>(step: () => Promise<T>): Promise<T> {
-    try {
-      return await step();
-    } catch (error) {
-      const { events, store, logger } = this.deps;
-      events.emit({ type: 'failed', stage: 'settle', reason: error instanceof X402HttpException ? error.code : X402ErrorCode.LedgerUnavailable, ...paymentFacts(this.state.record) });
-      await store.release(this.state.record.id).catch((e: Error) => logger.error(`could not release payment ${this.state.record.id}: ${e.message}`));
-      throw error;
-    }
   }
 
   /**
