@@ -137,11 +137,18 @@ export class InMemoryPaymentStore implements PaymentStore {
   }
 
   async markSettled(id: string, transaction: string, response?: ResponseSnapshot, amounts: SettledAmounts = {}): Promise<void> {
+    this.settle(id, transaction, response, amounts);
+  }
+
+  async markBatchSettled(ids: readonly string[], transaction: string): Promise<void> {
+    for (const id of ids) this.settle(id, transaction);
+  }
+
+  private settle(id: string, transaction: string, response?: ResponseSnapshot, amounts: SettledAmounts = {}): void {
     const record = this.get(id);
     if (!record) return;
-    const authorizedAmount = amounts.authorized ?? record.authorizedAmount ?? record.amount;
     const amount = amounts.settled ?? record.amount;
-    this.update(record, { state: 'settled', transaction, response, settledAt: new Date(), amount, authorizedAmount, settledAmount: amount });
+    this.update(record, { state: 'settled', transaction, response, settledAt: new Date(), amount, authorizedAmount: amounts.authorized ?? record.authorizedAmount ?? record.amount, settledAmount: amount });
   }
 
   /** References of transaction-hash proofs, kept in this process with these payments. */

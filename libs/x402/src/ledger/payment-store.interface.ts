@@ -98,6 +98,11 @@ export interface SettlementOutbox {
   takeDue(limit: number, lockMs: number): Promise<PaymentRecord[]>;
   /** Puts a taken payment back in the outbox for another attempt at `nextAttemptAt`. */
   requeue(id: string, reason: string, nextAttemptAt: Date): Promise<void>;
+  /**
+   * Records that one transaction settled all of `ids` (an outbox batch), as `markSettled` would one by one.
+   * Optional: without it the worker calls `markSettled` for each, a write per payment competing with requests.
+   */
+  markBatchSettled?(ids: readonly string[], transaction: string): Promise<void>;
   /** Served but unsettled amounts (queued or settling, deferred mode), optionally for one payer. */
   unsettledExposure(payer?: string): Promise<ExposureRow[]>;
   outboxStats(): Promise<OutboxStats>;

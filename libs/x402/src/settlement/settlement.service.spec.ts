@@ -90,3 +90,48 @@ describe('X402SettlementService: a later attempt refused because an earlier one 
     expect(await store.findById(record.id)).toMatchObject({ state: 'failed', errorReason: 'invalid_exact_evm_transaction_failed' });
   });
 });
+
+describe('X402SettlementService: an outbox batch settled by one transaction', () => {
+  it('is recorded with one write per transaction, not one per payment; a refused payment is not', async () => {
+    const store = new InMemoryPaymentStore();
+    const other = `0x${'cd'.repeat(32)}`;
+    const answers = [TRANSACTION, TRANSACTION, other, TRANSACTION, undefined].map((transaction) =>
+      transaction ? { success: true, transaction, network: NETWORK } : { success: false, errorReason: 'invalid_exact_evm_insufficient_balance', transaction: '', network: NETWORK },
+    );
+    const facilitator = { inProcess: true, settleBatch: jest.fn(async () => answers) } as unknown as FacilitatorClient;
+    const config = {
+      settlement: { mode: 'deferred', rpcUrls: {}, holdMs: 60_000, deferred: { maxAttempts: 8, retryBaseMs: 500, marginSeconds: 30 } },
+    } as unknown as X402Config;
+    const service = new X402SettlementService({} as X402ResourceServerHost, store, config, facilitator);
+    Object.assign(service, { events: new X402Events() });
+    for (let n = 1; n <= 5; n++) {
+      const claim = await store.claim({
+        key: `${NETWORK}:0xasset:0xpayer:${n}`,
+        network: NETWORK,
+        asset: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913',
+        payer: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+        payTo: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
+        amount: '10000',
+        scheme: 'exact',
+        route: 'GET /paid',
+        resourceUrl: 'http://localhost/paid',
+        nonce: `0x${n.toString(16).padStart(64, '0')}`,
+        mode: 'deferred',
+      });
+      if (!claim.claimed) throw new Error('not claimed');
+      await store.markQueued(claim.record.id, { payload: {}, requirements: {} }, new Date(Date.now() + 600_000));
+    }
+    const taken = (await store.takeDue(5, 60_000)).sort((a, b) => a.nonce.localeCompare(b.nonce));
+    const batchWrites = jest.spyOn(store, 'markBatchSettled');
+    const singleWrites = jest.spyOn(store, 'markSettled');
+    expect(await service.settleTakenBatch(taken)).toEqual(['settled', 'settled', 'settled', 'settled', 'failed']);
+    // before: five markSettled, one per payment
+    expect(batchWrites.mock.calls).toEqual([
+      [[taken[0].id, taken[1].id, taken[3].id], TRANSACTION],
+      [[taken[2].id], other],
+    ]);
+    expect(singleWrites).not.toHaveBeenCalled();
+    expect(await store.findById(taken[2].id)).toMatchObject({ state: 'settled', transaction: other });
+    expect(await store.findById(taken[4].id)).toMatchObject({ state: 'failed', errorReason: 'invalid_exact_evm_insufficient_balance' });
+  });
+});

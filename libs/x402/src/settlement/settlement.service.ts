@@ -19,6 +19,7 @@ import { reasonCode } from '../facilitator/failure-reason.js';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
 import { PayerCodeCache } from './payer-code-cache.js';
 import { checkSettleAnswer, expectedSettlement } from './settle-answer.js';
+import { markBatchSettled } from './batch-settled.js';
 
 /** What became of a payment the outbox took (`held`: its outcome is still open, looked at again after the hold). */
 export type OutboxOutcome = 'settled' | 'requeued' | 'failed' | 'held';
@@ -161,7 +162,8 @@ export class X402SettlementService {
             together.map((r) => r.settlement as { payload: PaymentPayload; requirements: PaymentRequirements }),
           );
           const latencyMs = Date.now() - started;
-          return Promise.all(together.map((r, i) => this.recordAttempt(r, results[i], latencyMs)));
+          const settledBy = await markBatchSettled(this.store, together, results);
+          return Promise.all(together.map((r, i) => this.recordAttempt(r, results[i], latencyMs, settledBy.has(r))));
         } catch (error) {
           return Promise.all(together.map((r) => this.recordError(r, error)));
         }
@@ -181,9 +183,10 @@ export class X402SettlementService {
     return record.settleBy !== undefined && Date.now() > record.settleBy.getTime();
   }
 
-  private async recordAttempt(record: PaymentRecord, result: SettleResponse, latencyMs?: number): Promise<OutboxOutcome> {
+  /** `recorded`: a success already written (with its batch). */
+  private async recordAttempt(record: PaymentRecord, result: SettleResponse, latencyMs?: number, recorded = false): Promise<OutboxOutcome> {
     if (result.success) {
-      await this.store.markSettled(record.id, result.transaction);
+      if (!recorded) await this.store.markSettled(record.id, result.transaction);
       this.events.emit({ type: 'settled', ...paymentFacts(record), transaction: result.transaction, latencyMs });
       return 'settled';
     }

@@ -1,7 +1,8 @@
-// The claim statement of the TypeORM ledger: one INSERT ... ON CONFLICT that takes a new key or a failed one.
+// The claim of the TypeORM ledger: one INSERT ... ON CONFLICT that takes a new key or a failed one, then (deferred) the cap check.
 import { randomUUID } from 'node:crypto';
-import type { PaymentClaim } from '../payment-store.interface.js';
-import { rowsOf, type Row, type Sql } from './sql-rows.js';
+import type { ClaimOptions, ClaimResult, PaymentClaim } from '../payment-store.interface.js';
+import { deferredFitsSql } from './outbox-sql.js';
+import { isUniqueViolation, rowsOf, toRecord, type Row, type Sql } from './sql-rows.js';
 
 /**
  * Inserts the claim as `verified`, or takes over a failed record of its key (when `retryFailed`); the rows taken.
@@ -37,4 +38,49 @@ export async function insertClaim(sql: Sql, claim: PaymentClaim, retryFailed: bo
       ],
     ),
   );
+}
+
+/**
+ * A deferred claim reserves its exposure by being inserted: it counts against the caps from its insert on.
+ * The cap check follows as a statement of its own, so it reads every claim committed before it, its own
+ * included: of two concurrent claims, the one checked later sees the other. A claim that does not fit
+ * steps down to `authorization` (settled before its response). Two claims that each see the other may
+ * both step down, which is safe; no claim stays deferred past the caps, and no lock is held meanwhile.
+ */
+export async function claimPayment(sql: Sql, claim: PaymentClaim, options: ClaimOptions): Promise<ClaimResult> {
+  const result = await claimOnce(sql, claim, options.retryFailed ?? true, false);
+  const caps = options.deferredCaps;
+  if (!result.claimed || result.record.mode !== 'deferred' || !caps) return result;
+  if (await deferredFitsSql(sql, claim, caps)) return result;
+  const [stepped] = rowsOf(
+    await sql(`UPDATE x402_payments SET mode = 'authorization', updated_at = now() WHERE id = $1 AND state = 'verified' AND mode = 'deferred' RETURNING *`, [
+      result.record.id,
+    ]),
+  );
+  if (!stepped) throw new Error('x402 ledger: a deferred claim past its caps changed before it stepped down');
+  return { claimed: true, record: toRecord(stepped) };
+}
+
+async function claimOnce(sql: Sql, claim: PaymentClaim, retryFailed: boolean, retried: boolean): Promise<ClaimResult> {
+  try {
+    const rows = await insertClaim(sql, claim, retryFailed);
+    if (rows.length > 0) return { claimed: true, record: toRecord(rows[0]) };
+    const [existing] = rowsOf(await sql(`SELECT * FROM x402_payments WHERE key = $1`, [claim.key]));
+    if (existing) return { claimed: false, existing: toRecord(existing), conflict: 'key' };
+    if (!retried) return claimOnce(sql, claim, retryFailed, true); // the holder released it between the two statements
+    throw new Error('x402 ledger: claim neither inserted nor found an existing row');
+  } catch (error) {
+    if (!claim.paymentIdentifier || !isUniqueViolation(error, 'x402_payments_identifier_uq')) throw error;
+    // The payer's idempotency id belongs to another payment. A failed one gives it up; any other keeps it.
+    if (!retried && retryFailed) {
+      await sql(`UPDATE x402_payments SET payment_identifier = NULL, updated_at = now() WHERE payer = $1 AND payment_identifier = $2 AND state = 'failed'`, [
+        claim.payer,
+        claim.paymentIdentifier,
+      ]);
+      return claimOnce(sql, claim, retryFailed, true);
+    }
+    const rows = await sql(`SELECT * FROM x402_payments WHERE payer = $1 AND payment_identifier = $2`, [claim.payer, claim.paymentIdentifier]);
+    if (rows.length === 0) throw error;
+    return { claimed: false, existing: toRecord(rows[0]), conflict: 'identifier' };
+  }
 }

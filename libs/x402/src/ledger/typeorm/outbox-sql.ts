@@ -28,7 +28,8 @@ export async function outboxStatsSql(sql: Sql): Promise<OutboxStats> {
 /**
  * Whether a deferred claim fits its caps: counted with it, the payer's and the total exposure in its asset
  * (deferred payments verified, queued, settling or failed) stay within them, and the payer has no failed
- * deferred payment. Run under the exposure lock, so that the claim that follows sees every earlier one.
+ * deferred payment. Run after the claim's own insert committed (see `TypeOrmPaymentStore.claim`): it reads
+ * every claim committed before it, and leaves its own out (by key) since `fitsCaps` adds it.
  */
 export async function deferredFitsSql(sql: Sql, claim: PaymentClaim, caps: DeferredCaps): Promise<boolean> {
   const [row] = await sql(

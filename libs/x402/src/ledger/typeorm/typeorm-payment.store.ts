@@ -8,11 +8,10 @@ import type { SignInNonceStore } from '../../sessions/sign-in-nonce.store.js';
 import { TypeOrmSignInNonceStore } from '../../sessions/typeorm/typeorm-sign-in-nonce.store.js';
 import { clampLimit } from '../receipt-queries.js';
 import { checkLedgerSchema } from './ledger-schema.js';
-import { deferredFitsSql, outboxStatsSql, unsettledExposureSql } from './outbox-sql.js';
-import { withExposureLock } from './exposure-lock.js';
+import { outboxStatsSql, unsettledExposureSql } from './outbox-sql.js';
 import { findReceiptsSql, revenueSql } from './receipt-sql.js';
-import { insertClaim } from './claim-sql.js';
-import { isUniqueViolation, rowsOf, toRecord, type Sql } from './sql-rows.js';
+import { claimPayment } from './claim-sql.js';
+import { rowsOf, toRecord, type Sql } from './sql-rows.js';
 
 /**
  * The payment ledger on PostgreSQL (or embedded PGlite) through a TypeORM `DataSource`.
@@ -64,39 +63,9 @@ export class TypeOrmPaymentStore implements PaymentStore {
     return checkLedgerSchema((sql) => this.dataSource.query(sql));
   }
 
-  async claim(claim: PaymentClaim, options: ClaimOptions = {}): Promise<ClaimResult> {
-    const retryFailed = options.retryFailed ?? true;
-    const caps = options.deferredCaps;
-    if (claim.mode !== 'deferred' || !caps) return this.claimOnce(this.sql, claim, retryFailed, false);
-    // The cap check and the insert under one lock: concurrent deferred claims cannot all pass the same check.
-    return withExposureLock(this.dataSource, claim.asset, async (sql) => {
-      const mode = (await deferredFitsSql(sql, claim, caps)) ? 'deferred' : 'authorization';
-      return this.claimOnce(sql, { ...claim, mode }, retryFailed, false);
-    });
-  }
-
-  private async claimOnce(sql: Sql, claim: PaymentClaim, retryFailed: boolean, retried: boolean): Promise<ClaimResult> {
-    try {
-      const rows = await insertClaim(sql, claim, retryFailed);
-      if (rows.length > 0) return { claimed: true, record: toRecord(rows[0]) };
-      const [existing] = rowsOf(await sql(`SELECT * FROM x402_payments WHERE key = $1`, [claim.key]));
-      if (existing) return { claimed: false, existing: toRecord(existing), conflict: 'key' };
-      if (!retried) return this.claimOnce(sql, claim, retryFailed, true); // the holder released it between the two statements
-      throw new Error('x402 ledger: claim neither inserted nor found an existing row');
-    } catch (error) {
-      if (!claim.paymentIdentifier || !isUniqueViolation(error, 'x402_payments_identifier_uq')) throw error;
-      // The payer's idempotency id belongs to another payment. A failed one gives it up; any other keeps it.
-      if (!retried && retryFailed) {
-        await sql(`UPDATE x402_payments SET payment_identifier = NULL, updated_at = now() WHERE payer = $1 AND payment_identifier = $2 AND state = 'failed'`, [
-          claim.payer,
-          claim.paymentIdentifier,
-        ]);
-        return this.claimOnce(sql, claim, retryFailed, true);
-      }
-      const rows = await sql(`SELECT * FROM x402_payments WHERE payer = $1 AND payment_identifier = $2`, [claim.payer, claim.paymentIdentifier]);
-      if (rows.length === 0) throw error;
-      return { claimed: false, existing: toRecord(rows[0]), conflict: 'identifier' };
-    }
+  /** See {@link claimPayment}: a deferred claim reserves its exposure by its insert, then checks its caps. */
+  claim(claim: PaymentClaim, options: ClaimOptions = {}): Promise<ClaimResult> {
+    return claimPayment(this.sql, claim, options);
   }
 
   async markSettling(id: string, pending: { settlement?: PendingSettlement; response?: ResponseSnapshot; lockMs?: number } = {}): Promise<boolean> {
@@ -176,6 +145,15 @@ export class TypeOrmPaymentStore implements PaymentStore {
          authorized_amount = COALESCE($5::numeric, authorized_amount, amount), settled_amount = COALESCE($4::numeric, amount),
          amount = COALESCE($4::numeric, amount), locked_until = NULL, next_attempt_at = NULL, updated_at = now() WHERE id = $1`,
       [id, transaction, response ? JSON.stringify(response) : null, amounts.settled ?? null, amounts.authorized ?? null],
+    );
+  }
+
+  async markBatchSettled(ids: readonly string[], transaction: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE x402_payments SET state = 'settled', transaction_hash = $2, settled_at = now(), authorized_amount = COALESCE(authorized_amount, amount),
+         settled_amount = amount, locked_until = NULL, next_attempt_at = NULL, updated_at = now() WHERE id = ANY($1::uuid[])`,
+      [ids, transaction],
     );
   }
 
