@@ -68,6 +68,7 @@ export class ExactFastVerifier {
     const { name, version } = (requirements.extra ?? {}) as { name?: unknown; version?: unknown };
     if (typeof name !== 'string' || !name || typeof version !== 'string' || !version) return undefined;
     try {
+      if (settlingScope.getStore()) this.balances.prefetch(requirements.asset as Hex, a.from as Hex); // read beside the code
       if (!(await this.isEoa(getAddress(a.from)))) return undefined; // a smart wallet: ERC-1271 / 6492, the reference way
       const signed = await verifyTypedSignature({
         address: a.from,

@@ -14,6 +14,21 @@ describe('PayerBalances', () => {
     expect(reads).toHaveLength(1);
   });
 
+  it('shares one read among concurrent payments of a payer, and one started ahead (prefetch)', async () => {
+    const reads: string[] = [];
+    const balances = new PayerBalances(async (_asset, who) => (reads.push(who), await new Promise((r) => setTimeout(r, 5)), 100_000n), 60_000);
+    const all = await Promise.all(['0x01', '0x02', '0x03'].map((nonce) => balances.reserve(asset, payer, nonce, 10_000n, later())));
+    expect(all).toEqual([true, true, true]);
+    expect(reads).toHaveLength(1); // before: one read each
+    const other = '0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65';
+    balances.prefetch(asset, other);
+    balances.prefetch(asset, other);
+    expect(await balances.reserve(asset, other, '0x04', 10_000n, later())).toBe(true);
+    expect(reads).toEqual([payer, other]);
+    balances.prefetch(asset, other); // known: nothing read
+    expect(reads).toHaveLength(2);
+  });
+
   it('never covers the same payment twice', async () => {
     const balances = new PayerBalances(async () => 1_000_000n);
     expect(await balances.reserve(asset, payer, '0xAB', 10_000n, later())).toBe(true);

@@ -20,6 +20,8 @@ interface Known {
  */
 export class PayerBalances {
   private readonly known = new Map<string, Known>();
+  /** Reads under way, shared by the payments that need them. */
+  private readonly reading = new Map<string, Promise<bigint>>();
 
   constructor(
     private readonly read: (asset: Hex, payer: Hex) => Promise<bigint>,
@@ -32,7 +34,7 @@ export class PayerBalances {
     let entry = this.known.get(key);
     const now = Date.now();
     if (!entry || entry.until <= now) {
-      const balance = await this.read(asset, payer);
+      const balance = await this.fresh(asset, payer, key);
       const reserved = this.known.get(key)?.reserved ?? new Map();
       if (this.known.size >= 10_000) this.known.clear();
       entry = { balance, until: now + this.ttlMs, reserved };
@@ -48,6 +50,21 @@ export class PayerBalances {
     return true;
   }
 
+  /** Starts reading the payer's balance if it is not known (a payment of theirs is about to be reserved): its read overlaps other checks. */
+  prefetch(asset: Hex, payer: Hex): void {
+    const key = `${asset}:${payer}`.toLowerCase();
+    if ((this.known.get(key)?.until ?? 0) <= Date.now()) this.fresh(asset, payer, key).catch(() => undefined);
+  }
+
+  private fresh(asset: Hex, payer: Hex, key: string): Promise<bigint> {
+    let read = this.reading.get(key);
+    if (!read) {
+      read = this.read(asset, payer).finally(() => this.reading.delete(key));
+      this.reading.set(key, read);
+    }
+    return read;
+  }
+
   /** A payment's settlement ended: settled (the money left the balance) or not (it did not). */
   settled(asset: string, payer: string, nonce: string, success: boolean): void {
     const entry = this.known.get(`${asset}:${payer}`.toLowerCase());
@@ -55,6 +72,9 @@ export class PayerBalances {
     if (!entry || !reservation) return;
     entry.reserved.delete(nonce.toLowerCase());
     if (success) entry.balance -= reservation.amount;
-    else entry.until = 0; // a failed settlement may mean the balance went elsewhere: read it again before the next payment
+    else {
+      entry.until = 0; // a failed settlement may mean the balance went elsewhere: read it again before the next payment
+      this.reading.delete(`${asset}:${payer}`.toLowerCase()); // a read begun before it does not count
+    }
   }
 }

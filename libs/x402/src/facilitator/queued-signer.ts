@@ -84,14 +84,16 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
    * the chain under the lock every time; alone, it is counted locally. A nonce that turns out taken (another
    * process, an operator's transaction) is read again and the transaction signed anew, never passed on to the payer.
    */
-  const submit = <T>(send: (nonce: number) => Promise<T>): Promise<T> =>
+  const submit = <R, T>(ready: Promise<R | undefined>, send: (nonce: number, value: R) => Promise<T>): Promise<T | undefined> =>
     queue.run(async () => {
       const release = options.nonceLock ? await options.nonceLock(lockKey) : undefined;
       try {
         for (let attempt = 1; ; attempt++) {
-          const nonce = release || queue.nextNonce === undefined ? await pendingNonce() : queue.nextNonce;
+          // the turn, the lock and the nonce are taken while the transaction is still being prepared
+          const [nonce, value] = await Promise.all([release || queue.nextNonce === undefined ? pendingNonce() : queue.nextNonce, ready]);
+          if (value === undefined) return undefined; // nothing to send: the nonce stays unused
           try {
-            const result = await send(nonce);
+            const result = await send(nonce, value);
             queue.nextNonce = nonce + 1;
             return result;
           } catch (error) {
@@ -111,10 +113,13 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
     const fees = gasPrice !== undefined && maxFeePerGas === undefined ? { gasPrice } : { maxFeePerGas, maxPriorityFeePerGas };
     return { chainId: id, to, data, type, gas, ...fees, ...(accessList ? { accessList } : {}) } as TransactionSerializable;
   };
-  /** Signs a prepared transaction with the queue's next nonce and sends it: the only part that waits in turn. */
-  const sendPrepared = (transaction: TransactionSerializable): Promise<Hex> => {
+  /**
+   * Signs a transaction with the queue's next nonce and sends it: the only part that waits in turn. Given while
+   * it is still being prepared, the turn is taken meanwhile; prepared as undefined (or failed), nothing is sent.
+   */
+  const sendPrepared = (prepared: TransactionSerializable | Promise<TransactionSerializable | undefined>): Promise<Hex | undefined> => {
     const scope = rpcFailures.getStore();
-    return submit(async (nonce) => {
+    return submit(Promise.resolve(prepared), async (nonce, transaction) => {
       const serializedTransaction = await account.signTransaction({ ...transaction, nonce } as TransactionSerializable);
       if (scope) scope.broadcast = true; // from here the transaction may reach the chain, whatever the RPC answers
       return client.sendRawTransaction({ serializedTransaction });
@@ -129,7 +134,7 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
   /** Sends one call (a payment settled alone) only if it succeeds at its real fees: a revert throws here, nothing spent. */
   const send = async (to: Hex, data: Hex): Promise<Hex> => {
     const transaction = await prepare(to, data);
-    return simulate(transaction).then(() => sendPrepared(transaction));
+    return simulate(transaction).then(() => sendPrepared(transaction) as Promise<Hex>);
   };
 
   /**
@@ -170,12 +175,12 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
     prepareAggregate: (calls: ReturnType<typeof transferCall>[]) =>
       watchRpc(() =>
         prepareAggregate(
-          { fees: (to, data) => prepare(to, data, false), call: simulate, estimateGas: (t) => client.estimateGas({ account, ...(t as Record<string, any>) }) },
+          { fees: (to, data) => prepare(to, data, false), call: simulate, estimateGas: (t) => client.estimateGas({ account: account.address, ...(t as Record<string, any>) }) }, // fees given: no second fill
           calls,
         ),
       ),
-    /** Sends a prepared transaction through the queue; its hash once sent. */
-    send: (transaction: TransactionSerializable) => watchRpc(() => sendPrepared(transaction)),
+    /** Sends a transaction through the queue once prepared (turn and nonce taken meanwhile); its hash once sent, undefined if none was. */
+    send: (prepared: Promise<TransactionSerializable | undefined>) => watchRpc(() => sendPrepared(prepared)),
     receipt: (hash: Hex) => watchRpc(() => receiptOf(hash)),
     hasMulticall: () => watchRpc(() => client.getCode({ address: MULTICALL3 })).then((code) => !!code && code !== '0x'),
     /**

@@ -43,7 +43,7 @@ function batcher(overrides: Partial<SettlementBatcherOptions> = {}) {
       if (kept > 0) sent.push(kept);
       return { transaction: kept > 0 ? ({ to: '0x0', data: '0x' } as never) : undefined, ok };
     },
-    send: async () => '0xhash',
+    send: async (prepared) => ((await prepared) ? '0xhash' : undefined),
     receipt: async () => ({ status: 'success', logs: landed(lastBatch).map(usedLog) }),
     alone: jest.fn(async (i: SettlementItem) => ({ success: true, transaction: '0xalone', network: NETWORK, payer: 'alone' }) as SettleResponse),
     diagnose: jest.fn(async () => ({ isValid: false, invalidReason: 'invalid_exact_evm_insufficient_balance' })),
@@ -108,6 +108,25 @@ describe('SettlementBatcher', () => {
     expect(options.alone).toHaveBeenCalledTimes(1);
   });
 
+  it('hands the batch to the signer while it is still being prepared (its turn and nonce are taken meanwhile)', async () => {
+    const order: string[] = [];
+    const { settle } = batcher({
+      prepare: async (calls) => {
+        order.push('prepare');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        order.push('prepared');
+        return { transaction: { to: '0x0', data: '0x' } as never, ok: calls.map(() => true) };
+      },
+      send: async (prepared) => {
+        order.push('send');
+        return (await prepared) ? '0xhash' : undefined;
+      },
+    });
+    expect((await settle([item(1)]))[0]).toMatchObject({ success: true, transaction: '0xhash' });
+    // before: prepare, prepared, then send
+    expect(order).toEqual(['prepare', 'send', 'prepared']);
+  });
+
   it('sends nothing when every call of a batch fails at the real gas price', async () => {
     const { settle, simulateAs, sent, options } = batcher();
     simulateAs(() => false);
@@ -131,7 +150,8 @@ describe('SettlementBatcher', () => {
   it('fails every payment of a batch that could not be sent (nothing moved), and goes on with the next', async () => {
     let fail = true;
     const { settle } = batcher({
-      send: async () => {
+      send: async (prepared) => {
+        await prepared;
         if (fail) throw new Error('nonce too low');
         return '0xhash';
       },

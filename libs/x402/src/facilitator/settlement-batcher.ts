@@ -20,8 +20,11 @@ export interface SettlementBatcherOptions {
    * kept; `transaction` is undefined when none was.
    */
   prepare(calls: ReturnType<typeof transferCall>[]): Promise<{ transaction?: TransactionSerializable; ok: boolean[] }>;
-  /** Sends a prepared transaction (signer's nonce order); resolves with its hash once sent. */
-  send(transaction: TransactionSerializable): Promise<Hex>;
+  /**
+   * Sends a transaction once prepared, in the signer's nonce order, taking its turn (and nonce) while it is prepared;
+   * resolves with its hash once sent, or undefined when it was prepared as undefined (nothing to send).
+   */
+  send(prepared: Promise<TransactionSerializable | undefined>): Promise<Hex | undefined>;
   /** Waits for a sent transaction's receipt. */
   receipt(hash: Hex): Promise<{ status: 'success' | 'reverted'; logs: readonly Log[] }>;
   /** Settles one payment alone, the reference way (checks, then its own transaction). */
@@ -127,8 +130,10 @@ export class SettlementBatcher {
     this.pending = later;
     this.submitting = true;
     const prepared = this.options.isolate(() => this.prepareValid(batch));
-    prepared
-      .then(async (ready) => (ready ? { items: ready.items, hash: await this.options.isolate(() => this.options.send(ready.transaction)) } : undefined))
+    // sent as soon as it is prepared: the signer takes its turn and nonce meanwhile
+    const hash = this.options.isolate(() => this.options.send(prepared.then((ready) => ready?.transaction)));
+    Promise.all([prepared, hash])
+      .then(([ready, sent]) => (ready && sent ? { items: ready.items, hash: sent } : undefined))
       .then(
         (sent) => sent && void this.confirm(sent.items, sent.hash),
         (error: unknown) => {

@@ -1,4 +1,6 @@
+import { authorizationTypes } from '@x402/evm';
 import { hashTypedData, keccak256, recoverAddress, type Hex, type TypedDataDefinition } from 'viem';
+import { transferAuthorizationDigest, type TransferAuthorization } from './authorization-digest.js';
 
 // One ECDSA check of an EIP-712 signature per payment in this process: the guard's local check and the local
 // facilitator's verify share it. Recovery goes through libsecp256k1 (the optional `secp256k1` package,
@@ -82,10 +84,13 @@ export type TypedSignatureCheck = TypedDataDefinition & { address: string; signa
  * A signature proven in this process a moment ago is not recovered again.
  */
 export async function verifyTypedSignature(check: TypedSignatureCheck, useNative = true): Promise<boolean> {
-  let digest: Hex;
+  let digest: Hex | undefined;
   try {
     const { address: _, signature: __, ...typedData } = check;
-    digest = hashTypedData(typedData as TypedDataDefinition);
+    if (typedData.primaryType === 'TransferWithAuthorization' && typedData.types === authorizationTypes) {
+      digest = transferAuthorizationDigest(typedData.domain as Record<string, unknown>, typedData.message as unknown as TransferAuthorization);
+    }
+    digest ??= hashTypedData(typedData as TypedDataDefinition);
   } catch {
     return false;
   }

@@ -1,0 +1,55 @@
+import { decodeFunctionData, encodeFunctionResult, type Hex, type TransactionSerializable } from 'viem';
+import { prepareAggregate, type AggregateChain } from './aggregate-preparation.js';
+import { MULTICALL3, MULTICALL3_ABI } from './multicall-batch.js';
+
+const call = (n: number) => ({ target: `0x${n.toString(16).padStart(40, '0')}` as Hex, allowFailure: true as const, callData: `0x0${n}` as Hex });
+
+/** A chain whose check call answers `succeeds` per call, and that records the order of what it was asked. */
+function fakeChain(succeeds: boolean[]) {
+  const log: string[] = [];
+  let estimating = false;
+  const targets = (t: TransactionSerializable) =>
+    (decodeFunctionData({ abi: MULTICALL3_ABI, data: t.data! }).args[0] as readonly { target: Hex; allowFailure: boolean }[]).map((c) => c.target);
+  const chain: AggregateChain = {
+    fees: async () => ({ chainId: 31337, to: MULTICALL3, maxFeePerGas: 2n, maxPriorityFeePerGas: 1n, type: 'eip1559' }) as TransactionSerializable,
+    call: async () => {
+      log.push('check');
+      await new Promise((resolve) => setImmediate(resolve));
+      log.push(estimating ? 'check done, estimate already asked' : 'check done');
+      return { data: encodeFunctionResult({ abi: MULTICALL3_ABI, functionName: 'aggregate3', result: succeeds.map((success) => ({ success, returnData: '0x' as Hex })) }) };
+    },
+    estimateGas: async (t) => {
+      estimating = true;
+      const asked = targets(t);
+      log.push(`estimate ${asked.length}`);
+      if (asked.length !== succeeds.filter(Boolean).length) throw new Error('execution reverted'); // a required call fails
+      return 100_000n;
+    },
+  };
+  return { chain, log, targets };
+}
+
+describe('prepareAggregate', () => {
+  it('every call succeeds: the gas is estimated beside the check, not after it (one round trip less)', async () => {
+    const { chain, log, targets } = fakeChain([true, true, true]);
+    const prepared = await prepareAggregate(chain, [call(1), call(2), call(3)]);
+    expect(prepared.ok).toEqual([true, true, true]);
+    expect(prepared.transaction?.gas).toBe(125_000n);
+    expect(targets(prepared.transaction!)).toHaveLength(3);
+    // before: check, check done, then the estimate
+    expect(log).toEqual(['check', 'estimate 3', 'check done, estimate already asked']);
+  });
+
+  it('a call fails the check: estimated again with the calls kept, and only those are sent', async () => {
+    const { chain, log, targets } = fakeChain([true, false, true]);
+    const prepared = await prepareAggregate(chain, [call(1), call(2), call(3)]);
+    expect(prepared.ok).toEqual([true, false, true]);
+    expect(targets(prepared.transaction!)).toEqual([call(1).target, call(3).target]);
+    expect(log.filter((line) => line.startsWith('estimate'))).toEqual(['estimate 3', 'estimate 2']);
+  });
+
+  it('no call succeeds: nothing to send', async () => {
+    const { chain } = fakeChain([false, false]);
+    expect(await prepareAggregate(chain, [call(1), call(2)])).toEqual({ ok: [false, false] });
+  });
+});
