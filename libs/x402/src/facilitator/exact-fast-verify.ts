@@ -3,10 +3,8 @@ import { authorizationTypes, eip3009ABI } from '@x402/evm';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { erc20Abi, getAddress, parseSignature, type Abi, type Hex } from 'viem';
 import { PayerBalances } from './payer-balances.js';
+import { PAYER_CODE_TTL_MS, payerCodes } from './payer-code-cache.js';
 import { verifyTypedSignature } from './typed-signature.js';
-
-/** How long the payer's code (none, for an EOA) is taken as read: the exact scheme reads it on every verify. */
-export const PAYER_CODE_TTL_MS = 10_000;
 
 /** The chain reads of one network, through the local facilitator's signer (its RPC failures watched). */
 export interface ExactVerifyChain {
@@ -45,14 +43,14 @@ interface Eip3009 {
  * the caller asks `@x402/evm`, whose refusal carries the scheme's reason.
  */
 export class ExactFastVerifier {
-  private readonly codes = new Map<string, { code: Hex | undefined; until: number }>();
   /** Balances of payers, for verifies run through {@link verifyBeforeSettling}. */
   readonly balances: PayerBalances;
 
   constructor(
     private readonly network: string,
     private readonly chain: ExactVerifyChain,
-    private readonly codeTtlMs = PAYER_CODE_TTL_MS,
+    /** The chain's RPC URL: the key of its payers' codes in {@link payerCodes}. */
+    private readonly endpoint: string,
   ) {
     this.balances = new PayerBalances((asset, payer) =>
       chain.readContract({ address: asset, abi: erc20Abi, functionName: 'balanceOf', args: [payer] }) as Promise<bigint>,
@@ -98,17 +96,12 @@ export class ExactFastVerifier {
     return { isValid: true, invalidReason: undefined, payer: a.from };
   }
 
-  /** Whether `payer` holds no code, read at most once per TTL (a failed read is not remembered). */
+  /** Whether `payer` holds no code (the process's {@link payerCodes}: read once per TTL, shared with deferred mode's check). */
   private async isEoa(payer: Hex): Promise<boolean> {
-    const key = payer.toLowerCase();
-    const now = Date.now();
-    let known = this.codes.get(key);
-    if (!known || known.until <= now) {
-      const code = await this.chain.getCode({ address: payer });
-      if (this.codes.size >= 10_000) this.codes.clear();
-      known = { code, until: now + this.codeTtlMs };
-      this.codes.set(key, known);
-    }
-    return !known.code || known.code === '0x';
+    const code = await payerCodes.hasCode(this.endpoint, payer, async () => {
+      const read = await this.chain.getCode({ address: payer });
+      return !!read && read !== '0x';
+    });
+    return !code;
   }
 }

@@ -57,7 +57,7 @@ export class LocalFacilitatorClient implements BatchSettlingFacilitator, InProce
         isolate: (call) => this.watched('settle', call, () => true),
       });
       this.chains.set(network, { batcher, hasMulticall });
-      this.fastVerifiers.set(network, new ExactFastVerifier(network, signer as unknown as ExactVerifyChain));
+      this.fastVerifiers.set(network, new ExactFastVerifier(network, signer as unknown as ExactVerifyChain, rpcUrl));
       this.facilitator.register(network as `${string}:${string}`, new ExactEvmScheme(signer));
       // Usage prices (`upto`): Permit2 signatures settled through the x402 upto proxy (needs Permit2 and the proxy on the chain).
       this.facilitator.register(network as `${string}:${string}`, new UptoEvmScheme(signer));

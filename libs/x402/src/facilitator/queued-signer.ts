@@ -119,7 +119,9 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
    */
   const sendPrepared = (prepared: TransactionSerializable | Promise<TransactionSerializable | undefined>): Promise<Hex | undefined> => {
     const scope = rpcFailures.getStore();
-    return submit(Promise.resolve(prepared), async (nonce, transaction) => {
+    const ready = Promise.resolve(prepared);
+    ready.catch(() => undefined); // a failed preparation is the caller's to report: not an unhandled rejection while this waits its turn
+    return submit(ready, async (nonce, transaction) => {
       const serializedTransaction = await account.signTransaction({ ...transaction, nonce } as TransactionSerializable);
       if (scope) scope.broadcast = true; // from here the transaction may reach the chain, whatever the RPC answers
       return client.sendRawTransaction({ serializedTransaction });

@@ -17,7 +17,7 @@ import { HeldPayments } from './held-payments.js';
 import { NONCE_SPENT, paymentOnChain, PERMANENT, validityPassed } from './payment-on-chain.js';
 import { reasonCode } from '../facilitator/failure-reason.js';
 import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
-import { PayerCodeCache } from './payer-code-cache.js';
+import { payerCodes } from '../facilitator/payer-code-cache.js';
 import { checkSettleAnswer, expectedSettlement } from './settle-answer.js';
 import { markBatchSettled } from './batch-settled.js';
 
@@ -33,8 +33,6 @@ export type OutboxOutcome = 'settled' | 'requeued' | 'failed' | 'held';
 export class X402SettlementService {
   private readonly logger = new Logger('X402');
   readonly chain: ChainReader;
-  /** Whether a payer holds code, read at most every few seconds per payer (deferred mode asks on every request). */
-  private readonly payerCode: PayerCodeCache;
   /** Payments held with an open outcome, looked up on chain for a retry or after a crash. */
   readonly held: HeldPayments;
 
@@ -45,7 +43,6 @@ export class X402SettlementService {
     @Inject(X402_FACILITATOR) private readonly facilitator: FacilitatorClient,
   ) {
     this.chain = new ChainReader(config.settlement.rpcUrls);
-    this.payerCode = new PayerCodeCache(this.chain);
     this.held = new HeldPayments(this.chain, store, (record, transaction) => this.foundOnChain(record, transaction, 'reconciled'));
   }
 
@@ -82,7 +79,9 @@ export class X402SettlementService {
     if (mode !== 'deferred') return mode;
     if (Number(validBefore) - Date.now() / 1000 < this.config.settlement.deferred.marginSeconds + 10) return 'authorization';
     if (!this.chain.covers(requirements.network)) return 'authorization';
-    const contract = await this.payerCode.hasCode(requirements.network, payer).catch(() => true); // unknown: settle first
+    const endpoint = this.config.settlement.rpcUrls[requirements.network];
+    // shared with the local facilitator's verify: a new payer's code is read once
+    const contract = await payerCodes.hasCode(endpoint, payer, () => this.chain.hasCode(requirements.network, payer)).catch(() => true); // unknown: settle first
     return contract ? 'authorization' : 'deferred';
   }
 
