@@ -218,6 +218,55 @@ describe.each(['postgres', 'pglite'] as const)('TypeOrmPaymentStore on %s', (kin
     expect(queries.join('\n')).not.toMatch(/advisory/);
   });
 
+  it('checks the caps when it queues a deferred payment: one statement with the queueing; past them, steps down to authorization', async () => {
+    const caps = { perPayer: '20000', total: '100000' };
+    const payer = '0x3000000000000000000000000000000000000001';
+    const asset = `0xQueueCaps${kind}`;
+    const queue = async (i: number, into = store) => {
+      const claimed = await into.claim(claimFor(870 + i, { key: `queue-caps:${kind}:${i}`, asset, payer, mode: 'deferred' }));
+      if (!claimed.claimed) throw new Error('not claimed');
+      return { id: claimed.record.id, queued: await into.markQueued(claimed.record.id, { payload: {}, requirements: {} }, new Date(Date.now() + 60_000), undefined, caps) };
+    };
+    expect(store.checksCapsWhenQueued).toBe(true);
+    expect((await queue(0)).queued).toBe(true);
+    expect((await queue(1)).queued).toBe(true);
+    const over = await queue(2);
+    expect(over.queued).toBe('over_caps');
+    expect(await store.findById(over.id)).toMatchObject({ state: 'verified', mode: 'authorization' });
+    // concurrent, on two pools where postgres: within the caps, never past them
+    const other = kind === 'postgres' ? new TypeOrmPaymentStore(await db.connectAgain()) : store;
+    const burstPayer = '0x3000000000000000000000000000000000000002';
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const into = i % 2 ? other : store;
+        const claimed = await into.claim(claimFor(880 + i, { key: `queue-caps-burst:${kind}:${i}`, asset, payer: burstPayer, mode: 'deferred' }));
+        if (!claimed.claimed) throw new Error('not claimed');
+        return into.markQueued(claimed.record.id, { payload: {}, requirements: {} }, new Date(Date.now() + 60_000), undefined, caps);
+      }),
+    );
+    expect(burst.filter((q) => q === true).length).toBeLessThanOrEqual(2);
+    expect(burst.filter((q) => q === 'over_caps')).toHaveLength(12 - burst.filter((q) => q === true).length);
+    // a record no longer verified is not queued
+    expect(await store.markQueued(over.id.replace(/.$/, (c) => (c === '0' ? '1' : '0')), { payload: {}, requirements: {} }, new Date(), undefined, caps)).toBe(false);
+  });
+
+  it('takes a deferred payment in two statements in all: the claim, and its queueing with the cap check', async () => {
+    const queries: string[] = [];
+    const counted = new Proxy(db.dataSource, {
+      get(target, property, receiver) {
+        if (property === 'query') return (text: string, params?: unknown[]) => (queries.push(text), target.query(text, params));
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    const counting = new TypeOrmPaymentStore(counted);
+    const claimed = await counting.claim(claimFor(895, { key: `two-statements:${kind}`, asset: '0xTwoStatements', mode: 'deferred' }));
+    if (!claimed.claimed) throw new Error('not claimed');
+    const queued = await counting.markQueued(claimed.record.id, { payload: {}, requirements: {} }, new Date(Date.now() + 60_000), undefined, { perPayer: '50000', total: '100000' });
+    expect(queued).toBe(true);
+    // before: insert, cap check, then the queueing
+    expect(queries).toHaveLength(2);
+  });
+
   it('keeps a failed deferred payment: never taken over, never purged, and its payer is not deferred again', async () => {
     const caps = { perPayer: '50000', total: '100000' };
     const payer = '0x2000000000000000000000000000000000000001';

@@ -117,7 +117,8 @@ export interface ClaimOptions {
   /**
    * A `deferred` claim is taken as deferred only when, counted with it, the payer's and the total exposure
    * stay within these caps and the payer has no failed deferred payment; otherwise it is taken in
-   * `authorization` mode (settled before the response). Decided atomically with the claim, across instances.
+   * `authorization` mode (settled before the response), across instances. Not given to a store that checks them in
+   * `markQueued` instead (`checksCapsWhenQueued`).
    */
   deferredCaps?: DeferredCaps;
 }

@@ -1,6 +1,7 @@
 import type {
   ClaimOptions,
   ClaimResult,
+  DeferredCaps,
   ExposureRow,
   OutboxStats,
   PaymentClaim,
@@ -65,8 +66,18 @@ export interface PaymentClaims {
    * the response to replay) and holding it for `lockMs`; false if it was not `verified`.
    */
   markSettling(id: string, pending?: { settlement?: PendingSettlement; response?: ResponseSnapshot; lockMs?: number }): Promise<boolean>;
-  /** Deferred mode: the response went out; the payment waits in the outbox (`verified` -> `queued`). */
-  markQueued(id: string, settlement: PendingSettlement, settleBy: Date, response?: ResponseSnapshot): Promise<boolean>;
+  /**
+   * Deferred mode: the handler succeeded; the payment waits in the outbox (`verified` -> `queued`); false if it was
+   * not `verified`. With `caps` (given only to a store that {@link checksCapsWhenQueued}), the deferred caps are
+   * checked in the same step, counting every claim committed before it: past them the record stays `verified`,
+   * steps down to `authorization` mode, and `'over_caps'` is returned (the caller settles it before answering).
+   */
+  markQueued(id: string, settlement: PendingSettlement, settleBy: Date, response?: ResponseSnapshot, caps?: DeferredCaps): Promise<boolean | 'over_caps'>;
+  /**
+   * The store checks the deferred caps in `markQueued` (after the handler, one statement with the queueing) rather
+   * than in `claim`: a deferred claim is then taken as `deferred` without them. Optional; without it, `claim` checks.
+   */
+  readonly checksCapsWhenQueued?: boolean;
   /** Records that the handler failed after an upfront settlement. */
   recordHandlerError(id: string, error: string): Promise<void>;
   /**

@@ -1,6 +1,7 @@
 // The deferred outbox's figures in the TypeORM ledger: exposure (and whether a claim fits its caps), queue stats.
 import { fitsCaps } from '../outbox-figures.js';
-import type { DeferredCaps, ExposureRow, OutboxStats, PaymentClaim } from '../payment-store.interface.js';
+import type { DeferredCaps, ExposureRow, OutboxStats, PaymentClaim, PendingSettlement, ResponseSnapshot } from '../payment-store.interface.js';
+import { rowsOf } from './sql-rows.js';
 import type { Row, Sql } from './sql-rows.js';
 
 /** Served but unsettled deferred amounts per asset (queued or settling), optionally of one payer. */
@@ -40,4 +41,49 @@ export async function deferredFitsSql(sql: Sql, claim: PaymentClaim, caps: Defer
     [claim.asset, claim.payer, claim.key],
   );
   return fitsCaps(claim.amount, { mine: BigInt(row.mine), total: BigInt(row.total), blocked: row.blocked === true || row.blocked === 't' }, caps);
+}
+
+/**
+ * Queues a verified deferred payment (`verified` -> `queued`). With `caps`, in the same statement, only if it fits
+ * them, counted as {@link deferredFitsSql} does (every claim committed before this statement, its own left out):
+ * else it stays `verified`, steps down to `authorization`, and `'over_caps'` is the answer. The claim's insert
+ * committed in an earlier statement, so of two concurrent claims the one queued later sees the other.
+ */
+export async function queueSql(sql: Sql, id: string, queued: { settlement: PendingSettlement; settleBy: Date; response?: ResponseSnapshot }, caps?: DeferredCaps): Promise<boolean | 'over_caps'> {
+  const params = [id, JSON.stringify(queued.settlement), queued.settleBy, queued.response ? JSON.stringify(queued.response) : null];
+  if (!caps) {
+    const rows = rowsOf(
+      await sql(
+        `UPDATE x402_payments SET state = 'queued', settlement = $2::jsonb, settle_by = $3, response = $4::jsonb, next_attempt_at = now(), updated_at = now()
+         WHERE id = $1 AND state = 'verified' RETURNING id`,
+        params,
+      ),
+    );
+    return rows.length === 1;
+  }
+  const [row] = rowsOf(
+    await sql(
+      `WITH claim AS (SELECT key, asset, payer, amount FROM x402_payments WHERE id = $1 AND state = 'verified' AND mode = 'deferred'),
+       exposure AS (
+         SELECT COALESCE(SUM(p.amount) FILTER (WHERE lower(p.asset) = lower(c.asset) AND lower(p.payer) = lower(c.payer)), 0) AS mine,
+                COALESCE(SUM(p.amount) FILTER (WHERE lower(p.asset) = lower(c.asset)), 0) AS total,
+                COALESCE(bool_or(p.state = 'failed' AND lower(p.payer) = lower(c.payer)), false) AS blocked
+         FROM claim c LEFT JOIN x402_payments p ON p.mode = 'deferred' AND p.state IN ('verified', 'queued', 'settling', 'failed') AND p.key <> c.key
+       ),
+       fits AS (SELECT NOT e.blocked AND e.mine + c.amount <= $5::numeric AND e.total + c.amount <= $6::numeric AS ok FROM claim c, exposure e)
+       UPDATE x402_payments p SET
+         state = CASE WHEN f.ok THEN 'queued' ELSE p.state END,
+         mode = CASE WHEN f.ok THEN p.mode ELSE 'authorization' END,
+         settlement = CASE WHEN f.ok THEN $2::jsonb ELSE p.settlement END,
+         settle_by = CASE WHEN f.ok THEN $3::timestamptz ELSE p.settle_by END,
+         response = CASE WHEN f.ok THEN $4::jsonb ELSE p.response END,
+         next_attempt_at = CASE WHEN f.ok THEN now() ELSE p.next_attempt_at END,
+         updated_at = now()
+       FROM fits f WHERE p.id = $1 AND p.state = 'verified'
+       RETURNING p.state`,
+      [...params, caps.perPayer, caps.total],
+    ),
+  );
+  if (!row) return false;
+  return row.state === 'queued' ? true : 'over_caps';
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { ClaimOptions, ClaimResult, ExposureRow, OutboxStats, PendingSettlement, PaymentClaim, PaymentRecord, PaymentStore, ReceiptFilter, ResponseSnapshot, RevenueQuery, RevenueRow, SettledAmounts } from '../payment-store.interface.js';
+import type { ClaimOptions, ClaimResult, DeferredCaps, ExposureRow, OutboxStats, PendingSettlement, PaymentClaim, PaymentRecord, PaymentStore, ReceiptFilter, ResponseSnapshot, RevenueQuery, RevenueRow, SettledAmounts } from '../payment-store.interface.js';
 import { UNSERVED_UPFRONT } from '../payment-store.interface.js';
 import type { ProofStore } from '../../proofs/proof-store.interface.js';
 import { TypeOrmProofStore } from '../../proofs/typeorm/typeorm-proof.store.js';
@@ -8,7 +8,7 @@ import type { SignInNonceStore } from '../../sessions/sign-in-nonce.store.js';
 import { TypeOrmSignInNonceStore } from '../../sessions/typeorm/typeorm-sign-in-nonce.store.js';
 import { clampLimit } from '../receipt-queries.js';
 import { checkLedgerSchema } from './ledger-schema.js';
-import { outboxStatsSql, unsettledExposureSql } from './outbox-sql.js';
+import { outboxStatsSql, queueSql, unsettledExposureSql } from './outbox-sql.js';
 import { findReceiptsSql, revenueSql } from './receipt-sql.js';
 import { claimPayment } from './claim-sql.js';
 import { rowsOf, toRecord, type Sql } from './sql-rows.js';
@@ -80,15 +80,11 @@ export class TypeOrmPaymentStore implements PaymentStore {
     return rows.length === 1;
   }
 
-  async markQueued(id: string, settlement: PendingSettlement, settleBy: Date, response?: ResponseSnapshot): Promise<boolean> {
-    const rows = rowsOf(
-      await this.dataSource.query(
-        `UPDATE x402_payments SET state = 'queued', settlement = $2::jsonb, settle_by = $3, response = $4::jsonb, next_attempt_at = now(), updated_at = now()
-         WHERE id = $1 AND state = 'verified' RETURNING id`,
-        [id, JSON.stringify(settlement), settleBy, response ? JSON.stringify(response) : null],
-      ),
-    );
-    return rows.length === 1;
+  /** A deferred claim's caps are checked with its queueing (see {@link queueSql}): one statement less per payment. */
+  readonly checksCapsWhenQueued = true;
+
+  markQueued(id: string, settlement: PendingSettlement, settleBy: Date, response?: ResponseSnapshot, caps?: DeferredCaps): Promise<boolean | 'over_caps'> {
+    return queueSql(this.sql, id, { settlement, settleBy, response }, caps);
   }
 
   async takeDue(limit: number, lockMs: number): Promise<PaymentRecord[]> {

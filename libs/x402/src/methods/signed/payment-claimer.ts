@@ -81,7 +81,9 @@ export class PaymentClaimer {
     };
     let retryFailed = verifyNow === undefined;
     for (let attempt = 0; attempt < 4; attempt++) {
-      const result = await ledgerCall(() => this.store.claim(claim, { retryFailed, deferredCaps: request.deferredCaps }));
+      // a store that checks the caps when it queues the payment (after the handler) is not given them here
+      const deferredCaps = this.store.checksCapsWhenQueued ? undefined : request.deferredCaps;
+      const result = await ledgerCall(() => this.store.claim(claim, { retryFailed, deferredCaps }));
       if (result.claimed) return { record: result.record, payer, verified: retryFailed };
       if (result.existing.state === 'failed' && !retryFailed) {
         await verifyNow!(); // refused: a 402, and the failed record stays as it is

@@ -1,5 +1,5 @@
 import type { PaymentPayload, PaymentRequirements, SettleResponse } from '@x402/core/types';
-import type { PaymentRecord } from '../../ledger/payment-store.interface.js';
+import type { DeferredCaps, PaymentRecord } from '../../ledger/payment-store.interface.js';
 import type { RouteOffer, RoutePlan } from '../../pricing/route-plan.types.js';
 
 /** Where the guard leaves a verified payment for the interceptor (a symbol key on the request). */
@@ -19,6 +19,8 @@ export interface X402RequestState {
   /** The authorization's validBefore (unix seconds): a deferred settlement must land before it. */
   validBefore: string;
   record: PaymentRecord;
+  /** Deferred mode: the exposure caps the payment must fit (checked when it is queued, where the store does). */
+  deferredCaps?: DeferredCaps;
   /** The payment was already settled for this route: answer with `record.response`, run nothing. */
   replay?: boolean;
   /** Upfront mode: the payment was settled (found on chain) before its handler ran; only the handler runs now. */

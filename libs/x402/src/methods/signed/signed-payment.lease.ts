@@ -99,9 +99,16 @@ export class SignedPaymentLease implements PaymentLease {
     const headers = { [state.payload.x402Version === 1 ? X_PAYMENT_RESPONSE_HEADER : PAYMENT_RESPONSE_HEADER]: encodePaymentResponseHeader(pending) };
     const snapshot = config.ledger.snapshots ? snapshotOf(body, context.status, headers, config.ledger.snapshotMaxBytes) : undefined;
     // Nothing is promised to the client (no success:true header) until the outbox holds the payment.
+    const caps = store.checksCapsWhenQueued ? state.deferredCaps : undefined;
     const queued = await releasingOnError(this.deps, state.record, () =>
-      ledgerCall(() => store.markQueued(state.record.id, { payload: state.payload, requirements }, settlement.settleBy(state.validBefore), snapshot)),
+      ledgerCall(() => store.markQueued(state.record.id, { payload: state.payload, requirements }, settlement.settleBy(state.validBefore), snapshot, caps)),
     );
+    if (queued === 'over_caps') {
+      // past the caps, counted with every claim committed before (any instance's): settled before it is answered
+      state.record = { ...state.record, mode: 'authorization' };
+      await this.settle(body, context);
+      return;
+    }
     if (!queued) throw new X402HttpException(409, X402ErrorCode.PaymentInProgress, 'this payment is already being settled');
     for (const [name, value] of Object.entries(headers)) context.setHeader(name, value);
     state.settlement = pending;

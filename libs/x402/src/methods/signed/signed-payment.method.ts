@@ -77,7 +77,7 @@ export class SignedPaymentMethod implements PaymentMethod {
     // Once claimed, it is settled through the facilitator before (deferred: soon after) anything is released: the balance it knows will do (see verifyBeforeSettling).
     const verifyClaimed = () => verifyBeforeSettling(verify);
     const claimed = await this.claimer.claim({ plan, requirements, decoded, identifier, mode, deferredCaps, resourceUrl: attempt.resourceUrl }, signed ? verifyClaimed : undefined);
-    const base = { plan, offer, payload: decoded.payload, requirements, facilitatorRequirements, payer: claimed.payer, validBefore: decoded.authorization.validBefore };
+    const base = { plan, offer, payload: decoded.payload, requirements, facilitatorRequirements, payer: claimed.payer, validBefore: decoded.authorization.validBefore, deferredCaps };
     if ('replay' in claimed) {
       this.events.emit({ type: 'replayed', ...paymentFacts(claimed.replay) });
       return { admitted: true, lease: this.leases.lease(request, { ...base, record: claimed.replay, replay: true }) };
