@@ -5,6 +5,9 @@ import { PollingLoop } from '../x402.polling-loop.js';
 import { X402_CONFIG } from '../x402.tokens.js';
 import { X402SettlementService } from './settlement.service.js';
 
+/** Outbox batches settling at once. */
+const BATCHES_IN_FLIGHT = 2;
+
 /**
  * Settles deferred payments in the background and reconciles interrupted settlements. Several
  * instances share the work: each batch is taken with `FOR UPDATE SKIP LOCKED` and held while it is
@@ -46,15 +49,28 @@ export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationSh
     this.polling.notify();
   }
 
-  /** Works off everything due now; returns how many payments were taken. Used by the loop and by tests. */
+  /**
+   * Works off everything due now; returns how many payments were taken. Used by the loop and by tests. Up to
+   * {@link BATCHES_IN_FLIGHT} batches at once: the next is taken while one settles (a local facilitator prepares
+   * it while the first is sent and confirmed), so the outbox keeps up with deferred traffic instead of letting a
+   * backlog grow (one batch at a time settled ~80 payments/s on the benchmark, fewer than were served).
+   */
   async drain(): Promise<number> {
     let total = 0;
+    const inFlight = new Set<Promise<unknown>>();
     for (;;) {
       const batch = await this.store.takeDue(this.config.settlement.deferred.batchSize, this.config.settlement.holdMs);
-      if (batch.length === 0) return total;
+      if (batch.length === 0) break;
       total += batch.length;
-      await this.settlement.settleTakenBatch(batch).catch((error: Error) => this.logger.error(`outbox: ${error.message}`));
+      const settling: Promise<unknown> = this.settlement
+        .settleTakenBatch(batch)
+        .catch((error: Error) => this.logger.error(`outbox: ${error.message}`))
+        .finally(() => inFlight.delete(settling));
+      inFlight.add(settling);
+      if (inFlight.size >= BATCHES_IN_FLIGHT) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
+    return total;
   }
 
   /** Settles, from the chain, held payments whose money moved (see {@link HeldPayments}). */

@@ -60,6 +60,8 @@ export class X402WebhookRecorder implements OnModuleInit, OnModuleDestroy, Befor
 
   /** Records the deliveries of one event (retrying when the store fails); never throws. */
   protected async record(event: X402Event): Promise<void> {
+    // no endpoint (the usual case with editable endpoints nobody added): no ledger read for the event's context
+    if ((await this.endpoints.all().catch(() => undefined))?.length === 0) return;
     let found: X402WebhookEvent | undefined;
     try {
       found = toWebhookEvent(event, await this.context(event));

@@ -114,6 +114,40 @@ describe('X402WebhookRecorder', () => {
   });
 });
 
+describe('X402WebhookRecorder without endpoints', () => {
+  it('reads nothing from the ledger for an event while no endpoint exists, and does once one is added', async () => {
+    let reads = 0;
+    class CountingStore extends InMemoryPaymentStore {
+      override async findById(id: string) {
+        reads++;
+        return super.findById(id);
+      }
+    }
+    const store = new InMemoryWebhookStore();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        X402Module.forRoot({ networks: [NETWORK], payTo: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC', store: new CountingStore(), facilitator: { type: 'client', client: { verify: async () => ({ isValid: false }), settle: async () => ({ success: false }), getSupported: async () => ({ kinds: [] }) } as unknown as FacilitatorClient } }),
+        X402WebhooksModule.forRoot({ endpoints: [], store, worker: false }),
+      ],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    try {
+      const recorder = app.get(X402WebhookRecorder);
+      app.get(X402Events).emit({ type: 'settled', ...facts, transaction: '0x1' });
+      await recorder.flush();
+      expect(reads).toBe(0); // before: one ledger read per settled payment, webhooks or not
+      await app.get(X402WebhooksService).addEndpoint({ url: 'http://127.0.0.1:9/hook' });
+      app.get(X402Events).emit({ type: 'settled', ...facts, receiptId: 'r2', transaction: '0x2' });
+      await recorder.flush();
+      expect(reads).toBe(1);
+      expect(await store.list()).toMatchObject([{ eventType: 'payment.settled', receiptId: 'r2' }]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 /** Apps without the TypeORM ledger: the in-memory stores (default). */
 describe('X402WebhooksModule with the in-memory stores', () => {
   let app: INestApplication | undefined;
