@@ -3,13 +3,28 @@ import type { FacilitatorClient } from '@x402/core/server';
 import type { X402Config } from '../config/x402.config.js';
 import { X402Events } from '../events/x402.events.js';
 import { InMemoryPaymentStore } from '../ledger/in-memory-payment.store.js';
-import type { PaymentRecord } from '../ledger/payment-store.interface.js';
+import type { PaymentClaim, PaymentRecord } from '../ledger/payment-store.interface.js';
 import type { X402ResourceServerHost } from '../x402.resource-server.js';
 import type { AuthorizationOnChain } from './chain-reader.js';
 import { X402SettlementService } from './settlement.service.js';
 
 const NETWORK = 'eip155:8453';
 const TRANSACTION = `0x${'ab'.repeat(32)}`;
+
+/** The claim of deferred payment number `n` of one payer. */
+const deferredClaim = (n: number): PaymentClaim => ({
+  key: `${NETWORK}:0xasset:0xpayer:${n}`,
+  network: NETWORK,
+  asset: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913',
+  payer: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+  payTo: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
+  amount: '10000',
+  scheme: 'exact',
+  route: 'GET /paid',
+  resourceUrl: 'http://localhost/paid',
+  nonce: `0x${n.toString(16).padStart(64, '0')}`,
+  mode: 'deferred',
+});
 
 /**
  * The outbox's reading of refusals that an earlier attempt of the same payment can cause: a deferred
@@ -39,19 +54,7 @@ describe('X402SettlementService: a later attempt refused because an earlier one 
 
   /** A deferred payment taken by the outbox for its first attempt. */
   async function taken(): Promise<PaymentRecord> {
-    const claim = await store.claim({
-      key: `${NETWORK}:0xasset:0xpayer:1`,
-      network: NETWORK,
-      asset: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913',
-      payer: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
-      payTo: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
-      amount: '10000',
-      scheme: 'exact',
-      route: 'GET /paid',
-      resourceUrl: 'http://localhost/paid',
-      nonce: `0x${'01'.padStart(64, '0')}`,
-      mode: 'deferred',
-    });
+    const claim = await store.claim(deferredClaim(1));
     if (!claim.claimed) throw new Error('not claimed');
     await store.markQueued(claim.record.id, { payload: {}, requirements: {} }, new Date(Date.now() + 600_000));
     const [record] = await store.takeDue(1, 60_000);
@@ -105,19 +108,7 @@ describe('X402SettlementService: an outbox batch settled by one transaction', ()
     const service = new X402SettlementService({} as X402ResourceServerHost, store, config, facilitator);
     Object.assign(service, { events: new X402Events() });
     for (let n = 1; n <= 5; n++) {
-      const claim = await store.claim({
-        key: `${NETWORK}:0xasset:0xpayer:${n}`,
-        network: NETWORK,
-        asset: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913',
-        payer: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
-        payTo: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
-        amount: '10000',
-        scheme: 'exact',
-        route: 'GET /paid',
-        resourceUrl: 'http://localhost/paid',
-        nonce: `0x${n.toString(16).padStart(64, '0')}`,
-        mode: 'deferred',
-      });
+      const claim = await store.claim(deferredClaim(n));
       if (!claim.claimed) throw new Error('not claimed');
       await store.markQueued(claim.record.id, { payload: {}, requirements: {} }, new Date(Date.now() + 600_000));
     }
