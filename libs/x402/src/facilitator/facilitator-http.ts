@@ -96,24 +96,34 @@ async function call(request: FacilitatorCall): Promise<{ status: number; data: u
   }
 }
 
-/** `POST /verify`, read within `maxBytes`; a refusal with a protocol body is a `VerifyError`, reasons bounded. */
-export async function verifyCall(request: FacilitatorCall): Promise<VerifyResponse> {
+/**
+ * A verify or settle answer: a 2xx with a protocol body is returned, another status with one is thrown as `refuse`
+ * makes it (the facilitator's refusal), anything else is a `FacilitatorResponseError`.
+ */
+async function answerCall<T>(request: FacilitatorCall, name: 'verify' | 'settle', read: (data: unknown) => T | undefined, refuse: (status: number, answer: T) => Error): Promise<T> {
   const { status, data } = await call(request);
-  const parsed = VERIFY.safeParse(data);
-  const answer = parsed.success ? { ...parsed.data, invalidReason: boundedReason(parsed.data.invalidReason), invalidMessage: boundedMessage(parsed.data.invalidMessage) } : undefined;
-  if (status >= 200 && status < 300 && answer) return answer as VerifyResponse;
-  if (status >= 300 && answer) throw new VerifyError(status, answer as VerifyResponse);
-  throw new FacilitatorResponseError(`facilitator verify answered HTTP ${status} without a verify response`);
+  const answer = read(data);
+  if (status >= 200 && status < 300 && answer) return answer;
+  if (status >= 300 && answer) throw refuse(status, answer);
+  throw new FacilitatorResponseError(`facilitator ${name} answered HTTP ${status} without a ${name} response`);
+}
+
+/** `POST /verify`, read within `maxBytes`; a refusal with a protocol body is a `VerifyError`, reasons bounded. */
+export function verifyCall(request: FacilitatorCall): Promise<VerifyResponse> {
+  const read = (data: unknown) => {
+    const parsed = VERIFY.safeParse(data);
+    return parsed.success ? ({ ...parsed.data, invalidReason: boundedReason(parsed.data.invalidReason), invalidMessage: boundedMessage(parsed.data.invalidMessage) } as VerifyResponse) : undefined;
+  };
+  return answerCall(request, 'verify', read, (status, answer) => new VerifyError(status, answer));
 }
 
 /** `POST /settle`, read within `maxBytes`; a refusal with a protocol body is a `SettleError`, reasons bounded. */
-export async function settleCall(request: FacilitatorCall): Promise<SettleResponse> {
-  const { status, data } = await call(request);
-  const parsed = SETTLE.safeParse(data);
-  const answer = parsed.success ? { ...parsed.data, errorReason: boundedReason(parsed.data.errorReason), errorMessage: boundedMessage(parsed.data.errorMessage) } : undefined;
-  if (status >= 200 && status < 300 && answer) return answer as SettleResponse;
-  if (status >= 300 && answer) throw new SettleError(status, answer as SettleResponse);
-  throw new FacilitatorResponseError(`facilitator settle answered HTTP ${status} without a settle response`);
+export function settleCall(request: FacilitatorCall): Promise<SettleResponse> {
+  const read = (data: unknown) => {
+    const parsed = SETTLE.safeParse(data);
+    return parsed.success ? ({ ...parsed.data, errorReason: boundedReason(parsed.data.errorReason), errorMessage: boundedMessage(parsed.data.errorMessage) } as SettleResponse) : undefined;
+  };
+  return answerCall(request, 'settle', read, (status, answer) => new SettleError(status, answer));
 }
 
 /** `GET /supported`, read within 1 MiB (or `maxBytes` if larger). */

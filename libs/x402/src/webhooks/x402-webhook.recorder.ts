@@ -61,7 +61,8 @@ export class X402WebhookRecorder implements OnModuleInit, OnModuleDestroy, Befor
   /** Records the deliveries of one event (retrying when the store fails); never throws. */
   protected async record(event: X402Event): Promise<void> {
     // no endpoint (the usual case with editable endpoints nobody added): no ledger read for the event's context
-    if ((await this.endpoints.all().catch(() => undefined))?.length === 0) return;
+    let endpoints = await this.endpoints.all().catch(() => undefined);
+    if (endpoints?.length === 0) return;
     let found: X402WebhookEvent | undefined;
     try {
       found = toWebhookEvent(event, await this.context(event));
@@ -75,7 +76,8 @@ export class X402WebhookRecorder implements OnModuleInit, OnModuleDestroy, Befor
     const retryUntil = new Date(Date.now() + this.config.retry.giveUpAfterMs);
     for (let attempt = 0; ; attempt++) {
       try {
-        const deliveries = (await this.endpoints.all())
+        endpoints ??= await this.endpoints.all();
+        const deliveries = endpoints
           .filter((endpoint) => endpoint.events.has(webhook.type))
           .map((endpoint) => ({ eventId: webhook.id, eventType: webhook.type, endpointId: endpoint.id, receiptId: webhook.data.receiptId, body, retryUntil }));
         if (deliveries.length === 0) return;
@@ -83,6 +85,7 @@ export class X402WebhookRecorder implements OnModuleInit, OnModuleDestroy, Befor
         this.worker.notify();
         return;
       } catch (error) {
+        endpoints = undefined; // read again on the next attempt
         if (attempt >= RECORD_RETRIES_MS.length) {
           this.logger.error(`could not record webhook ${webhook.type} ${webhook.id} (receipt ${webhook.data.receiptId}): ${(error as Error).message}`);
           return;

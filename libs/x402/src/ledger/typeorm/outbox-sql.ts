@@ -33,14 +33,19 @@ export async function outboxStatsSql(sql: Sql): Promise<OutboxStats> {
  * every claim committed before it, and leaves its own out (by key) since `fitsCaps` adds it.
  */
 export async function deferredFitsSql(sql: Sql, claim: PaymentClaim, caps: DeferredCaps): Promise<boolean> {
-  const [row] = await sql(
-    `SELECT COALESCE(SUM(amount) FILTER (WHERE lower(asset) = lower($1) AND lower(payer) = lower($2)), 0)::text AS mine,
-            COALESCE(SUM(amount) FILTER (WHERE lower(asset) = lower($1)), 0)::text AS total,
-            COALESCE(bool_or(state = 'failed' AND lower(payer) = lower($2)), false) AS blocked
-     FROM x402_payments WHERE mode = 'deferred' AND state IN ('verified', 'queued', 'settling', 'failed') AND key <> $3`,
-    [claim.asset, claim.payer, claim.key],
-  );
+  const [row] = await sql(exposureSql('$1', '$2', '$3'), [claim.asset, claim.payer, claim.key]);
   return fitsCaps(claim.amount, { mine: BigInt(row.mine), total: BigInt(row.total), blocked: row.blocked === true || row.blocked === 't' }, caps);
+}
+
+/**
+ * The exposure a deferred claim meets (`mine`, `total`, `blocked`; see `fitsCaps`): deferred payments being served,
+ * queued, settling or failed, but the claim's own (`key`); `asset`, `payer` and `key` are SQL expressions.
+ */
+function exposureSql(asset: string, payer: string, key: string): string {
+  return `SELECT COALESCE(SUM(p.amount) FILTER (WHERE lower(p.asset) = lower(${asset}) AND lower(p.payer) = lower(${payer})), 0) AS mine,
+            COALESCE(SUM(p.amount) FILTER (WHERE lower(p.asset) = lower(${asset})), 0) AS total,
+            COALESCE(bool_or(p.state = 'failed' AND lower(p.payer) = lower(${payer})), false) AS blocked
+     FROM x402_payments p WHERE p.mode = 'deferred' AND p.state IN ('verified', 'queued', 'settling', 'failed') AND p.key <> ${key}`;
 }
 
 /**
@@ -64,12 +69,7 @@ export async function queueSql(sql: Sql, id: string, queued: { settlement: Pendi
   const [row] = rowsOf(
     await sql(
       `WITH claim AS (SELECT key, asset, payer, amount FROM x402_payments WHERE id = $1 AND state = 'verified' AND mode = 'deferred'),
-       exposure AS (
-         SELECT COALESCE(SUM(p.amount) FILTER (WHERE lower(p.asset) = lower(c.asset) AND lower(p.payer) = lower(c.payer)), 0) AS mine,
-                COALESCE(SUM(p.amount) FILTER (WHERE lower(p.asset) = lower(c.asset)), 0) AS total,
-                COALESCE(bool_or(p.state = 'failed' AND lower(p.payer) = lower(c.payer)), false) AS blocked
-         FROM claim c LEFT JOIN x402_payments p ON p.mode = 'deferred' AND p.state IN ('verified', 'queued', 'settling', 'failed') AND p.key <> c.key
-       ),
+       exposure AS (SELECT e.* FROM claim c CROSS JOIN LATERAL (${exposureSql('c.asset', 'c.payer', 'c.key')}) e),
        fits AS (SELECT NOT e.blocked AND e.mine + c.amount <= $5::numeric AND e.total + c.amount <= $6::numeric AS ok FROM claim c, exposure e)
        UPDATE x402_payments p SET
          state = CASE WHEN f.ok THEN 'queued' ELSE p.state END,

@@ -80,9 +80,9 @@ export class PaymentClaimer {
       mode: request.mode,
     };
     let retryFailed = verifyNow === undefined;
+    // a store that checks the caps when it queues the payment (after the handler) is not given them here
+    const deferredCaps = this.store.checksCapsWhenQueued ? undefined : request.deferredCaps;
     for (let attempt = 0; attempt < 4; attempt++) {
-      // a store that checks the caps when it queues the payment (after the handler) is not given them here
-      const deferredCaps = this.store.checksCapsWhenQueued ? undefined : request.deferredCaps;
       const result = await ledgerCall(() => this.store.claim(claim, { retryFailed, deferredCaps }));
       if (result.claimed) return { record: result.record, payer, verified: retryFailed };
       if (result.existing.state === 'failed' && !retryFailed) {
