@@ -162,4 +162,44 @@ describe('the local facilitator verifies as @x402/evm does, with fewer chain rea
     const late = await verifyBeforeSettling(() => local.verify(third, requirements));
     expect(late).toMatchObject({ isValid: false, invalidReason: (await reference.verify(third, requirements)).invalidReason });
   });
+
+  it('settles a lone payment straight to the token with the fees read once a second: check, estimate, send, receipt', async () => {
+    const payer = devnet.accounts.buyers[0].account;
+    const [first, second] = await Promise.all([1, 2].map(async () => decode(await signPayment(payer, requirements, devnet.chainId))));
+    expect((await local.settle(first, requirements)).success).toBe(true); // reads the fees
+    const before = rpc.calls.length;
+    const settled = await local.settle(second, requirements);
+    expect(settled.success).toBe(true);
+    // before: eth_fillTransaction (5-7 ms on anvil) on every settlement, ahead of the check
+    expect(rpc.calls.slice(before).map((c) => c.method).sort()).toEqual(
+      ['eth_call', 'eth_estimateGas', 'eth_getTransactionReceipt', 'eth_sendRawTransaction'].sort(),
+    );
+    // before: through Multicall3 (about 6k gas more than the reference's transaction)
+    const transaction = await devnet.publicClient.getTransaction({ hash: settled.transaction as `0x${string}` });
+    expect(transaction.to?.toLowerCase()).toBe(devnet.usdc.address.toLowerCase());
+  });
+
+  it('answers a settlement before the nonce lock is let go, and the next one waits for it (across replicas)', async () => {
+    const releases: (() => void)[] = [];
+    const nonceLock = async () => async () => new Promise<void>((resolve) => releases.push(resolve));
+    const replica = new LocalFacilitatorClient({ privateKey: devnet.accounts.facilitator.privateKey, rpcUrls: { [devnet.network]: rpc.url }, nonceLock });
+    const payer = devnet.accounts.buyers[0].account;
+    const [first, second] = await Promise.all([1, 2].map(async () => decode(await signPayment(payer, requirements, devnet.chainId))));
+    let timer: NodeJS.Timeout | undefined;
+    const held = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('not answered while the nonce lock is being let go')), 5_000)));
+    try {
+      // before: the settlement waited for the release (a database round trip on its path)
+      expect((await Promise.race([replica.settle(first, requirements), held])).success).toBe(true);
+      expect(releases).toHaveLength(1);
+      const next = replica.settle(second, requirements);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const sent = rpc.calls.filter((c) => c.method === 'eth_sendRawTransaction').length;
+      releases[0](); // only now may the next transaction take a nonce
+      expect((await next).success).toBe(true);
+      expect(rpc.calls.filter((c) => c.method === 'eth_sendRawTransaction').length).toBe(sent + 1);
+    } finally {
+      clearTimeout(timer);
+      for (const release of releases) release();
+    }
+  });
 });

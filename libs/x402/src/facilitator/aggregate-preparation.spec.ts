@@ -9,7 +9,7 @@ function fakeChain(succeeds: boolean[]) {
   const log: string[] = [];
   let estimating = false;
   const targets = (t: TransactionSerializable) =>
-    (decodeFunctionData({ abi: MULTICALL3_ABI, data: t.data! }).args[0] as readonly { target: Hex; allowFailure: boolean }[]).map((c) => c.target);
+    t.to === MULTICALL3 ? (decodeFunctionData({ abi: MULTICALL3_ABI, data: t.data! }).args[0] as readonly { target: Hex; allowFailure: boolean }[]).map((c) => c.target) : [t.to!];
   const chain: AggregateChain = {
     fees: async () => ({ chainId: 31337, to: MULTICALL3, maxFeePerGas: 2n, maxPriorityFeePerGas: 1n, type: 'eip1559' }) as TransactionSerializable,
     call: async () => {
@@ -51,5 +51,20 @@ describe('prepareAggregate', () => {
   it('no call succeeds: nothing to send', async () => {
     const { chain } = fakeChain([false, false]);
     expect(await prepareAggregate(chain, [call(1), call(2)])).toEqual({ ok: [false, false] });
+  });
+
+  it('a lone call goes straight to its token, checked inside aggregate3 and estimated and sent without it (about 6k gas less)', async () => {
+    const { chain, log } = fakeChain([true]);
+    const prepared = await prepareAggregate(chain, [call(1)]);
+    expect(prepared.transaction).toMatchObject({ to: call(1).target, data: call(1).callData, gas: 125_000n });
+    expect(log).toEqual(['check', 'estimate 1', 'check done, estimate already asked']);
+  });
+
+  it('one call of two kept: that one is sent alone, straight to its token', async () => {
+    const { chain, log } = fakeChain([false, true]);
+    const prepared = await prepareAggregate(chain, [call(1), call(2)]);
+    expect(prepared.ok).toEqual([false, true]);
+    expect(prepared.transaction).toMatchObject({ to: call(2).target, data: call(2).callData });
+    expect(log.filter((line) => line.startsWith('estimate'))).toEqual(['estimate 2', 'estimate 1']);
   });
 });

@@ -16,6 +16,7 @@ import {
 import { privateKeyToAccount } from 'viem/accounts';
 import type { LocalFacilitatorOptions } from './local-facilitator.options.js';
 import { prepareAggregate } from './aggregate-preparation.js';
+import { FeeCache } from './fee-cache.js';
 import { MULTICALL3, type transferCall } from './multicall-batch.js';
 import { isNonceConflict } from './nonce-lock.js';
 import { codeAt, rpcFailures, watchRpc } from './rpc-scope.js';
@@ -85,30 +86,35 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
    * process, an operator's transaction) is read again and the transaction signed anew, never passed on to the payer.
    */
   const submit = <R, T>(ready: Promise<R | undefined>, send: (nonce: number, value: R) => Promise<T>): Promise<T | undefined> =>
-    queue.run(async () => {
-      const release = options.nonceLock ? await options.nonceLock(lockKey) : undefined;
-      try {
-        for (let attempt = 1; ; attempt++) {
-          // the turn, the lock and the nonce are taken while the transaction is still being prepared
-          const [nonce, value] = await Promise.all([release || queue.nextNonce === undefined ? pendingNonce() : queue.nextNonce, ready]);
-          if (value === undefined) return undefined; // nothing to send: the nonce stays unused
+    new Promise<T | undefined>((answer, fail) => {
+      queue
+        .run(async () => {
+          const release = options.nonceLock ? await options.nonceLock(lockKey) : undefined;
           try {
-            const result = await send(nonce, value);
-            queue.nextNonce = nonce + 1;
-            return result;
-          } catch (error) {
-            queue.nextNonce = undefined; // unknown whether the nonce was used: read it again next time
-            if (!isNonceConflict(error) || attempt >= MAX_NONCE_ATTEMPTS) throw error;
+            for (let attempt = 1; ; attempt++) {
+              // the turn, the lock and the nonce are taken while the transaction is still being prepared
+              const [nonce, value] = await Promise.all([release || queue.nextNonce === undefined ? pendingNonce() : queue.nextNonce, ready]);
+              if (value === undefined) return answer(undefined); // nothing to send: the nonce stays unused
+              try {
+                const result = await send(nonce, value);
+                queue.nextNonce = nonce + 1;
+                // answered before the lock is let go (a round trip to the database): the next turn waits for it, the payment does not
+                return answer(result);
+              } catch (error) {
+                queue.nextNonce = undefined; // unknown whether the nonce was used: read it again next time
+                if (!isNonceConflict(error) || attempt >= MAX_NONCE_ATTEMPTS) throw error;
+              }
+            }
+          } finally {
+            await release?.();
           }
-        }
-      } finally {
-        await release?.();
-      }
+        })
+        .catch(fail); // after an answer, a failed release changes nothing for the payment (its connection is gone, and the lock with it)
     });
 
   /** Estimates a transaction's gas and fees: everything but the nonce, so it need not wait in the queue. */
-  const prepare = async (to: Hex, data: Hex, withGas = true): Promise<TransactionSerializable> => {
-    const prepared = await client.prepareTransactionRequest({ account, chain, to, data, parameters: withGas ? ['fees', 'gas', 'type'] : ['fees', 'type'] });
+  const prepare = async (to: Hex, data: Hex): Promise<TransactionSerializable> => {
+    const prepared = await client.prepareTransactionRequest({ account, chain, to, data, parameters: ['fees', 'gas', 'type'] });
     const { type, gas, gasPrice, maxFeePerGas, maxPriorityFeePerGas, accessList } = prepared as Record<string, any>;
     const fees = gasPrice !== undefined && maxFeePerGas === undefined ? { gasPrice } : { maxFeePerGas, maxPriorityFeePerGas };
     return { chainId: id, to, data, type, gas, ...fees, ...(accessList ? { accessList } : {}) } as TransactionSerializable;
@@ -127,6 +133,16 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
       return client.sendRawTransaction({ serializedTransaction });
     });
   };
+  /** The signer's fees and transaction type, read at most once a second (see {@link FeeCache}): not on every settlement's path. */
+  const feeCache = new FeeCache(async () => {
+    const { type, gasPrice, maxFeePerGas, maxPriorityFeePerGas } = (await client.prepareTransactionRequest({
+      account,
+      chain,
+      to: account.address,
+      parameters: ['fees', 'type'],
+    })) as Record<string, any>;
+    return gasPrice !== undefined && maxFeePerGas === undefined ? { type, gasPrice } : { type, maxFeePerGas, maxPriorityFeePerGas };
+  });
   /** Runs a prepared transaction as a call at the fees it will pay: checks at gas price 0 can pass where the chain reverts (at our gas). */
   const simulate = (transaction: TransactionSerializable) => {
     const { to, data, gas, gasPrice, maxFeePerGas, maxPriorityFeePerGas } = transaction as Record<string, any>;
@@ -177,7 +193,7 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
     prepareAggregate: (calls: ReturnType<typeof transferCall>[]) =>
       watchRpc(() =>
         prepareAggregate(
-          { fees: (to, data) => prepare(to, data, false), call: simulate, estimateGas: (t) => client.estimateGas({ account: account.address, ...(t as Record<string, any>) }) }, // fees given: no second fill
+          { fees: async (to, data) => ({ chainId: id, to, data, ...(await feeCache.get()) }) as TransactionSerializable, call: simulate, estimateGas: (t) => client.estimateGas({ account: account.address, ...(t as Record<string, any>) }) }, // fees given: no second fill
           calls,
         ),
       ),

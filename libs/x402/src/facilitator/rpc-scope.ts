@@ -15,9 +15,15 @@ export interface OperationScope {
 /** The scope of the verify or settle call in progress (see {@link OperationScope}). */
 export const rpcFailures = new AsyncLocalStorage<OperationScope>();
 
-/** Transport-level failures (node down, timeout, refused), as opposed to the chain answering no. */
+/**
+ * Transport-level failures (node down, timeout, refused), as opposed to the chain answering no. viem wraps them
+ * in the failed action's error (`CallExecutionError`, `EstimateGasExecutionError`, ...): the causes are looked at too.
+ */
 function isTransportFailure(error: unknown): boolean {
-  return error instanceof HttpRequestError || error instanceof TimeoutError || (error as { name?: string })?.name === 'TimeoutError';
+  for (let e: unknown = error, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof HttpRequestError || e instanceof TimeoutError || (e as { name?: string }).name === 'TimeoutError') return true;
+  }
+  return false;
 }
 
 /**
