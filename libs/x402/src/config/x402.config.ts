@@ -92,6 +92,7 @@ function resolveSettlement(options: X402ModuleOptions): ResolvedSettlement {
       maxUnsettledTotal: checkUsd('settlement.deferred.maxUnsettledTotal', d.maxUnsettledTotal, '100.00'),
       worker: checkBoolean('settlement.deferred.worker', d.worker, true),
       pollIntervalMs: checkPositiveInt('settlement.deferred.pollIntervalMs', d.pollIntervalMs, 250),
+      batchWindowMs: checkPositiveInt('settlement.deferred.batchWindowMs', d.batchWindowMs, 200, 0),
       batchSize: checkPositiveInt('settlement.deferred.batchSize', d.batchSize, 25),
       maxAttempts: checkPositiveInt('settlement.deferred.maxAttempts', d.maxAttempts, 8),
       retryBaseMs: checkPositiveInt('settlement.deferred.retryBaseMs', d.retryBaseMs, 500),

@@ -26,3 +26,62 @@ describe('X402OutboxWorker.drain', () => {
     expect(most).toBe(2); // before: one batch at a time
   });
 });
+
+describe('X402OutboxWorker polling', () => {
+  /** An outbox the test queues into, and the batches the worker took from it. */
+  function outbox(batchWindowMs: number) {
+    const queue: PaymentRecord[] = [];
+    const taken: string[][] = [];
+    const store = { takeDue: async (n: number) => queue.splice(0, n) } as unknown as SettlementOutbox;
+    const settlement = {
+      settleTakenBatch: async (batch: PaymentRecord[]) => (taken.push(batch.map((r) => r.id)), batch.map(() => 'settled')),
+      held: { reconcile: async () => 0 },
+    } as unknown as X402SettlementService;
+    const config = { settlement: { holdMs: 60_000, reconcileIntervalMs: 0, deferred: { batchSize: 25, pollIntervalMs: 1000, batchWindowMs } } } as unknown as X402Config;
+    const worker = new X402OutboxWorker(store, config, settlement);
+    const queued = (id: string) => (queue.push({ id } as PaymentRecord), worker.notify());
+    return { worker, taken, queued };
+  }
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('takes the first payment at once, then gathers those queued one by one within the window into one batch', async () => {
+    const { worker, taken, queued } = outbox(150);
+    worker.start();
+    try {
+      await sleep(20);
+      queued('a');
+      await sleep(20);
+      expect(taken).toEqual([['a']]); // the first after a quiet spell: at once
+      for (const id of ['b', 'c', 'd', 'e']) {
+        queued(id);
+        await sleep(10);
+      }
+      await sleep(200);
+      // before: each payment taken as it was queued, one transaction each
+      expect(taken).toEqual([['a'], ['b', 'c', 'd', 'e']]);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('with a window of 0 takes each payment as it is queued, and stop() does not wait out a window', async () => {
+    const { worker, taken, queued } = outbox(0);
+    worker.start();
+    await sleep(20);
+    for (const id of ['a', 'b']) {
+      queued(id);
+      await sleep(20);
+    }
+    expect(taken).toEqual([['a'], ['b']]);
+    await worker.stop();
+    const slow = outbox(60_000);
+    slow.worker.start();
+    await sleep(20);
+    slow.queued('a');
+    await sleep(20);
+    const started = Date.now();
+    await slow.worker.stop();
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+

@@ -18,6 +18,8 @@ export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger('X402');
   private readonly polling: PollingLoop;
   private reconciledAt = 0;
+  /** Ends the batch window early (on stop). */
+  private endWindow?: () => void;
 
   constructor(
     @Inject(PAYMENT_STORE) private readonly store: SettlementOutbox,
@@ -41,7 +43,9 @@ export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationSh
 
   /** Stops polling and waits for the batch in hand. */
   stop(): Promise<void> {
-    return this.polling.stop();
+    const stopped = this.polling.stop();
+    this.endWindow?.();
+    return stopped;
   }
 
   /** Nudges the worker to poll now (a payment was just queued). */
@@ -85,6 +89,27 @@ export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationSh
   private async poll(): Promise<number> {
     const every = this.config.settlement.reconcileIntervalMs;
     if (every > 0 && Date.now() - this.reconciledAt >= every) await this.reconcileHeld().catch((error: Error) => this.logger.warn(`outbox reconciliation failed: ${error.message}`));
-    return this.drain();
+    const taken = await this.drain();
+    if (taken > 0) await this.collect(this.config.settlement.deferred.batchWindowMs);
+    return taken;
+  }
+
+  /**
+   * Lets the payments queued after a drain gather for `ms` (`settlement.deferred.batchWindowMs`), so the next poll
+   * takes them together: one transaction and one check for all of them. Taking each as soon as it was queued (the
+   * worker is notified of every one) settled deferred payments one or two per transaction at any load.
+   */
+  private collect(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.endWindow = undefined;
+        resolve();
+      }
+      this.endWindow = done;
+    });
   }
 }
