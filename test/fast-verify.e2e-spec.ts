@@ -202,4 +202,21 @@ describe('the local facilitator verifies as @x402/evm does, with fewer chain rea
       for (const release of releases) release();
     }
   });
+
+  it('reads a new payer\'s code and balance ahead when asked (before the claim), and the verify then asks nothing more of the chain', async () => {
+    const payer = privateKeyToAccount(generatePrivateKey());
+    await devnet.mint(payer.address, 20_000n);
+    const payment = decode(await signPayment(payer, requirements, devnet.chainId));
+    const before = rpc.calls.length;
+    local.prefetch(payment, requirements);
+    const during = rpc.calls.length;
+    expect((await verifyBeforeSettling(() => local.verify(payment, requirements))).isValid).toBe(true);
+    const calls = rpc.calls.slice(before);
+    expect(calls.map((c) => c.method).sort()).toEqual(['eth_call', 'eth_getCode']); // the balance and the code, once each
+    expect(during - before).toBeLessThanOrEqual(2); // sent before the verify was asked (the proxy may not have seen them yet)
+    // a payment that is not the common kind is left alone
+    local.prefetch({ ...payment, x402Version: 1 } as PaymentPayload, requirements);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(rpc.calls.length).toBe(before + calls.length);
+  });
 });

@@ -2,7 +2,9 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { x402ResourceServer, type FacilitatorClient } from '@x402/core/server';
 import { ExactEvmScheme } from '@x402/evm/exact/server';
 import { UptoEvmScheme } from '@x402/evm/upto/server';
+import type { PaymentPayload, PaymentRequirements } from '@x402/core/types';
 import type { X402Config } from './config/x402.config.js';
+import { prefetches } from './facilitator/facilitator-capabilities.js';
 import { DEFAULT_SUPPORTED_CACHE_TTL_MS, RemoteFacilitatorClient } from './facilitator/remote-facilitator.client.js';
 import { v1NetworkName } from './protocol/v1-compat.js';
 import { X402_CONFIG, X402_FACILITATOR } from './x402.tokens.js';
@@ -67,6 +69,18 @@ export class X402ResourceServerHost implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     clearInterval(this.timer);
+  }
+
+  /**
+   * Lets the facilitator start reading what verifying a payment will need, where it can (see {@link prefetches}):
+   * called before the payment is claimed, so the reads overlap the ledger's write. Never throws.
+   */
+  prefetch(payload: PaymentPayload, requirements: PaymentRequirements): void {
+    try {
+      if (prefetches(this.facilitator)) this.facilitator.prefetch(payload, requirements);
+    } catch {
+      // a read ahead only: the verify reads what it needs itself
+    }
   }
 
   /** Resolves once supported kinds are loaded; throws a 503 {@link X402HttpException} while the facilitator is down. */

@@ -1,7 +1,7 @@
 import type { PaymentPayload, PaymentRequirements, VerifyResponse } from '@x402/core/types';
 import { authorizationTypes, eip3009ABI } from '@x402/evm';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { erc20Abi, getAddress, parseSignature, type Abi, type Hex } from 'viem';
+import { erc20Abi, getAddress, isAddress, parseSignature, type Abi, type Hex } from 'viem';
 import { PayerBalances } from './payer-balances.js';
 import { PAYER_CODE_TTL_MS, payerCodes } from './payer-code-cache.js';
 import { verifyTypedSignature } from './typed-signature.js';
@@ -94,6 +94,18 @@ export class ExactFastVerifier {
       return undefined; // a malformed field, an RPC failure or a simulation that reverts: the reference says what it is
     }
     return { isValid: true, invalidReason: undefined, payer: a.from };
+  }
+
+  /**
+   * Starts reading what {@link verify} will need of a common payment's payer and has not read lately (its code, its
+   * balance), without reserving anything: the verify shares the reads in flight. Anything else is left alone.
+   */
+  prefetch(payload: PaymentPayload, requirements: PaymentRequirements): void {
+    if (payload.x402Version !== 2 || requirements.scheme !== 'exact' || requirements.network !== this.network) return;
+    const from = (payload.payload as Partial<Eip3009> | undefined)?.authorization?.from;
+    if (typeof from !== 'string' || !isAddress(from, { strict: false }) || !isAddress(requirements.asset, { strict: false })) return;
+    this.balances.prefetch(requirements.asset as Hex, from as Hex);
+    this.isEoa(getAddress(from)).catch(() => undefined); // a failed read is not remembered: the verify reads again
   }
 
   /** Whether `payer` holds no code (the process's {@link payerCodes}: read once per TTL, shared with deferred mode's check). */

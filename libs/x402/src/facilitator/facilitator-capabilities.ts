@@ -33,3 +33,20 @@ export interface InProcessFacilitator extends FacilitatorClient {
 export function runsInProcess(client: FacilitatorClient): client is InProcessFacilitator {
   return (client as Partial<InProcessFacilitator>).inProcess === true;
 }
+
+/** A facilitator that can start reading, ahead of its verify, what verifying a payment will need (the payer's code and balance). */
+export interface PrefetchingFacilitator extends FacilitatorClient {
+  /** Starts the reads; never throws, and changes no answer (a failed read is read again by the verify). */
+  prefetch(payload: PaymentPayload, requirements: PaymentRequirements): void;
+}
+
+/**
+ * Whether a facilitator client reads ahead (the local facilitator does): the guard asks it to, so that a new payer's
+ * chain reads overlap the ledger's claim instead of following it.
+ *
+ * @example
+ * if (prefetches(facilitator)) facilitator.prefetch(payload, requirements);
+ */
+export function prefetches(client: FacilitatorClient): client is PrefetchingFacilitator {
+  return typeof (client as Partial<PrefetchingFacilitator>).prefetch === 'function';
+}

@@ -1,4 +1,4 @@
-import type { BatchSettlingFacilitator, InProcessFacilitator } from './facilitator-capabilities.js';
+import type { BatchSettlingFacilitator, InProcessFacilitator, PrefetchingFacilitator } from './facilitator-capabilities.js';
 import { x402Facilitator } from '@x402/core/facilitator';
 import type { PaymentPayload, PaymentRequirements, SettleResponse, SupportedResponse, VerifyResponse } from '@x402/core/types';
 import { ExactEvmScheme } from '@x402/evm/exact/facilitator';
@@ -23,7 +23,7 @@ export type { LocalFacilitatorOptions };
  * @example
  * const facilitator = new LocalFacilitatorClient({ privateKey: process.env.KEY!, rpcUrls: { 'eip155:84532': rpc } });
  */
-export class LocalFacilitatorClient implements BatchSettlingFacilitator, InProcessFacilitator {
+export class LocalFacilitatorClient implements BatchSettlingFacilitator, InProcessFacilitator, PrefetchingFacilitator {
   /** Runs in this process: its settle answers are not re-read from the chain. */
   readonly inProcess = true as const;
 
@@ -85,6 +85,14 @@ export class LocalFacilitatorClient implements BatchSettlingFacilitator, InProce
         this.facilitator.verify(paymentPayload, paymentRequirements),
       (r) => r.isValid,
     );
+  }
+
+  /**
+   * Starts reading what verifying the payment will need (see {@link ExactFastVerifier.prefetch}): the guard calls it
+   * before it claims the payment, so that a new payer's code and balance are read while the ledger writes.
+   */
+  prefetch(paymentPayload: PaymentPayload, paymentRequirements: PaymentRequirements): void {
+    this.fastVerifiers.get(paymentRequirements.network)?.prefetch(paymentPayload, paymentRequirements);
   }
 
   /**

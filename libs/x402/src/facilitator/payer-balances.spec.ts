@@ -62,4 +62,14 @@ describe('PayerBalances', () => {
     });
     await expect(balances.reserve(asset, payer, '0x01', 1n, later())).rejects.toThrow('rpc down');
   });
+
+  it('remembers a prefetch that ended before the payment was reserved: not read twice', async () => {
+    let reads = 0;
+    const balances = new PayerBalances(async () => (reads++, 20_000n));
+    balances.prefetch(asset, payer);
+    await new Promise((resolve) => setImmediate(resolve)); // the read ends before anything is reserved
+    expect(await balances.reserve(asset, payer, '0x01', 10_000n, later())).toBe(true);
+    expect(reads).toBe(1); // before: read again by the reservation
+  });
 });
+

@@ -35,10 +35,8 @@ export class PayerBalances {
     const now = Date.now();
     if (!entry || entry.until <= now) {
       const balance = await this.fresh(asset, payer, key);
-      const reserved = this.known.get(key)?.reserved ?? new Map();
-      if (this.known.size >= 10_000) this.known.clear();
-      entry = { balance, until: now + this.ttlMs, reserved };
-      this.known.set(key, entry);
+      entry = this.known.get(key);
+      if (!entry || entry.until <= now) entry = this.remember(key, balance, now);
     }
     let pending = 0n;
     for (const [id, r] of entry.reserved) {
@@ -56,13 +54,34 @@ export class PayerBalances {
     if ((this.known.get(key)?.until ?? 0) <= Date.now()) this.fresh(asset, payer, key).catch(() => undefined);
   }
 
+  /**
+   * The payer's balance read now, or the read under way; a read is remembered when it ends (a prefetch that ends
+   * before its payment is reserved is not read again), unless a failed settlement made it stale meanwhile.
+   */
   private fresh(asset: Hex, payer: Hex, key: string): Promise<bigint> {
     let read = this.reading.get(key);
     if (!read) {
-      read = this.read(asset, payer).finally(() => this.reading.delete(key));
+      const at = Date.now();
+      const started: Promise<bigint> = this.read(asset, payer)
+        .then((balance) => {
+          if (this.reading.get(key) === started) this.remember(key, balance, at);
+          return balance;
+        })
+        .finally(() => {
+          if (this.reading.get(key) === started) this.reading.delete(key);
+        });
+      read = started;
       this.reading.set(key, read);
     }
     return read;
+  }
+
+  private remember(key: string, balance: bigint, readAt: number): Known {
+    const reserved = this.known.get(key)?.reserved ?? new Map();
+    if (this.known.size >= 10_000 && !this.known.has(key)) this.known.clear();
+    const entry = { balance, until: readAt + this.ttlMs, reserved };
+    this.known.set(key, entry);
+    return entry;
   }
 
   /** A payment's settlement ended: settled (the money left the balance) or not (it did not). */

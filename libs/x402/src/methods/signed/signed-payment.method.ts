@@ -74,6 +74,8 @@ export class SignedPaymentMethod implements PaymentMethod {
     const verify = () => this.verify(plan.route, facilitatorRequirements, decoded);
     const signed = await this.isPayerSignature(requirements, decoded);
     if (!signed) await verify();
+    // the payer's chain reads (a new payer's code and balance) start now, beside the claim's write, not after it
+    else this.host.prefetch(decoded.payload, facilitatorRequirements);
     // Once claimed, it is settled through the facilitator before (deferred: soon after) anything is released: the balance it knows will do (see verifyBeforeSettling).
     const verifyClaimed = () => verifyBeforeSettling(verify);
     const claimed = await this.claimer.claim({ plan, requirements, decoded, identifier, mode, deferredCaps, resourceUrl: attempt.resourceUrl }, signed ? verifyClaimed : undefined);
