@@ -127,6 +127,29 @@ describe('SettlementBatcher', () => {
     expect(order).toEqual(['prepare', 'send', 'prepared']);
   });
 
+  it('takes the next batch once the one before is sent: payments arriving while it is sent go out together', async () => {
+    let sending!: () => void;
+    const { b, sent } = batcher({
+      maxBatch: 10,
+      send: async (prepared) => {
+        const ready = await prepared;
+        if (sent.length === 1) await new Promise<void>((resolve) => (sending = resolve)); // the first transaction is slow to send
+        return ready ? '0xhash' : undefined;
+      },
+    });
+    const first = b.settle(item(1));
+    await new Promise((resolve) => setTimeout(resolve, 5)); // prepared, being sent
+    const later: Promise<SettleResponse>[] = [];
+    for (const n of [2, 3, 4]) {
+      later.push(b.settle(item(n))); // one by one, while the first is being sent
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    sending();
+    await Promise.all([first, ...later]);
+    // before: each went out alone as it arrived (the first batch was prepared, so the next was taken at once)
+    expect(sent).toEqual([1, 3]);
+  });
+
   it('sends nothing when every call of a batch fails at the real gas price', async () => {
     const { settle, simulateAs, sent, options } = batcher();
     simulateAs(() => false);
