@@ -50,3 +50,16 @@ export interface PrefetchingFacilitator extends FacilitatorClient {
 export function prefetches(client: FacilitatorClient): client is PrefetchingFacilitator {
   return typeof (client as Partial<PrefetchingFacilitator>).prefetch === 'function';
 }
+
+/**
+ * A facilitator that prepares a settlement while the ledger records the payment as settling, and sends it only once
+ * that write went through (see `settleOnceRecorded`): the local facilitator. Others are called after the write.
+ */
+export interface RecordedGateFacilitator extends FacilitatorClient {
+  readonly preparesWhileRecorded: true;
+}
+
+/** Whether a facilitator client honours `settleOnceRecorded` (its settle may start before the ledger write ends). */
+export function preparesWhileRecorded(client: FacilitatorClient): client is RecordedGateFacilitator {
+  return (client as Partial<RecordedGateFacilitator>).preparesWhileRecorded === true;
+}

@@ -1,4 +1,4 @@
-import type { BatchSettlingFacilitator, InProcessFacilitator, PrefetchingFacilitator } from './facilitator-capabilities.js';
+import type { BatchSettlingFacilitator, InProcessFacilitator, PrefetchingFacilitator, RecordedGateFacilitator } from './facilitator-capabilities.js';
 import { x402Facilitator } from '@x402/core/facilitator';
 import type { PaymentPayload, PaymentRequirements, SettleResponse, SupportedResponse, VerifyResponse } from '@x402/core/types';
 import { ExactEvmScheme } from '@x402/evm/exact/facilitator';
@@ -9,6 +9,7 @@ import { v1NetworkName } from '../protocol/v1-compat.js';
 import { ExactFastVerifier, type ExactVerifyChain } from './exact-fast-verify.js';
 import type { LocalFacilitatorOptions } from './local-facilitator.options.js';
 import { ASSET_NOT_A_CONTRACT, DEFAULT_MAX_BATCH, queuedSigner, type KnownContracts } from './queued-signer.js';
+import { NotRecordedError, recordedGate, wasRecorded } from './recorded-gate.js';
 import { ChainUnavailableError, rpcFailures, type OperationScope } from './rpc-scope.js';
 import { SettlementBatcher } from './settlement-batcher.js';
 
@@ -23,9 +24,11 @@ export type { LocalFacilitatorOptions };
  * @example
  * const facilitator = new LocalFacilitatorClient({ privateKey: process.env.KEY!, rpcUrls: { 'eip155:84532': rpc } });
  */
-export class LocalFacilitatorClient implements BatchSettlingFacilitator, InProcessFacilitator, PrefetchingFacilitator {
+export class LocalFacilitatorClient implements BatchSettlingFacilitator, InProcessFacilitator, PrefetchingFacilitator, RecordedGateFacilitator {
   /** Runs in this process: its settle answers are not re-read from the chain. */
   readonly inProcess = true as const;
+  /** Prepares a settlement while the ledger records it as settling, and sends it once that went through (see {@link settleOnceRecorded}). */
+  readonly preparesWhileRecorded = true as const;
 
   private readonly facilitator = new x402Facilitator();
   private readonly chains = new Map<string, { batcher: SettlementBatcher; hasMulticall(): Promise<boolean> }>();
@@ -136,10 +139,18 @@ export class LocalFacilitatorClient implements BatchSettlingFacilitator, InProce
     const refused = await this.watched('settle', () => this.assetRefusal(paymentPayload, paymentRequirements), () => true);
     if (refused) return refused;
     const chain = this.chains.get(paymentRequirements.network);
+    const gate = recordedGate();
     const settled =
       chain && (await this.multicallOn(paymentRequirements.network))
-        ? this.watched('settle', () => chain.batcher.settle({ payload: paymentPayload, requirements: paymentRequirements }), (r) => r.success)
-        : this.watched('settle', () => this.facilitator.settle(paymentPayload, paymentRequirements), (r) => r.success);
+        ? this.watched('settle', () => chain.batcher.settle({ payload: paymentPayload, requirements: paymentRequirements }, gate), (r) => r.success)
+        : this.watched(
+            'settle',
+            async () => {
+              if (!(await wasRecorded(gate))) throw new NotRecordedError();
+              return this.facilitator.settle(paymentPayload, paymentRequirements);
+            },
+            (r) => r.success,
+          );
     return settled.then((result) => {
       const authorization = (paymentPayload.payload as { authorization?: { from?: unknown; nonce?: unknown } } | undefined)?.authorization;
       if (typeof authorization?.from === 'string' && typeof authorization.nonce === 'string') {

@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import type { PaymentPayload, PaymentRequirements, SettleResponse } from '@x402/core/types';
 import { encodeEventTopics, parseAbi, type Hex, type Log } from 'viem';
+import { NotRecordedError } from './recorded-gate.js';
 import { SettlementBatcher, type SettlementBatcherOptions, type SettlementItem } from './settlement-batcher.js';
 
 const NETWORK = 'eip155:31337';
@@ -148,6 +149,39 @@ describe('SettlementBatcher', () => {
     await Promise.all([first, ...later]);
     // before: each went out alone as it arrived (the first batch was prepared, so the next was taken at once)
     expect(sent).toEqual([1, 3]);
+  });
+
+  it('prepares a payment while its ledger write is under way and sends it only once that went through', async () => {
+    const order: string[] = [];
+    let record!: (held: boolean) => void;
+    const gate = new Promise<boolean>((resolve) => (record = resolve));
+    const { b } = batcher({
+      prepare: async (calls) => (order.push('prepared'), { transaction: { to: '0x0', data: '0x' } as never, ok: calls.map(() => true) }),
+      send: async (prepared) => ((await prepared) ? (order.push('sent'), '0xhash') : undefined),
+      receipt: async () => ({ status: 'success', logs: [usedLog(item(1))] }),
+    });
+    const settled = b.settle(item(1), gate);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    order.push('recorded');
+    record(true);
+    expect(await settled).toMatchObject({ success: true, transaction: '0xhash' });
+    // before: the ledger write came first, and the preparation after it
+    expect(order).toEqual(['prepared', 'recorded', 'sent']);
+  });
+
+  it('sends nothing of a payment whose ledger write did not go through, and prepares the rest of its batch again without it', async () => {
+    const { b, sent } = batcher({ receipt: async () => ({ status: 'success', logs: [usedLog(item(3))] }) });
+    const closed = b.settle(item(1), Promise.resolve(false));
+    const failed = b.settle(item(2), Promise.reject(new Error('database down')));
+    const open = b.settle(item(3), Promise.resolve(true));
+    await expect(closed).rejects.toThrow(NotRecordedError);
+    await expect(failed).rejects.toThrow(NotRecordedError);
+    expect(await open).toMatchObject({ success: true });
+    expect(sent).toEqual([3, 1]); // prepared with the three, sent with the one whose write went through
+    const { b: lone, sent: loneSent, options } = batcher();
+    await expect(lone.settle(item(4, { value: '1' }), Promise.resolve(false))).rejects.toThrow(NotRecordedError); // not batchable: the alone path waits too
+    expect(options.alone).not.toHaveBeenCalled();
+    expect(loneSent).toEqual([]);
   });
 
   it('sends nothing when every call of a batch fails at the real gas price', async () => {

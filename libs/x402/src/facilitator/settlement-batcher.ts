@@ -1,6 +1,7 @@
 import type { PaymentPayload, PaymentRequirements, SettleResponse } from '@x402/core/types';
 import { getAddress, type Hex, type Log, type TransactionSerializable } from 'viem';
 import { authorizationKey, transferCall, usedAuthorizations } from './multicall-batch.js';
+import { NotRecordedError, wasRecorded } from './recorded-gate.js';
 import { ChainUnavailableError } from './rpc-scope.js';
 
 /** A payment to settle: the payload as verified and the requirements it was verified against. */
@@ -42,6 +43,8 @@ const TRANSACTION_FAILED = 'transaction_failed';
 
 interface Waiting extends SettlementItem {
   call: ReturnType<typeof transferCall>;
+  /** The ledger write the payment may be sent after (see `settleOnceRecorded`); prepared meanwhile. */
+  gate?: Promise<boolean>;
   resolve(result: SettleResponse): void;
   reject(error: unknown): void;
 }
@@ -89,16 +92,21 @@ export class SettlementBatcher {
     }
   }
 
-  settle(item: SettlementItem): Promise<SettleResponse> {
-    if (!SettlementBatcher.batchable(item, this.options.network)) return this.options.alone(item);
+  /**
+   * Settles a payment. With `gate` (see `settleOnceRecorded`), its call is prepared at once and sent only once the
+   * gate resolves true; otherwise it rejects with {@link NotRecordedError} and nothing of it is sent.
+   */
+  settle(item: SettlementItem, gate?: Promise<boolean>): Promise<SettleResponse> {
+    gate?.catch(() => undefined); // a failed write is its caller's to answer; here it means "do not send" (read when prepared)
+    if (!SettlementBatcher.batchable(item, this.options.network)) return this.alone(item, gate);
     let call: ReturnType<typeof transferCall>;
     try {
       call = transferCall(item.payload, item.requirements);
     } catch {
-      return this.options.alone(item); // a signature that does not parse: the reference path says why
+      return this.alone(item, gate); // a signature that does not parse: the reference path says why
     }
     return new Promise((resolve, reject) => {
-      this.pending.push({ ...item, call, resolve, reject });
+      this.pending.push({ ...item, call, gate, resolve, reject });
       if (this.scheduled) return;
       this.scheduled = true;
       // after the current turn: payments handed over together (an outbox batch) go out together
@@ -162,7 +170,19 @@ export class SettlementBatcher {
       this.options.isolate(() => this.recheck(item)).then(item.resolve, item.reject);
     }
     const items = batch.filter((_, i) => ok[i]);
-    return transaction && items.length > 0 ? { transaction, items } : undefined;
+    // prepared while the ledger recorded the payments as settling: sent only once that went through for each
+    const recorded = await Promise.all(items.map((item) => wasRecorded(item.gate)));
+    if (recorded.every(Boolean)) return transaction && items.length > 0 ? { transaction, items } : undefined;
+    for (const item of items.filter((_, i) => !recorded[i])) item.reject(new NotRecordedError());
+    const rest = items.filter((_, i) => recorded[i]);
+    for (const item of rest) item.gate = undefined; // went through
+    return rest.length > 0 ? this.prepareValid(rest) : undefined; // prepared again without the others
+  }
+
+  /** Settles a payment alone (the reference way), once its ledger write went through. */
+  private async alone(item: SettlementItem, gate: Promise<boolean> | undefined): Promise<SettleResponse> {
+    if (!(await wasRecorded(gate))) throw new NotRecordedError();
+    return this.options.alone(item);
   }
 
   private async confirm(batch: Waiting[], hash: Hex): Promise<void> {
@@ -194,7 +214,7 @@ export class SettlementBatcher {
    */
   private async recheck(item: SettlementItem): Promise<SettleResponse> {
     const refusal = await this.refuse(item, SIMULATION_FAILED);
-    return refusal.errorReason === SIMULATION_FAILED ? this.options.alone(item) : refusal;
+    return refusal.errorReason === SIMULATION_FAILED ? this.alone(item, (item as Partial<Waiting>).gate) : refusal;
   }
 
   /** A payment the batch did not settle: refused with the reason of a full check, else with `fallback`. */

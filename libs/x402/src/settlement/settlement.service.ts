@@ -11,7 +11,8 @@ import { parseUsdAmount } from '../pricing/price.js';
 import type { RoutePlan } from '../pricing/route-plan.types.js';
 import { X402ResourceServerHost } from '../x402.resource-server.js';
 import { X402_CONFIG, X402_FACILITATOR } from '../x402.tokens.js';
-import { runsInProcess, settlesInBatches, type BatchSettlingFacilitator } from '../facilitator/facilitator-capabilities.js';
+import { preparesWhileRecorded, runsInProcess, settlesInBatches, type BatchSettlingFacilitator } from '../facilitator/facilitator-capabilities.js';
+import { NotRecordedError, settleOnceRecorded, wasRecorded } from '../facilitator/recorded-gate.js';
 import { ChainReader } from './chain-reader.js';
 import { HeldPayments } from './held-payments.js';
 import { NONCE_SPENT, paymentOnChain, PERMANENT, validityPassed } from './payment-on-chain.js';
@@ -59,6 +60,18 @@ export class X402SettlementService {
     // `overrides.amount`: what a usage-priced (`upto`) payment settles, at most the authorized maximum.
     const result = overrides ? await server.settlePayment(payload, requirements, undefined, undefined, overrides) : await server.settlePayment(payload, requirements);
     return this.checkedSettlement(result, payload, requirements, overrides);
+  }
+
+  /**
+   * Settles a payment the ledger is recording as settling (`held`: that write; true once it went through, false if
+   * another request holds the payment). A facilitator that can (the local one, see {@link preparesWhileRecorded})
+   * prepares the transaction meanwhile and sends it once the write went through; any other is called after it.
+   * Rejects with {@link NotRecordedError} when the write did not go through: nothing was sent.
+   */
+  async settleRecorded(payload: PaymentPayload, requirements: PaymentRequirements, held: Promise<boolean>, overrides?: { amount: string }): Promise<SettleResponse> {
+    if (preparesWhileRecorded(this.facilitator)) return settleOnceRecorded(held, () => this.settle(payload, requirements, overrides));
+    if (!(await wasRecorded(held))) throw new NotRecordedError();
+    return this.settle(payload, requirements, overrides);
   }
 
   /** See {@link checkSettleAnswer} (protected: a subclass may check more). */

@@ -79,7 +79,7 @@ export async function settleNow(deps: SettleDeps, state: X402RequestState, conte
   const { record } = state;
   const requirements = state.facilitatorRequirements ?? state.requirements;
   const version = state.payload.x402Version;
-  const held = await releasingOnError(deps, record, () =>
+  const recording = releasingOnError(deps, record, () =>
     ledgerCall(() =>
       store.markSettling(record.id, {
         settlement: { payload: state.payload, requirements },
@@ -89,11 +89,15 @@ export async function settleNow(deps: SettleDeps, state: X402RequestState, conte
       }),
     ),
   );
+  const started = Date.now();
+  // Prepared while the ledger records the payment as settling; sent only once that write went through.
+  const settling = settlement.settleRecorded(state.payload, requirements, recording, settlementOverridesFor(state));
+  settling.catch(() => undefined); // answered below, or moot when the write failed
+  const held = await recording;
   if (!held) throw new X402HttpException(409, X402ErrorCode.PaymentInProgress, 'this payment is already being settled');
   let result: SettleResponse;
-  const started = Date.now();
   try {
-    result = await settlement.settle(state.payload, requirements, settlementOverridesFor(state));
+    result = await settling;
   } catch (error) {
     const failure = facilitatorFailure(error, 'settle');
     const outage = outageEvent(error, failure, 'settle', { route: record.route, network: record.network });
