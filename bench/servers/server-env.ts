@@ -4,7 +4,7 @@ export interface BenchDevnet {
   chainId: number;
   usdc: { address: `0x${string}`; name: string; version: string; decimals: number };
   payTo: `0x${string}`;
-  /** Gas key of the facilitator (the devnet deployer). */
+  /** Gas key of the server's facilitator: one of its own per server process, funded with ETH on the devnet. */
   facilitatorPrivateKey: `0x${string}`;
 }
 
