@@ -3,6 +3,7 @@ import type { PaymentPayload, PaymentRequirements } from '@x402/core/types';
 import { ExactEvmScheme } from '@x402/evm/exact/facilitator';
 import { LocalFacilitatorClient } from '@nestjs-x402/core/local-facilitator';
 import { verifyBeforeSettling } from '../libs/x402/src/facilitator/exact-fast-verify.js';
+import { settleOnceRecorded } from '../libs/x402/src/facilitator/recorded-gate.js';
 import { devnetChain, startDevnet, walletFacilitatorSigner, type Devnet } from '@nestjs-x402/testing';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -219,4 +220,29 @@ describe('the local facilitator verifies as @x402/evm does, with fewer chain rea
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(rpc.calls.length).toBe(before + calls.length);
   });
+
+  it('keeps the nonce lock over back-to-back transactions: taken and let go once, the nonce read once', async () => {
+    let taken = 0;
+    let released = 0;
+    const nonceLock = async () => (taken++, async () => void released++);
+    const replica = new LocalFacilitatorClient({ privateKey: devnet.accounts.facilitator.privateKey, rpcUrls: { [devnet.network]: rpc.url }, nonceLock });
+    const payer = devnet.accounts.buyers[0].account;
+    const payments = await Promise.all([1, 2, 3].map(async () => decode(await signPayment(payer, requirements, devnet.chainId))));
+    const before = rpc.calls.length;
+    // the first is prepared and waits for its ledger write; the next two arrive meanwhile and go out after it
+    let record!: (held: boolean) => void;
+    const first = settleOnceRecorded(new Promise<boolean>((resolve) => (record = resolve)), () => replica.settle(payments[0], requirements));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const rest = payments.slice(1).map((p) => replica.settle(p, requirements));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    record(true);
+    expect((await Promise.all([first, ...rest])).map((r) => r.success)).toEqual([true, true, true]);
+    const sends = rpc.calls.slice(before).filter((c) => c.method === 'eth_sendRawTransaction').length;
+    expect(sends).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // a kept lock nobody takes is let go
+    // before: once per transaction
+    expect([taken, released]).toEqual([1, 1]);
+    expect(rpc.calls.slice(before).filter((c) => c.method === 'eth_getTransactionCount')).toHaveLength(1);
+  });
 });
+

@@ -28,6 +28,11 @@ import { submissionQueueFor } from './submission-queue.js';
 /** Sends of one transaction when its nonce keeps turning out taken. */
 const MAX_NONCE_ATTEMPTS = 4;
 
+/** Longest a nonce lock is kept across back-to-back transactions before it is let go for other replicas. */
+const MAX_LOCK_HOLD_MS = 1_000;
+/** How long a kept nonce lock waits for the next turn before it is let go. */
+const LOCK_IDLE_MS = 100;
+
 /** Payments per settlement transaction: ~60k gas each, well under any block's gas limit. */
 export const DEFAULT_MAX_BATCH = 50;
 
@@ -82,22 +87,27 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
   const lockKey = `x402-nonce:${id}:${account.address.toLowerCase()}`;
   /**
    * Sends with the signer's next nonce. Across processes sharing the key (`nonceLock`), the nonce is read from
-   * the chain under the lock every time; alone, it is counted locally. A nonce that turns out taken (another
+   * the chain each time the lock is taken; the lock is kept over back-to-back transactions (the next one already
+   * waiting, for at most {@link MAX_LOCK_HOLD_MS}), counting the nonce locally meanwhile. Alone, it is counted locally. A nonce that turns out taken (another
    * process, an operator's transaction) is read again and the transaction signed anew, never passed on to the payer.
    */
   const submit = <R, T>(ready: Promise<R | undefined>, send: (nonce: number, value: R) => Promise<T>): Promise<T | undefined> =>
     new Promise<T | undefined>((answer, fail) => {
       queue
         .run(async () => {
-          const release = options.nonceLock ? await options.nonceLock(lockKey) : undefined;
+          const kept = queue.takeKeptLock();
+          const lock = kept ?? (options.nonceLock ? { release: await options.nonceLock(lockKey), since: Date.now() } : undefined);
+          let sent = false;
           try {
             for (let attempt = 1; ; attempt++) {
-              // the turn, the lock and the nonce are taken while the transaction is still being prepared
-              const [nonce, value] = await Promise.all([release || queue.nextNonce === undefined ? pendingNonce() : queue.nextNonce, ready]);
+              // the turn, the lock and the nonce are taken while the transaction is still being prepared; under a lock
+              // kept since this queue's own last send, the nonce counted here is still the chain's
+              const [nonce, value] = await Promise.all([(lock && !kept) || queue.nextNonce === undefined ? pendingNonce() : queue.nextNonce, ready]);
               if (value === undefined) return answer(undefined); // nothing to send: the nonce stays unused
               try {
                 const result = await send(nonce, value);
                 queue.nextNonce = nonce + 1;
+                sent = true;
                 // answered before the lock is let go (a round trip to the database): the next turn waits for it, the payment does not
                 return answer(result);
               } catch (error) {
@@ -106,7 +116,12 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
               }
             }
           } finally {
-            await release?.();
+            // Another transaction waiting for its turn takes the lock over (held at most MAX_LOCK_HOLD_MS, so replicas
+            // get theirs). The batch that waited for this one is taken once this one is sent: a turn later it is queued.
+            const young = () => lock !== undefined && sent && Date.now() - lock.since < MAX_LOCK_HOLD_MS;
+            if (young()) await new Promise((resolve) => setImmediate(resolve));
+            if (lock && young() && queue.busy) queue.keepLock(lock, LOCK_IDLE_MS);
+            else await lock?.release();
           }
         })
         .catch(fail); // after an answer, a failed release changes nothing for the payment (its connection is gone, and the lock with it)
@@ -193,7 +208,7 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
     prepareAggregate: (calls: ReturnType<typeof transferCall>[]) =>
       watchRpc(() =>
         prepareAggregate(
-          { fees: async (to, data) => ({ chainId: id, to, data, ...(await feeCache.get()) }) as TransactionSerializable, call: simulate, estimateGas: (t) => client.estimateGas({ account: account.address, ...(t as Record<string, any>) }) }, // fees given: no second fill
+          { fees: async (to, data) => ({ chainId: id, to, data, ...(await feeCache.get()) }) as TransactionSerializable, call: simulate, estimateGas: (t) => client.estimateGas({ account: account.address, ...(t as Record<string, any>) }) }, // fees read at most once a second (FeeCache): no fill per settlement
           calls,
         ),
       ),
