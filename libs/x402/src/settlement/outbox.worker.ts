@@ -102,13 +102,12 @@ export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationSh
   private collect(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        self.endWindow = undefined;
+        this.endWindow = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.endWindow = done;
     });
   }
