@@ -21,6 +21,7 @@ import { MULTICALL3, type transferCall } from './multicall-batch.js';
 import { isNonceConflict } from './nonce-lock.js';
 import { codeAt, rpcFailures, watchRpc } from './rpc-scope.js';
 import { submissionQueueFor } from './submission-queue.js';
+import { transactionSigner } from './transaction-signer.js';
 
 // The local facilitator's wallet on one chain: one submission queue per key, nonces taken in turn (across
 // processes through the nonce lock), RPC failures told apart from refusals, code reads shared within a call.
@@ -69,6 +70,8 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
     rpcUrls: { default: { http: [rpcUrl] } },
   });
   const account = privateKeyToAccount(privateKey);
+  /** libsecp256k1 where its binding loads, else viem's account: the same signed bytes (see {@link transactionSigner}). */
+  const signTransaction = transactionSigner(privateKey, account);
   const client = createWalletClient({
     account,
     chain,
@@ -143,7 +146,7 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
     const ready = Promise.resolve(prepared);
     ready.catch(() => undefined); // a failed preparation is the caller's to report: not an unhandled rejection while this waits its turn
     return submit(ready, async (nonce, transaction) => {
-      const serializedTransaction = await account.signTransaction({ ...transaction, nonce } as TransactionSerializable);
+      const serializedTransaction = await signTransaction({ ...transaction, nonce } as TransactionSerializable);
       if (scope) scope.broadcast = true; // from here the transaction may reach the chain, whatever the RPC answers
       return client.sendRawTransaction({ serializedTransaction });
     });

@@ -10,6 +10,8 @@ import { transferAuthorizationDigest, type TransferAuthorization } from './autho
 /** The part of the `secp256k1` package's binding used here. */
 interface NativeSecp256k1 {
   ecdsaRecover(signature: Uint8Array, recid: number, message: Uint8Array, compressed: boolean): Uint8Array;
+  /** RFC 6979 deterministic signature, low `s` (as viem signs). */
+  ecdsaSign(message: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array; recid: number };
 }
 
 /** Not a literal, so that no compiler or bundler insists on the optional package. */
