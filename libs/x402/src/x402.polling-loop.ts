@@ -12,11 +12,19 @@ export class PollingLoop {
   private loop?: Promise<void>;
   private wake?: () => void;
 
-  /** `work` returns how many items it took: 0 means sleep before the next poll. */
+  /** Ends the current sleep (on stop), whether or not a notify may. */
+  private endSleep?: () => void;
+
+  /**
+   * `work` returns how many items it took: 0 means sleep `intervalMs` before the next poll (or until notified).
+   * After a poll that took something, the next one waits `gapMs` (default 0), which a notify does not cut short:
+   * what is recorded meanwhile gathers, and the next poll takes it together.
+   */
   constructor(
     private readonly work: () => Promise<number>,
     private readonly intervalMs: number,
     private readonly onError: (error: Error) => void,
+    private readonly gapMs = 0,
   ) {}
 
   start(): void {
@@ -28,7 +36,7 @@ export class PollingLoop {
   /** Stops polling and waits for the work in hand. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.endSleep?.();
     await this.loop;
   }
 
@@ -46,18 +54,21 @@ export class PollingLoop {
         this.onError(error as Error);
       }
       if (!this.running) break;
-      if (taken === 0) await this.sleep(this.intervalMs);
+      if (taken === 0) await this.sleep(this.intervalMs, true);
+      else if (this.gapMs > 0) await this.sleep(this.gapMs, false);
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  private sleep(ms: number, wakeOnNotify: boolean): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.wake = this.endSleep = undefined;
         resolve();
-      }
-      this.wake = done;
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = wakeOnNotify ? done : undefined;
+      this.endSleep = done;
     });
   }
 }

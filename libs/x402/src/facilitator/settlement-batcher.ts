@@ -212,9 +212,9 @@ export class SettlementBatcher {
    * check passes, settled alone, whose transaction is sent only if it succeeds at its real gas price too (the
    * chain may have moved on since the batch was checked; a wallet that is valid only at gas price 0 costs nothing).
    */
-  private async recheck(item: SettlementItem): Promise<SettleResponse> {
+  private async recheck(item: Waiting): Promise<SettleResponse> {
     const refusal = await this.refuse(item, SIMULATION_FAILED);
-    return refusal.errorReason === SIMULATION_FAILED ? this.alone(item, (item as Partial<Waiting>).gate) : refusal;
+    return refusal.errorReason === SIMULATION_FAILED ? this.alone(item, item.gate) : refusal;
   }
 
   /** A payment the batch did not settle: refused with the reason of a full check, else with `fallback`. */

@@ -18,15 +18,16 @@ export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger('X402');
   private readonly polling: PollingLoop;
   private reconciledAt = 0;
-  /** Ends the batch window early (on stop). */
-  private endWindow?: () => void;
 
   constructor(
     @Inject(PAYMENT_STORE) private readonly store: SettlementOutbox,
     @Inject(X402_CONFIG) private readonly config: X402Config,
     private readonly settlement: X402SettlementService,
   ) {
-    this.polling = new PollingLoop(() => this.poll(), config.settlement.deferred.pollIntervalMs, (error) => this.logger.warn(`outbox poll failed: ${error.message}`));
+    // After settling something, the payments queued next gather for the batch window (a notify does not cut it
+    // short) and go out in one transaction: woken for each, the outbox settled deferred payments one or two at a time.
+    const { pollIntervalMs, batchWindowMs } = config.settlement.deferred;
+    this.polling = new PollingLoop(() => this.poll(), pollIntervalMs, (error) => this.logger.warn(`outbox poll failed: ${error.message}`), batchWindowMs);
   }
 
   onApplicationBootstrap(): void {
@@ -43,9 +44,7 @@ export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationSh
 
   /** Stops polling and waits for the batch in hand. */
   stop(): Promise<void> {
-    const stopped = this.polling.stop();
-    this.endWindow?.();
-    return stopped;
+    return this.polling.stop();
   }
 
   /** Nudges the worker to poll now (a payment was just queued). */
@@ -89,26 +88,6 @@ export class X402OutboxWorker implements OnApplicationBootstrap, OnApplicationSh
   private async poll(): Promise<number> {
     const every = this.config.settlement.reconcileIntervalMs;
     if (every > 0 && Date.now() - this.reconciledAt >= every) await this.reconcileHeld().catch((error: Error) => this.logger.warn(`outbox reconciliation failed: ${error.message}`));
-    const taken = await this.drain();
-    if (taken > 0) await this.collect(this.config.settlement.deferred.batchWindowMs);
-    return taken;
-  }
-
-  /**
-   * Lets the payments queued after a drain gather for `ms` (`settlement.deferred.batchWindowMs`), so the next poll
-   * takes them together: one transaction and one check for all of them. Taking each as soon as it was queued (the
-   * worker is notified of every one) settled deferred payments one or two per transaction at any load.
-   */
-  private collect(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.endWindow = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.endWindow = done;
-    });
+    return this.drain();
   }
 }

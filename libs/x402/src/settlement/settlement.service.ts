@@ -2,10 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FacilitatorClient } from '@x402/core/server';
 import type { PaymentPayload, PaymentRequirements, SettleResponse } from '@x402/core/types';
 import type { X402Config } from '../config/x402.config.js';
-import { outageEvent } from '../events/outage-event.js';
-import { paymentFacts } from '../events/payment-facts.js';
 import { X402Events } from '../events/x402.events.js';
-import { facilitatorFailure } from '../facilitator/facilitator-errors.js';
 import { PAYMENT_STORE, type DeferredCaps, type PaymentRecord, type PaymentStore, type SettlementMode } from '../ledger/payment-store.interface.js';
 import { parseUsdAmount } from '../pricing/price.js';
 import type { RoutePlan } from '../pricing/route-plan.types.js';
@@ -15,15 +12,13 @@ import { preparesWhileRecorded, runsInProcess, settlesInBatches, type BatchSettl
 import { NotRecordedError, settleOnceRecorded, wasRecorded } from '../facilitator/recorded-gate.js';
 import { ChainReader } from './chain-reader.js';
 import { HeldPayments } from './held-payments.js';
-import { NONCE_SPENT, paymentOnChain, PERMANENT, validityPassed } from './payment-on-chain.js';
-import { reasonCode } from '../facilitator/failure-reason.js';
-import { X402ErrorCode, X402HttpException } from '../x402.errors.js';
+import { OutboxOutcomes, pastDeadline, type OutboxOutcome } from './outbox-outcomes.js';
+import { paymentOnChain, validityPassed } from './payment-on-chain.js';
 import { payerCodes } from '../facilitator/payer-code-cache.js';
 import { checkSettleAnswer, expectedSettlement } from './settle-answer.js';
 import { markBatchSettled } from './batch-settled.js';
 
-/** What became of a payment the outbox took (`held`: its outcome is still open, looked at again after the hold). */
-export type OutboxOutcome = 'settled' | 'requeued' | 'failed' | 'held';
+export type { OutboxOutcome };
 
 /**
  * Moves money: settles through the facilitator, decides each request's settlement mode (deferred
@@ -36,6 +31,8 @@ export class X402SettlementService {
   readonly chain: ChainReader;
   /** Payments held with an open outcome, looked up on chain for a retry or after a crash. */
   readonly held: HeldPayments;
+  /** What became of each payment the outbox worked on, written, published and logged. */
+  private readonly outcomes: OutboxOutcomes;
 
   constructor(
     private readonly host: X402ResourceServerHost,
@@ -44,7 +41,8 @@ export class X402SettlementService {
     @Inject(X402_FACILITATOR) private readonly facilitator: FacilitatorClient,
   ) {
     this.chain = new ChainReader(config.settlement.rpcUrls);
-    this.held = new HeldPayments(this.chain, store, (record, transaction) => this.foundOnChain(record, transaction, 'reconciled'));
+    this.outcomes = new OutboxOutcomes(store, () => this.chain, config, () => this.events, this.logger);
+    this.held = new HeldPayments(this.chain, store, (record, transaction) => this.outcomes.foundOnChain(record, transaction, 'reconciled'));
   }
 
   /** Where outbox outcomes are published (property-injected, so subclasses keep their constructors). */
@@ -112,11 +110,11 @@ export class X402SettlementService {
   /** Works off one payment the outbox took: reconcile if it may have landed, else (deferred) submit it. */
   async settleTaken(record: PaymentRecord): Promise<OutboxOutcome> {
     const pending = record.settlement as { payload: PaymentPayload; requirements: PaymentRequirements } | undefined;
-    if (!pending) return this.fail(record, 'settlement_data_missing');
+    if (!pending) return this.outcomes.fail(record, 'settlement_data_missing');
     const mayHaveLanded = record.previousState === 'settling' || record.attempts > 2;
     if (mayHaveLanded) {
       // Not submitted again: the client was not served (authorization, upfront), or it is too late to (deferred).
-      const noResubmit = record.mode !== 'deferred' || this.pastDeadline(record);
+      const noResubmit = record.mode !== 'deferred' || pastDeadline(record);
       // Whether the authorization can still land, read before its nonce: once the chain's time is past
       // validBefore, a nonce found unused stays unused.
       const expired = noResubmit ? await validityPassed(this.chain, record, pending).catch(() => undefined) : false;
@@ -127,31 +125,31 @@ export class X402SettlementService {
       if (known?.used && known.paid === false) {
         // The nonce was consumed without paying payTo (cancelAuthorization, or another authorization with
         // this nonce): this payment can never land.
-        return this.fail(record, 'authorization_used_without_payment');
+        return this.outcomes.fail(record, 'authorization_used_without_payment');
       }
       if (known?.used && known.paid === undefined && record.scheme !== 'upto') {
         // used, but the transaction that used it was not found: settled only with the Transfer to payTo seen
-        return noResubmit ? this.hold(record, 'settlement_unverified') : this.retry(record, 'settlement_unverified');
+        return noResubmit ? this.outcomes.hold(record, 'settlement_unverified') : this.outcomes.retry(record, 'settlement_unverified');
       }
       if (known?.used) {
-        return this.foundOnChain(record, known.transaction ?? '', 'reconciled');
+        return this.outcomes.foundOnChain(record, known.transaction ?? '', 'reconciled');
       }
       if (known === undefined && this.chain.covers(record.network)) {
-        return noResubmit ? this.hold(record, 'chain_unreachable') : this.retry(record, 'chain_unreachable');
+        return noResubmit ? this.outcomes.hold(record, 'chain_unreachable') : this.outcomes.retry(record, 'chain_unreachable');
       }
       if (noResubmit) {
         // An interrupted settlement that did not land (yet) is failed only once it no longer can.
-        if (expired !== true) return this.hold(record, 'settlement_unconfirmed');
-        return this.fail(record, record.mode === 'deferred' ? 'settlement_deadline_passed' : 'settlement_interrupted');
+        if (expired !== true) return this.outcomes.hold(record, 'settlement_unconfirmed');
+        return this.outcomes.fail(record, record.mode === 'deferred' ? 'settlement_deadline_passed' : 'settlement_interrupted');
       }
     }
-    if (this.pastDeadline(record)) return this.fail(record, 'settlement_deadline_passed');
+    if (pastDeadline(record)) return this.outcomes.fail(record, 'settlement_deadline_passed');
     try {
       const started = Date.now();
       const result = await this.settle(pending.payload, pending.requirements);
-      return await this.recordAttempt(record, result, Date.now() - started);
+      return await this.outcomes.recordAttempt(record, result, Date.now() - started);
     } catch (error) {
-      return this.recordError(record, error);
+      return this.outcomes.recordError(record, error);
     }
   }
 
@@ -161,7 +159,7 @@ export class X402SettlementService {
    * deadline) and any other facilitator are handled one by one.
    */
   async settleTakenBatch(records: PaymentRecord[]): Promise<OutboxOutcome[]> {
-    const batchable = (r: PaymentRecord) => r.settlement !== undefined && r.previousState !== 'settling' && r.attempts <= 2 && !this.pastDeadline(r);
+    const batchable = (r: PaymentRecord) => r.settlement !== undefined && r.previousState !== 'settling' && r.attempts <= 2 && !pastDeadline(r);
     const facilitator = this.facilitator;
     const together = settlesInBatches(facilitator) ? records.filter(batchable) : [];
     const alone = records.filter((r) => !together.includes(r));
@@ -175,87 +173,13 @@ export class X402SettlementService {
           );
           const latencyMs = Date.now() - started;
           const settledBy = await markBatchSettled(this.store, together, results);
-          return Promise.all(together.map((r, i) => this.recordAttempt(r, results[i], latencyMs, settledBy.has(r))));
+          return Promise.all(together.map((r, i) => this.outcomes.recordAttempt(r, results[i], latencyMs, settledBy.has(r))));
         } catch (error) {
-          return Promise.all(together.map((r) => this.recordError(r, error)));
+          return Promise.all(together.map((r) => this.outcomes.recordError(r, error)));
         }
       })();
       together.forEach((r, i) => outcomes.set(r, batch.then((all) => all[i])));
     }
     return Promise.all(records.map((r) => outcomes.get(r)!));
-  }
-
-  /** Leaves a payment held (`settling`, locked until the hold the outbox took ends): looked at again then. */
-  private hold(record: PaymentRecord, reason: string): OutboxOutcome {
-    this.logger.warn(`payment ${record.id}: settlement outcome still open (${reason}); looking again later`);
-    return 'held';
-  }
-
-  private pastDeadline(record: PaymentRecord): boolean {
-    return record.settleBy !== undefined && Date.now() > record.settleBy.getTime();
-  }
-
-  /** `recorded`: a success already written (with its batch). */
-  private async recordAttempt(record: PaymentRecord, result: SettleResponse, latencyMs?: number, recorded = false): Promise<OutboxOutcome> {
-    if (result.success) {
-      if (!recorded) await this.store.markSettled(record.id, result.transaction);
-      this.events.emit({ type: 'settled', ...paymentFacts(record), transaction: result.transaction, latencyMs });
-      return 'settled';
-    }
-    const reason = reasonCode(result.errorReason, 'settlement_failed'); // a code only, never a facilitator's free text
-    if (NONCE_SPENT.test(reason)) return this.settleFromChain(record, reason);
-    return PERMANENT.test(reason) ? this.fail(record, reason) : this.retry(record, reason);
-  }
-
-  private recordError(record: PaymentRecord, error: unknown): Promise<OutboxOutcome> {
-    const failure = facilitatorFailure(error, 'settle');
-    const outage = outageEvent(error, failure, 'settle', { route: record.route, network: record.network });
-    if (outage) this.events.emit(outage);
-    if (NONCE_SPENT.test(failure.code)) return this.settleFromChain(record, failure.code);
-    return failure.getStatus() === 402 && PERMANENT.test(failure.code) ? this.fail(record, failure.code) : this.retry(record, failure.code);
-  }
-
-  /**
-   * A refusal that an earlier attempt of the same payment can cause (its nonce used, the transaction
-   * reverted, a settlement still pending): the chain decides. Settled when the earlier attempt's Transfer
-   * to payTo is found; failed when the nonce went another way; held while that cannot be read; only a
-   * nonce still unused leaves the refusal as it is.
-   */
-  private async settleFromChain(record: PaymentRecord, reason: string): Promise<OutboxOutcome> {
-    if (!this.chain.covers(record.network)) return this.hold(record, reason); // cannot tell: looked at again after the hold
-    const known = await paymentOnChain(this.chain, record).catch(() => undefined);
-    if (known === undefined) return this.hold(record, reason);
-    if (known.used && known.paid === false) return this.fail(record, 'authorization_used_without_payment');
-    if (known.used && (known.paid === true || record.scheme === 'upto')) {
-      return this.foundOnChain(record, known.transaction ?? '', `reconciled after ${reason}`);
-    }
-    if (known.used) return this.hold(record, reason); // used, its transaction not found yet
-    // Unused: an earlier attempt may still be on its way (then this is not final); else the refusal stands.
-    const earlier = record.previousState === 'settling' || record.attempts > 2;
-    return PERMANENT.test(reason) && !earlier && !/pending/.test(reason) ? this.fail(record, reason) : this.retry(record, reason);
-  }
-
-  /** Records a settlement found on chain (a chain fact: whoever else looks at the payment meanwhile). */
-  private async foundOnChain(record: PaymentRecord, transaction: string, how: string): Promise<'settled'> {
-    await this.store.markSettled(record.id, transaction);
-    this.events.emit({ type: 'settled', ...paymentFacts(record), transaction, reconciled: true });
-    this.logger.log(`payment ${record.id} was settled on chain (${how})`);
-    return 'settled';
-  }
-
-  private async retry(record: PaymentRecord, reason: string): Promise<OutboxOutcome> {
-    const { maxAttempts, retryBaseMs } = this.config.settlement.deferred;
-    if (record.attempts >= maxAttempts + 1) return this.fail(record, reason);
-    const delay = Math.min(retryBaseMs * 2 ** Math.max(0, record.attempts - 2), 60_000);
-    await this.store.requeue(record.id, reason, new Date(Date.now() + delay));
-    this.logger.warn(`payment ${record.id}: settlement attempt failed (${reason}); retrying in ${delay} ms`);
-    return 'requeued';
-  }
-
-  private async fail(record: PaymentRecord, reason: string): Promise<OutboxOutcome> {
-    await this.store.markFailed(record.id, reason);
-    this.events.emit({ type: 'failed', stage: 'settle', reason, ...paymentFacts(record) });
-    this.logger.error(`payment ${record.id} could not be settled: ${reason}`);
-    return 'failed';
   }
 }
