@@ -82,9 +82,9 @@ export function addRatios(runs: RunRecord[]): void {
     const reference = run.paired?.reference ?? first('reference');
     if (reference && reference.reqPerSec > 0) run.ratio = round(run.result.reqPerSec / reference.reqPerSec, 2);
     if (reference && servedPerSec(reference) > 0) run.servedRatio = round(servedPerSec(run.result) / servedPerSec(reference), 2);
-    // Paid runs against the tuned reference's better run of the two: the one right before ours, or its first on its
-    // own. A long-running reference at times waits a whole 250 ms receipt poll per payment (its paired runs fell to a
-    // third of its first ones on a quiet machine, its gas key its own), which would flatter us.
+    // Paid runs against the tuned reference's better run of the two: the one right before ours (on our devnet), or its
+    // first on its own. On one long chain its paired runs waited a whole 250 ms receipt poll per payment (anvil mines
+    // slower as its chain grows), which flattered us; each server set now has a devnet of its own, and the rule stays.
     const bestServed = Math.max(0, ...[run.paired?.tuned, first('tuned')].filter((r) => r !== undefined).map((r) => servedPerSec(r!)));
     if (run.scenario === 'paid' && bestServed > 0) run.tunedRatio = round(servedPerSec(run.result) / bestServed, 2);
     const bestP50 = Math.min(...[run.paired?.tuned, first('tuned')].filter((r) => r && r.p50Ms > 0).map((r) => r!.p50Ms));
@@ -171,7 +171,7 @@ export function renderMarkdown(report: BenchReport): string {
   if (pairedRuns.length > 0) {
     lines.push(
       '',
-      'The ratios compare each of our runs with the same run of the reference (free route, 402) made right before it, in the same minute; paid runs, with the better of the tuned reference\'s run right before ours and its first run on its own (its paired runs at times wait a whole receipt poll per payment). The first rows of the references are their runs on their own, at the start.',
+      'The ratios compare each of our runs with the same run of the reference (free route, 402) made right before it, in the same minute; paid runs, with the better of the tuned reference\'s run right before ours and its first run on its own. Each of our servers runs on a devnet of its own, started for it, with a tuned reference of its own for the paired runs: anvil mines slower as its chain grows, so no run meets a chain aged by the runs before it. The first rows of the references are their runs on their own, at the start, on a devnet of theirs.',
       '',
       '| paired run of | right before | scenario | clients | payers | req/s | served/s | p50 ms | p99 ms |',
       '|---|---|---|---:|---:|---:|---:|---:|---:|',

@@ -1,6 +1,9 @@
 /**
- * `npm run bench`: one devnet, the reference server (@x402/express) and our demo on Express and
- * Fastify in each settlement mode, each in its own process, measured with autocannon from this one.
+ * `npm run bench`: the reference server (@x402/express) and our demo on Express and Fastify in each
+ * settlement mode, each in its own process, measured with autocannon from this one. The references' first
+ * runs share one devnet; each of our servers gets a devnet of its own, with a tuned reference of its own for
+ * the paid runs right before ours: anvil slows down as its chain grows (a receipt ~1 ms after the send on a
+ * new chain, ~5-9 ms after 3,000 transactions), so every paid run starts on a chain of the same age.
  * Writes bench/results/latest.md and latest.json. Environment: DATABASE_URL (PostgreSQL for the
  * ledger, default the local server; PGlite when it does not answer), BENCH_SCALE (multiplies the
  * request counts), BENCH_DURATION_S (seconds of each free/402 run), BENCH_PAID_S (seconds of each
@@ -113,17 +116,29 @@ async function main(): Promise<void> {
   const databaseUrl = await postgresUrl();
   const ledger = databaseUrl ? `PostgreSQL (${databaseUrl.replace(/\/\/[^@/]*@/, '//')}), a fresh schema per server process` : 'PGlite in memory (no PostgreSQL answered)';
   log(`ledger: ${ledger}`);
-  const devnet: Devnet = await startDevnet({ buyers: BUYERS - 1 });
-  stopDevnet = () => devnet.stop();
-  log(`devnet ${devnet.network} at ${devnet.rpcUrl}, ${BUYERS} funded buyers`);
-  const buyers = [devnet.accounts.buyer.account, ...devnet.accounts.buyers.map((b) => b.account)];
-  const facts: BenchDevnet = {
+  const devnets = new Set<Devnet>();
+  stopDevnet = async () => {
+    for (const devnet of devnets) await devnet.stop();
+  };
+  /** A new devnet: anvil with TestUSDC and 64 funded buyers. */
+  const newDevnet = async (purpose: string): Promise<Devnet> => {
+    const devnet = await startDevnet({ buyers: BUYERS - 1 });
+    devnets.add(devnet);
+    log(`devnet ${devnet.network} at ${devnet.rpcUrl}, ${BUYERS} funded buyers (${purpose})`);
+    return devnet;
+  };
+  const dropDevnet = async (devnet: Devnet): Promise<void> => {
+    devnets.delete(devnet);
+    await devnet.stop();
+  };
+  const buyersOf = (devnet: Devnet) => [devnet.accounts.buyer.account, ...devnet.accounts.buyers.map((b) => b.account)];
+  const factsOf = (devnet: Devnet): BenchDevnet => ({
     rpcUrl: devnet.rpcUrl,
     chainId: devnet.chainId,
     usdc: { address: devnet.usdc.address, name: devnet.usdc.name, version: devnet.usdc.version, decimals: devnet.usdc.decimals },
     payTo: devnet.accounts.payTo.address,
     facilitatorPrivateKey: devnet.accounts.facilitator.privateKey,
-  };
+  });
   const runs: RunRecord[] = [];
   const servers: ServerRecord[] = [];
   const schemas: string[] = [];
@@ -134,6 +149,7 @@ async function main(): Promise<void> {
     server: RunRecord['server'];
     mode: string;
     proc: ServerProcess;
+    devnet: Devnet;
     fromBlock: bigint;
     outcomes: PaidLoadResult['outcomes'];
     pools: Map<number, SignedPayment[]>;
@@ -143,7 +159,15 @@ async function main(): Promise<void> {
   /** Every payment any server was sent: the chain check of one server ignores the others' (the references run throughout). */
   const allSent = new Set<string>();
 
-  const start = async (name: string, server: RunRecord['server'], mode: string, script: string, serverEnv: Record<string, string>, pool: Record<number, number>): Promise<Measured> => {
+  const start = async (
+    devnet: Devnet,
+    name: string,
+    server: RunRecord['server'],
+    mode: string,
+    script: string,
+    serverEnv: Record<string, string>,
+    pool: Record<number, number>,
+  ): Promise<Measured> => {
     const fromBlock = (await devnet.publicClient.getBlockNumber()) + 1n;
     // Each server pays gas with a key of its own: with one key shared, the (tuned) reference's nonce manager, which
     // stays up throughout, found its nonces taken by our servers' transactions and its paired runs slowed ~10x.
@@ -152,12 +176,12 @@ async function main(): Promise<void> {
     const proc: ServerProcess = await startServer({
       name,
       script: join(here, 'servers', script),
-      env: { ...serverEnv, X402_FACILITATOR_PRIVATE_KEY: gasKey, BENCH_DEVNET: JSON.stringify({ ...facts, facilitatorPrivateKey: gasKey }) },
+      env: { ...serverEnv, X402_FACILITATOR_PRIVATE_KEY: gasKey, BENCH_DEVNET: JSON.stringify({ ...factsOf(devnet), facilitatorPrivateKey: gasKey }) },
       logFile: join(resultsDir, `${name}.log`),
       cpuProfileDir: profile ? profileDir : undefined,
     });
     log(`${name}: listening on ${proc.url} (pid ${proc.pid})`);
-    return { name, server, mode, proc, fromBlock, outcomes: [], pools: new Map(), pool };
+    return { name, server, mode, proc, devnet, fromBlock, outcomes: [], pools: new Map(), pool };
   };
 
   /** One free-route or 402 run of `m`. */
@@ -176,8 +200,9 @@ async function main(): Promise<void> {
     // payments signed more than a minute ago are dropped (never sent): deferred mode wants time to settle before validBefore
     const pool = (m.pools.get(payers) ?? []).filter((p) => p.validBefore - Date.now() / 1000 > MAX_TIMEOUT_SECONDS - 60);
     // one payer: the last buyer (the many-payer runs use it least)
+    const buyers = buyersOf(m.devnet);
     const from = payers === 1 ? [buyers[buyers.length - 1]] : buyers.slice(0, payers);
-    if (pool.length < want) pool.push(...(await signPayments(from, m.accepted, devnet.chainId, want - pool.length)));
+    if (pool.length < want) pool.push(...(await signPayments(from, m.accepted, m.devnet.chainId, want - pool.length)));
     for (const p of pool) allSent.add(`${p.payer}:${p.nonce}`.toLowerCase());
     const result = await paidRun(m.proc.url, PAID_PATH, clients, pool, paidSeconds(clients));
     const label = `${m.name} paid x${clients}, ${payers} payer${payers === 1 ? '' : 's'}${pairedWith ? ` (beside ${pairedWith})` : ''}`;
@@ -196,12 +221,12 @@ async function main(): Promise<void> {
     const record: ServerRecord = { name: m.name, server: m.server, mode: m.mode };
     let waitedS = 0;
     try {
-      if (plan.waitForServed) waitedS = (await checkChain(devnet, m.fromBlock, m.outcomes, { waitForServed: true, allSent })).waitedS;
+      if (plan.waitForServed) waitedS = (await checkChain(m.devnet, m.fromBlock, m.outcomes, { waitForServed: true, allSent })).waitedS;
     } finally {
       await m.proc.stop(); // lets the requests in flight finish
     }
     if (m.outcomes.length > 0) {
-      record.chain = { ...(await checkChain(devnet, m.fromBlock, m.outcomes, { strict: plan.strict, allSent })), waitedS };
+      record.chain = { ...(await checkChain(m.devnet, m.fromBlock, m.outcomes, { strict: plan.strict, allSent })), waitedS };
       log(`${m.name} chain: ${JSON.stringify(record.chain)}`);
     }
     if (profile) {
@@ -214,76 +239,97 @@ async function main(): Promise<void> {
     servers.push(record);
   };
 
-  // The references run first on their own, then stay up: with BENCH_PAIRED (default), each of our runs is
-  // preceded by the same run of the reference (402, free route) or the tuned reference (paid), so that each
-  // ratio compares two runs a few seconds apart, not minutes apart on a machine whose load moves.
+  /** The shipped reference: its first runs, then the free-route and 402 runs right before each of ours. */
   let reference: Measured | undefined;
-  let tuned: Measured | undefined;
+  /** Our demo on `adapter` in `mode`, on `devnet`: its runs, each after the same run of a reference when paired. */
+  const measureOurs = async (devnet: Devnet, adapter: 'express' | 'fastify', mode: (typeof modes)[number], name: string, tuned?: Measured) => {
+    const schema = `x402_bench_${randomBytes(4).toString('hex')}`;
+    if (databaseUrl) {
+      await sql(databaseUrl, `CREATE SCHEMA ${schema}`);
+      schemas.push(schema);
+    }
+    const ours = await start(
+      devnet,
+      name,
+      adapter,
+      mode,
+      'demo-server.js',
+      {
+        BENCH_ADAPTER: adapter,
+        ...(databaseUrl ? { DATABASE_URL: databaseUrl, BENCH_SCHEMA: schema } : { DATABASE_URL: '' }),
+        X402_NETWORK: devnet.network,
+        X402_RPC_URL: devnet.rpcUrl,
+        X402_ASSET: devnet.usdc.address,
+        X402_ASSET_NAME: devnet.usdc.name,
+        X402_ASSET_VERSION: devnet.usdc.version,
+        X402_ASSET_DECIMALS: String(devnet.usdc.decimals),
+        X402_PAY_TO: devnet.accounts.payTo.address,
+        X402_SETTLEMENT_MODE: mode,
+        X402_PUBLIC_URL: '',
+        X402_FACILITATOR_URL: '',
+      },
+      mode === 'deferred' ? PAID_POOL.deferred : PAID_POOL.settled,
+    );
+    try {
+      if (mode === modes[0]) {
+        for (const scenario of ['plain', 'challenge'] as const) {
+          if (!scenarios.includes(scenario)) continue;
+          const beside = paired && reference ? await timed(reference, scenario, name) : undefined;
+          const run = await timed(ours, scenario);
+          if (beside) run.paired = { reference: beside.result };
+        }
+      }
+      for (const { clients, payers } of scenarios.includes('paid') ? PAID_CASES : []) {
+        const beside = tuned ? await paid(tuned, clients, payers, name) : undefined;
+        const run = await paid(ours, clients, payers);
+        if (beside) run.paired = { tuned: beside.result };
+      }
+    } finally {
+      await finish(ours, { strict: true, waitForServed: mode === 'deferred' });
+    }
+  };
+
+  // The references run first on their own, on a devnet of theirs. The shipped one then stays up for the pairings
+  // of the free route and the 402 (no chain involved). With BENCH_PAIRED (default), each of our runs is preceded by
+  // the same run of the reference (free route, 402) or of a tuned reference started on our server's devnet (paid),
+  // so that each ratio compares two runs a few seconds apart, on chains of the same age.
   try {
+    const first = await newDevnet("the references' first runs");
     if (only.includes('reference')) {
-      reference = await start('reference', 'reference', 'reference', 'reference-server.js', {}, PAID_POOL.settled);
+      reference = await start(first, 'reference', 'reference', 'reference', 'reference-server.js', {}, PAID_POOL.settled);
       for (const scenario of ['plain', 'challenge'] as const) if (scenarios.includes(scenario)) await timed(reference, scenario);
       for (const { clients, payers } of scenarios.includes('paid') ? PAID_CASES : []) await paid(reference, clients, payers);
     }
-    if (only.includes('tuned') && scenarios.includes('paid')) {
+    const tunedOn = (devnet: Devnet, name: string) =>
       // the reference with viem's nonceManager: serves what the shipped one refuses; paid runs only
-      tuned = await start('tuned', 'tuned', 'reference', 'reference-server.js', { BENCH_NONCE_MANAGER: '1' }, PAID_POOL.settled);
-      for (const { clients, payers } of PAID_CASES) await paid(tuned, clients, payers);
+      start(devnet, name, 'tuned', 'reference', 'reference-server.js', { BENCH_NONCE_MANAGER: '1' }, PAID_POOL.settled);
+    const withTuned = only.includes('tuned') && scenarios.includes('paid');
+    if (withTuned) {
+      const tuned = await tunedOn(first, 'tuned');
+      try {
+        for (const { clients, payers } of PAID_CASES) await paid(tuned, clients, payers);
+      } finally {
+        await finish(tuned, { strict: true, waitForServed: false });
+      }
     }
     for (const adapter of ['express', 'fastify'] as const) {
       if (!only.includes(adapter)) continue;
       for (const mode of modes) {
-        const schema = `x402_bench_${randomBytes(4).toString('hex')}`;
-        if (databaseUrl) {
-          await sql(databaseUrl, `CREATE SCHEMA ${schema}`);
-          schemas.push(schema);
-        }
         const name = `${adapter}-${mode}`;
-        const ours = await start(
-          name,
-          adapter,
-          mode,
-          'demo-server.js',
-          {
-            BENCH_ADAPTER: adapter,
-            ...(databaseUrl ? { DATABASE_URL: databaseUrl, BENCH_SCHEMA: schema } : { DATABASE_URL: '' }),
-            X402_NETWORK: devnet.network,
-            X402_RPC_URL: devnet.rpcUrl,
-            X402_ASSET: devnet.usdc.address,
-            X402_ASSET_NAME: devnet.usdc.name,
-            X402_ASSET_VERSION: devnet.usdc.version,
-            X402_ASSET_DECIMALS: String(devnet.usdc.decimals),
-            X402_PAY_TO: devnet.accounts.payTo.address,
-            X402_SETTLEMENT_MODE: mode,
-            X402_PUBLIC_URL: '',
-            X402_FACILITATOR_URL: '',
-          },
-          mode === 'deferred' ? PAID_POOL.deferred : PAID_POOL.settled,
-        );
+        const devnet = await newDevnet(name);
+        const tuned = paired && withTuned ? await tunedOn(devnet, `tuned-beside-${name}`) : undefined;
         try {
-          if (mode === modes[0]) {
-            for (const scenario of ['plain', 'challenge'] as const) {
-              if (!scenarios.includes(scenario)) continue;
-              const beside = paired && reference ? await timed(reference, scenario, name) : undefined;
-              const run = await timed(ours, scenario);
-              if (beside) run.paired = { reference: beside.result };
-            }
-          }
-          for (const { clients, payers } of scenarios.includes('paid') ? PAID_CASES : []) {
-            const beside = paired && tuned ? await paid(tuned, clients, payers, name) : undefined;
-            const run = await paid(ours, clients, payers);
-            if (beside) run.paired = { tuned: beside.result };
-          }
+          await measureOurs(devnet, adapter, mode, name, tuned);
         } finally {
-          await finish(ours, { strict: true, waitForServed: mode === 'deferred' });
+          if (tuned) await finish(tuned, { strict: true, waitForServed: false });
+          await dropDevnet(devnet);
         }
       }
     }
-    if (tuned) await finish(tuned, { strict: true, waitForServed: false });
     if (reference) await finish(reference, { strict: false, waitForServed: false });
   } finally {
     killAll();
-    await devnet.stop();
+    await stopDevnet();
     for (const schema of schemas) await sql(databaseUrl!, `DROP SCHEMA ${schema} CASCADE`).catch(() => undefined);
   }
 
