@@ -172,9 +172,10 @@ describe('the local facilitator verifies as @x402/evm does, with fewer chain rea
     const settled = await local.settle(second, requirements);
     expect(settled.success).toBe(true);
     // before: eth_fillTransaction (5-7 ms on anvil) on every settlement, ahead of the check
-    expect(rpc.calls.slice(before).map((c) => c.method).sort()).toEqual(
-      ['eth_call', 'eth_estimateGas', 'eth_getTransactionReceipt', 'eth_sendRawTransaction'].sort(),
-    );
+    const methods = rpc.calls.slice(before).map((c) => c.method);
+    // the receipt is looked for again (2, 4, 8 ... ms later) when the chain has not mined it yet
+    expect(methods.filter((m) => m !== 'eth_getTransactionReceipt').sort()).toEqual(['eth_call', 'eth_estimateGas', 'eth_sendRawTransaction']);
+    expect(methods).toContain('eth_getTransactionReceipt');
     // before: through Multicall3 (about 6k gas more than the reference's transaction)
     const transaction = await devnet.publicClient.getTransaction({ hash: settled.transaction as `0x${string}` });
     expect(transaction.to?.toLowerCase()).toBe(devnet.usdc.address.toLowerCase());

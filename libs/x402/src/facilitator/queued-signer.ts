@@ -7,8 +7,6 @@ import {
   encodeFunctionData,
   http,
   publicActions,
-  TransactionReceiptNotFoundError,
-  WaitForTransactionReceiptTimeoutError,
   type Abi,
   type Hex,
   type TransactionSerializable,
@@ -19,6 +17,7 @@ import { prepareAggregate } from './aggregate-preparation.js';
 import { FeeCache } from './fee-cache.js';
 import { MULTICALL3, type transferCall } from './multicall-batch.js';
 import { isNonceConflict } from './nonce-lock.js';
+import { waitForReceipt } from './receipt-wait.js';
 import { codeAt, rpcFailures, watchRpc } from './rpc-scope.js';
 import { submissionQueueFor } from './submission-queue.js';
 import { transactionSigner } from './transaction-signer.js';
@@ -173,23 +172,11 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
     return simulate(transaction).then(() => sendPrepared(transaction) as Promise<Hex>);
   };
 
-  /**
-   * Waits for a receipt, asking at once and then again after 10, 20, 40 ... ms up to the polling
-   * interval: a local chain mines in a few ms, and a fixed interval (viem waits one whole interval
-   * when the first look finds nothing) made the unlucky payments wait a quarter of a second.
-   */
-  const receiptOf = async (hash: Hex) => {
-    const deadline = Date.now() + (options.confirmationTimeoutMs ?? 60_000);
-    for (let delay = 10; ; delay = Math.min(delay * 2, options.pollingIntervalMs ?? 250)) {
-      try {
-        return await client.getTransactionReceipt({ hash });
-      } catch (error) {
-        if (!(error instanceof TransactionReceiptNotFoundError)) throw error;
-      }
-      if (Date.now() + delay > deadline) throw new WaitForTransactionReceiptTimeoutError({ hash });
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  };
+  const receiptOf = (hash: Hex) =>
+    waitForReceipt(hash, (h) => client.getTransactionReceipt({ hash: h }), {
+      pollingIntervalMs: options.pollingIntervalMs ?? 250,
+      timeoutMs: options.confirmationTimeoutMs ?? 60_000,
+    });
 
   const signer = {
     address: account.address,
