@@ -8,7 +8,7 @@ export interface LocalFacilitatorOptions {
   rpcUrls: Record<string, string>;
   /** Bound on each receipt wait (ms). */
   confirmationTimeoutMs?: number;
-  /** How often receipts are polled (ms). */
+  /** The longest pause between two looks for a receipt (ms, default 250); the first looks come after 2, 4, 8 ... ms. */
   pollingIntervalMs?: number;
   /** Most payments settled in one Multicall3 transaction. */
   maxBatch?: number;
