@@ -37,7 +37,7 @@ describe('x402 migrate', () => {
     const res = await run(process.execPath, ['libs/x402/bin/x402.mjs', 'migrate', '--revert', '--database-url', url]);
     expect(res.code).toBe(0);
     const applied = (await admin.query(`SELECT name FROM ${schema}.migrations ORDER BY id`)).map((r: { name: string }) => r.name);
-    // the last one (the claim owner of payment references) is reverted, the ones before it stay
+    // the last one (the deferred exposure function) is reverted, the ones before it stay
     expect(applied).toEqual([
       'X402Ledger1764000000000',
       'X402SessionNonces1764000000001',
@@ -45,13 +45,15 @@ describe('x402 migrate', () => {
       'X402ProofsAndUsage1764000000003',
       'X402WebhookDeliveries1764000000004',
       'X402SignInNonces1764000000005',
+      'X402ProofClaimOwner1764600000000',
     ]);
     expect(await tables()).toEqual(expect.arrayContaining(['x402_webhook_deliveries', 'x402_sign_in_nonces']));
     const columns = (await admin.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'x402_payment_references'`, [schema])).map(
       (r: { column_name: string }) => r.column_name,
     );
-    expect(columns).toContain('transaction_hash');
-    expect(columns).not.toContain('claim_owner');
+    expect(columns).toEqual(expect.arrayContaining(['transaction_hash', 'claim_owner']));
+    const functions = await admin.query(`SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1`, [schema]);
+    expect(functions).toEqual([]);
   });
 
   it('fails with a usage error without a database, and exit 4 when it is unreachable', async () => {

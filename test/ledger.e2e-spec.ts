@@ -1,5 +1,7 @@
 import { TypeOrmPaymentStore } from '@nestjs-x402/core/typeorm';
 import type { PaymentClaim } from '@nestjs-x402/core';
+import { DataSource } from 'typeorm';
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions.js';
 import { openTestDatabase, type TestDatabase } from './support/databases.js';
 
 const claimFor = (n: number, extra: Partial<PaymentClaim> = {}): PaymentClaim => ({
@@ -340,6 +342,43 @@ describe.each(['postgres', 'pglite'] as const)('TypeOrmPaymentStore on %s', (kin
       const taken = batches.flat().map((r) => r.id).filter((id) => ids.includes(id));
       expect(new Set(taken).size).toBe(taken.length);
       expect(taken.length).toBe(40);
+    });
+
+    it('checks the deferred caps by index scans: the old row versions of settled payments are read once, not at every check', async () => {
+      // a ledger of its own (no other test's rows), one connection (its statistics flushed before they are read), no vacuum
+      const own = await openTestDatabase('postgres');
+      const options = own.dataSource.options as PostgresConnectionOptions;
+      const single = await new DataSource({ ...options, extra: { ...options.extra, max: 1 } }).initialize();
+      const one = new TypeOrmPaymentStore(single);
+      const caps = { perPayer: '1000000000000', total: '1000000000000000' };
+      const queue = async (i: number) => {
+        const claimed = await one.claim(claimFor(2000 + i, { key: `index-scans:${i}`, asset: '0xIndexScans', mode: 'deferred' }));
+        if (!claimed.claimed) throw new Error('not claimed');
+        expect(await one.markQueued(claimed.record.id, { payload: {}, requirements: {} }, new Date(Date.now() + 60_000), undefined, caps)).toBe(true);
+      };
+      const tuplesRead = async () => {
+        await single.query('SELECT pg_stat_force_next_flush()');
+        await single.query('SELECT 1');
+        const [row] = await own.dataSource.query(
+          `SELECT (SELECT SUM(idx_tup_read) FROM pg_stat_user_indexes WHERE relid = 'x402_payments'::regclass)
+                + (SELECT seq_tup_read FROM pg_stat_user_tables WHERE relid = 'x402_payments'::regclass) AS n`,
+        );
+        return Number(row.n);
+      };
+      try {
+        await single.query(`ALTER TABLE x402_payments SET (autovacuum_enabled = false)`);
+        // 150 deferred payments through verified -> queued -> settling -> settled: each leaves three old versions in the state index
+        for (let i = 0; i < 150; i++) await queue(i);
+        const due = await one.takeDue(1000, 60_000);
+        await one.markBatchSettled(due.map((r) => r.id), '0xindexscans');
+        const before = await tuplesRead();
+        for (let i = 150; i < 160; i++) await queue(i);
+        // before: a bitmap scan of the state index read the ~450 old versions again at each of the 10 checks (~4,600 in all)
+        expect((await tuplesRead()) - before).toBeLessThan(1500); // 402 measured here
+      } finally {
+        await single.destroy();
+        await own.close();
+      }
     });
 
     it('claims a key once across two connection pools (two app instances)', async () => {

@@ -17,6 +17,7 @@ import { X402ProofsAndUsage1764000000003 } from './migrations/1764000000003-x402
 import { X402WebhookDeliveries1764000000004 } from './migrations/1764000000004-x402-webhook-deliveries.js';
 import { X402SignInNonces1764000000005 } from './migrations/1764000000005-x402-sign-in-nonces.js';
 import { X402ProofClaimOwner1764600000000 } from './migrations/1764600000000-x402-proof-claim-owner.js';
+import { X402DeferredExposure1764800000000 } from './migrations/1764800000000-x402-deferred-exposure.js';
 import { X402PaymentReferenceEntity } from '../../proofs/typeorm/x402-payment-reference.entity.js';
 import { X402PaymentEntity } from './x402-payment.entity.js';
 import { X402WebhookDeliveryEntity, X402WebhookEndpointEntity } from '../../webhooks/x402-webhook-delivery.entity.js';
@@ -24,7 +25,7 @@ import { X402WebhookDeliveryEntity, X402WebhookEndpointEntity } from '../../webh
 /** Entities of the ledger, for your DataSource's `entities`. */
 export const X402_ENTITIES = [X402PaymentEntity, X402PaymentReferenceEntity, X402WebhookDeliveryEntity, X402WebhookEndpointEntity];
 /** Migrations of the ledger, for your DataSource's `migrations` (run them with `migrationsRun: true`, the TypeORM CLI or `npx x402 migrate`). */
-export const X402_MIGRATIONS = [X402Ledger1764000000000, X402SessionNonces1764000000001, X402SettlementOutbox1764000000002, X402ProofsAndUsage1764000000003, X402WebhookDeliveries1764000000004, X402SignInNonces1764000000005, X402ProofClaimOwner1764600000000];
+export const X402_MIGRATIONS = [X402Ledger1764000000000, X402SessionNonces1764000000001, X402SettlementOutbox1764000000002, X402ProofsAndUsage1764000000003, X402WebhookDeliveries1764000000004, X402SignInNonces1764000000005, X402ProofClaimOwner1764600000000, X402DeferredExposure1764800000000];
 
 export {
   X402PaymentEntity,

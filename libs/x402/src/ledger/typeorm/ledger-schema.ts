@@ -9,10 +9,11 @@ const PROBES: readonly { migration: string; sql: string }[] = [
   { migration: 'X402ProofsAndUsage1764000000003', sql: 'SELECT reference, state, transaction_hash, locked_until FROM x402_payment_references LIMIT 0' },
   { migration: 'X402SignInNonces1764000000005', sql: 'SELECT nonce, expires_at FROM x402_sign_in_nonces LIMIT 0' },
   { migration: 'X402ProofClaimOwner1764600000000', sql: 'SELECT claim_owner FROM x402_payment_references LIMIT 0' },
+  { migration: 'X402DeferredExposure1764800000000', sql: "SELECT mine, total, blocked FROM x402_deferred_exposure('', '', '') LIMIT 0" },
 ];
 
-/** PostgreSQL: undefined_table, undefined_column. */
-const MISSING = new Set(['42P01', '42703']);
+/** PostgreSQL: undefined_table, undefined_column, undefined_function. */
+const MISSING = new Set(['42P01', '42703', '42883']);
 
 /**
  * Fails the boot when the ledger's tables are missing or older than this version of the library (a store

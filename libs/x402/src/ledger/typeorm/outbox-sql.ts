@@ -39,13 +39,12 @@ export async function deferredFitsSql(sql: Sql, claim: PaymentClaim, caps: Defer
 
 /**
  * The exposure a deferred claim meets (`mine`, `total`, `blocked`; see `fitsCaps`): deferred payments being served,
- * queued, settling or failed, but the claim's own (`key`); `asset`, `payer` and `key` are SQL expressions.
+ * queued, settling or failed, but the claim's own (`key`); `asset`, `payer` and `key` are SQL expressions. The
+ * function (migration `X402DeferredExposure1764800000000`) is planned with index scans only: a bitmap scan reads the
+ * entries of every old row version again on each check until a vacuum.
  */
 function exposureSql(asset: string, payer: string, key: string): string {
-  return `SELECT COALESCE(SUM(p.amount) FILTER (WHERE lower(p.asset) = lower(${asset}) AND lower(p.payer) = lower(${payer})), 0) AS mine,
-            COALESCE(SUM(p.amount) FILTER (WHERE lower(p.asset) = lower(${asset})), 0) AS total,
-            COALESCE(bool_or(p.state = 'failed' AND lower(p.payer) = lower(${payer})), false) AS blocked
-     FROM x402_payments p WHERE p.mode = 'deferred' AND p.state IN ('verified', 'queued', 'settling', 'failed') AND p.key <> ${key}`;
+  return `SELECT mine, total, blocked FROM x402_deferred_exposure(${asset}, ${payer}, ${key})`;
 }
 
 /**
