@@ -1,7 +1,6 @@
 import { TypeOrmPaymentStore } from '@nestjs-x402/core/typeorm';
 import type { PaymentClaim } from '@nestjs-x402/core';
-import { DataSource } from 'typeorm';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions.js';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { openTestDatabase, type TestDatabase } from './support/databases.js';
 
 const claimFor = (n: number, extra: Partial<PaymentClaim> = {}): PaymentClaim => ({
@@ -347,8 +346,8 @@ describe.each(['postgres', 'pglite'] as const)('TypeOrmPaymentStore on %s', (kin
     it('checks the deferred caps by index scans: the old row versions of settled payments are read once, not at every check', async () => {
       // a ledger of its own (no other test's rows), one connection (its statistics flushed before they are read), no vacuum
       const own = await openTestDatabase('postgres');
-      const options = own.dataSource.options as PostgresConnectionOptions;
-      const single = await new DataSource({ ...options, extra: { ...options.extra, max: 1 } }).initialize();
+      const options = own.dataSource.options as DataSourceOptions & { extra?: Record<string, unknown> };
+      const single = await new DataSource({ ...options, extra: { ...options.extra, max: 1 } } as DataSourceOptions).initialize();
       const one = new TypeOrmPaymentStore(single);
       const caps = { perPayer: '1000000000000', total: '1000000000000000' };
       const queue = async (i: number) => {
