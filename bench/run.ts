@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     pool: Record<number, number>;
     accepted?: PaymentRequirements;
   }
-  /** Every payment any server was sent: the chain check of one server ignores the others' (the references run throughout). */
+  /** Every payment any server was sent: the chain check of one server ignores the others' on its devnet. */
   const allSent = new Set<string>();
 
   const start = async (
@@ -169,8 +169,8 @@ async function main(): Promise<void> {
     pool: Record<number, number>,
   ): Promise<Measured> => {
     const fromBlock = (await devnet.publicClient.getBlockNumber()) + 1n;
-    // Each server pays gas with a key of its own: with one key shared, the (tuned) reference's nonce manager, which
-    // stays up throughout, found its nonces taken by our servers' transactions and its paired runs slowed ~10x.
+    // Each server pays gas with a key of its own: with one key shared, the tuned reference's nonce manager found its
+    // nonces taken by our servers' transactions and its paired runs slowed ~10x.
     const gasKey = generatePrivateKey();
     await devnet.testClient.setBalance({ address: privateKeyToAccount(gasKey).address, value: parseEther('1000') });
     const proc: ServerProcess = await startServer({

@@ -19,7 +19,7 @@ import { MULTICALL3, type transferCall } from './multicall-batch.js';
 import { isNonceConflict } from './nonce-lock.js';
 import { waitForReceipt } from './receipt-wait.js';
 import { codeAt, rpcFailures, watchRpc } from './rpc-scope.js';
-import { submissionQueueFor } from './submission-queue.js';
+import { submissionQueueFor, type HeldLock, type SubmissionQueue } from './submission-queue.js';
 import { transactionSigner } from './transaction-signer.js';
 
 // The local facilitator's wallet on one chain: one submission queue per key, nonces taken in turn (across
@@ -32,6 +32,18 @@ const MAX_NONCE_ATTEMPTS = 4;
 const MAX_LOCK_HOLD_MS = 1_000;
 /** How long a kept nonce lock waits for the next turn before it is let go. */
 const LOCK_IDLE_MS = 100;
+
+/**
+ * Whether the nonce lock of a turn that sent its transaction goes to the turn queued behind it instead of back to the
+ * database: held at most {@link MAX_LOCK_HOLD_MS}, so replicas get theirs. The batch that waited for this turn is
+ * taken once this one is sent, so it is looked for a tick later.
+ */
+async function handsOver(queue: SubmissionQueue, lock: HeldLock): Promise<boolean> {
+  const young = () => Date.now() - lock.since < MAX_LOCK_HOLD_MS;
+  if (!young()) return false;
+  await new Promise((resolve) => setImmediate(resolve));
+  return queue.busy && young();
+}
 
 /** Payments per settlement transaction: ~60k gas each, well under any block's gas limit. */
 export const DEFAULT_MAX_BATCH = 50;
@@ -118,11 +130,7 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
               }
             }
           } finally {
-            // Another transaction waiting for its turn takes the lock over (held at most MAX_LOCK_HOLD_MS, so replicas
-            // get theirs). The batch that waited for this one is taken once this one is sent: a turn later it is queued.
-            const young = () => lock !== undefined && sent && Date.now() - lock.since < MAX_LOCK_HOLD_MS;
-            if (young()) await new Promise((resolve) => setImmediate(resolve));
-            if (lock && young() && queue.busy) queue.keepLock(lock, LOCK_IDLE_MS);
+            if (lock && sent && (await handsOver(queue, lock))) queue.keepLock(lock, LOCK_IDLE_MS);
             else await lock?.release();
           }
         })

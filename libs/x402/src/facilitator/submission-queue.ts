@@ -44,11 +44,11 @@ export class SubmissionQueue {
 
   /** The lock the previous turn kept, now this turn's (undefined when none was kept). */
   takeKeptLock(): HeldLock | undefined {
-    const kept = this.kept;
-    if (!kept) return undefined;
-    clearTimeout(kept.timer);
+    if (!this.kept) return undefined;
+    const { timer, ...lock } = this.kept;
+    clearTimeout(timer);
     this.kept = undefined;
-    return { release: kept.release, since: kept.since };
+    return lock;
   }
 }
 

@@ -18,8 +18,6 @@ import { payerCodes } from '../facilitator/payer-code-cache.js';
 import { checkSettleAnswer, expectedSettlement } from './settle-answer.js';
 import { markBatchSettled } from './batch-settled.js';
 
-export type { OutboxOutcome };
-
 /**
  * Moves money: settles through the facilitator, decides each request's settlement mode (deferred
  * only within the exposure caps and the authorization's lifetime), and works off outbox entries,
