@@ -5,7 +5,6 @@ import {
   isAddress,
   defineChain,
   encodeFunctionData,
-  http,
   publicActions,
   type Abi,
   type Hex,
@@ -19,6 +18,7 @@ import { MULTICALL3, type transferCall } from './multicall-batch.js';
 import { isNonceConflict } from './nonce-lock.js';
 import { waitForReceipt } from './receipt-wait.js';
 import { codeAt, rpcFailures, watchRpc } from './rpc-scope.js';
+import { rpcTransport } from './rpc-transport.js';
 import { submissionQueueFor, type HeldLock, type SubmissionQueue } from './submission-queue.js';
 import { transactionSigner } from './transaction-signer.js';
 
@@ -86,7 +86,7 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
   const client = createWalletClient({
     account,
     chain,
-    transport: http(rpcUrl, { retryCount: 0 }),
+    transport: rpcTransport(rpcUrl, { retryCount: 0 }),
     pollingInterval: options.pollingIntervalMs ?? 250,
   }).extend(publicActions);
   const queue = submissionQueueFor(account.address, id);

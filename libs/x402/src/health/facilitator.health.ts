@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { FacilitatorClient } from '@x402/core/server';
-import { createPublicClient, formatEther, http, type Hex } from 'viem';
+import { createPublicClient, formatEther, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { rpcTransport } from '../facilitator/rpc-transport.js';
 import type { X402Config } from '../config/x402.config.js';
 import { X402_CONFIG, X402_FACILITATOR } from '../x402.tokens.js';
 import { reason, withTimeout, X402_HEALTH_OPTIONS, type ResolvedHealthOptions } from './x402-health.options.js';
@@ -35,7 +36,7 @@ export class X402FacilitatorHealthIndicator {
       const balances: Record<string, string> = {};
       let low: string | undefined;
       for (const { network } of this.config.accepted) {
-        const client = createPublicClient({ transport: http(options.rpcUrls[network], { retryCount: 0 }) });
+        const client = createPublicClient({ transport: rpcTransport(options.rpcUrls[network], { retryCount: 0 }) });
         const balance = await withTimeout(client.getBalance({ address: this.signer! }), this.options.timeoutMs, `the RPC of ${network}`);
         balances[network] = formatEther(balance);
         if (balance < this.options.minGasBalanceWei) low = network;

@@ -1,4 +1,5 @@
-import { createPublicClient, http, type PublicClient } from 'viem';
+import { createPublicClient, type PublicClient } from 'viem';
+import { rpcTransport } from '../facilitator/rpc-transport.js';
 
 /** One viem public client per network, made on first use from the configured JSON-RPC URLs. */
 export class RpcClients {
@@ -16,7 +17,7 @@ export class RpcClients {
     if (!client) {
       const url = this.rpcUrls[network];
       if (!url) throw new Error(`no RPC URL for ${network}`);
-      client = createPublicClient({ transport: http(url, { retryCount: 0, timeout: 10_000 }) });
+      client = createPublicClient({ transport: rpcTransport(url, { retryCount: 0, timeout: 10_000 }) });
       this.clients.set(network, client);
     }
     return client;
