@@ -23,18 +23,18 @@ function chainMiningAt(minedAt: number) {
 }
 
 describe('waitForReceipt', () => {
-  it('looks at once, then after 2, 4, 8 ... ms: a receipt mined 3 ms after the send is seen at 6 ms, not 10', async () => {
+  it('looks at once, then after 1, 2, 4 ... ms: a receipt mined 3 ms after the send is seen at 3 ms, not 6', async () => {
     const chain = chainMiningAt(3);
     const receipt = await waitForReceipt(HASH, chain.getReceipt, { pollingIntervalMs: 250, timeoutMs: 60_000, sleep: chain.sleep, now: chain.now });
     expect(receipt.transactionHash).toBe(HASH);
-    expect(chain.looks).toEqual([0, 2, 6]);
+    expect(chain.looks).toEqual([0, 1, 3]);
   });
 
   it('doubles the pause up to the polling interval, then keeps it', async () => {
     const chain = chainMiningAt(1_000);
     await waitForReceipt(HASH, chain.getReceipt, { pollingIntervalMs: 100, timeoutMs: 60_000, sleep: chain.sleep, now: chain.now });
     const pauses = chain.looks.slice(1).map((at, i) => at - chain.looks[i]);
-    expect(pauses).toEqual([2, 4, 8, 16, 32, 64, ...Array<number>(9).fill(100)]); // seen at 1,026 ms
+    expect(pauses).toEqual([1, 2, 4, 8, 16, 32, 64, ...Array<number>(9).fill(100)]); // seen at 1,027 ms
   });
 
   it('gives up with viem timeout error once the next pause would pass the timeout, and passes other errors on', async () => {

@@ -1,7 +1,7 @@
 import { TransactionReceiptNotFoundError, WaitForTransactionReceiptTimeoutError, type Hex } from 'viem';
 
 /** The first pause between two looks for a receipt; each next one doubles, up to the polling interval. */
-export const FIRST_RECEIPT_DELAY_MS = 2;
+export const FIRST_RECEIPT_DELAY_MS = 1;
 
 export interface ReceiptWaitOptions {
   /** The longest pause between two looks (the chain's polling interval). */
@@ -15,11 +15,12 @@ export interface ReceiptWaitOptions {
 }
 
 /**
- * Waits for the receipt of `hash`: asks at once, then again after 2, 4, 8 ... ms up to the polling interval.
- * A local chain mines a few ms after the send, later as its chain grows (`bench/chain-age.ts`), so the look
- * right after the send often comes too early; a first pause of 10 ms then cost the lone payment ~2-3 ms of
- * p50, and a fixed interval (viem waits one whole interval when its first look finds nothing) a quarter of a
- * second. On a chain with blocks seconds apart the early looks are a handful of cheap calls more.
+ * Waits for the receipt of `hash`: asks at once, then again after 1, 2, 4 ... ms up to the polling interval.
+ * A local chain mines a few ms after the send, later as its chain grows (`bench/chain-age.ts`): the look right
+ * after the send came too early for 45% of lone payments on a new devnet, and a first pause of 2 ms then cost
+ * them ~1 ms of latency (10 ms cost ~2-3 ms of p50, and a fixed interval, as viem waits one whole interval when
+ * its first look finds nothing, a quarter of a second). On a chain with blocks seconds apart the early looks are
+ * a handful of cheap calls more.
  *
  * @example
  * const receipt = await waitForReceipt(hash, (h) => client.getTransactionReceipt({ hash: h }), { pollingIntervalMs: 250, timeoutMs: 60_000 });
