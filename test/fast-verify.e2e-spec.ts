@@ -182,8 +182,16 @@ describe('the local facilitator verifies as @x402/evm does, with fewer chain rea
   });
 
   it('answers a settlement before the nonce lock is let go, and the next one waits for it (across replicas)', async () => {
+    // a lock as the database's: taken once its holder let it go; letting go is a round trip that ends when the test says
     const releases: (() => void)[] = [];
-    const nonceLock = async () => async () => new Promise<void>((resolve) => releases.push(resolve));
+    let tail = Promise.resolve();
+    const nonceLock = () => {
+      let letGo!: () => void;
+      const held = new Promise<void>((resolve) => (letGo = resolve));
+      const acquired = tail;
+      tail = tail.then(() => held);
+      return acquired.then(() => () => new Promise<void>((resolve) => releases.push(() => (letGo(), resolve()))));
+    };
     const replica = new LocalFacilitatorClient({ privateKey: devnet.accounts.facilitator.privateKey, rpcUrls: { [devnet.network]: rpc.url }, nonceLock });
     const payer = devnet.accounts.buyers[0].account;
     const [first, second] = await Promise.all([1, 2].map(async () => decode(await signPayment(payer, requirements, devnet.chainId))));
@@ -192,7 +200,9 @@ describe('the local facilitator verifies as @x402/evm does, with fewer chain rea
     try {
       // before: the settlement waited for the release (a database round trip on its path)
       expect((await Promise.race([replica.settle(first, requirements), held])).success).toBe(true);
-      expect(releases).toHaveLength(1);
+      expect(releases).toHaveLength(0); // kept a moment for a next transaction of this process
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(releases).toHaveLength(1); // nobody came for it: let go
       const next = replica.settle(second, requirements);
       await new Promise((resolve) => setTimeout(resolve, 200));
       const sent = rpc.calls.filter((c) => c.method === 'eth_sendRawTransaction').length;
@@ -220,6 +230,25 @@ describe('the local facilitator verifies as @x402/evm does, with fewer chain rea
     local.prefetch({ ...payment, x402Version: 1 } as PaymentPayload, requirements);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(rpc.calls.length).toBe(before + calls.length);
+  });
+
+  it('keeps the nonce lock for the next payment of a lone client: taken and let go once, the nonce read once', async () => {
+    let taken = 0;
+    let released = 0;
+    const nonceLock = async () => (taken++, async () => void released++);
+    const replica = new LocalFacilitatorClient({ privateKey: devnet.accounts.facilitator.privateKey, rpcUrls: { [devnet.network]: rpc.url }, nonceLock });
+    const payer = devnet.accounts.buyers[0].account;
+    const payments = await Promise.all([1, 2, 3].map(async () => decode(await signPayment(payer, requirements, devnet.chainId))));
+    const before = rpc.calls.length;
+    for (const payment of payments) {
+      expect((await replica.settle(payment, requirements)).success).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 10)); // the client's next request
+    }
+    expect(rpc.calls.slice(before).filter((c) => c.method === 'eth_sendRawTransaction')).toHaveLength(3);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // a kept lock nobody takes is let go
+    // before: taken and let go around each transaction, the nonce read each time
+    expect([taken, released]).toEqual([1, 1]);
+    expect(rpc.calls.slice(before).filter((c) => c.method === 'eth_getTransactionCount')).toHaveLength(1);
   });
 
   it('keeps the nonce lock over back-to-back transactions: taken and let go once, the nonce read once', async () => {

@@ -8,7 +8,7 @@ import { isAddress, type Hex } from 'viem';
 import { v1NetworkName } from '../protocol/v1-compat.js';
 import { ExactFastVerifier, type ExactVerifyChain } from './exact-fast-verify.js';
 import type { LocalFacilitatorOptions } from './local-facilitator.options.js';
-import { ASSET_NOT_A_CONTRACT, DEFAULT_MAX_BATCH, queuedSigner, type KnownContracts } from './queued-signer.js';
+import { ASSET_NOT_A_CONTRACT, DEFAULT_BATCH_WAIT_MS, DEFAULT_MAX_BATCH, queuedSigner, type KnownContracts } from './queued-signer.js';
 import { NotRecordedError, recordedGate, wasRecorded } from './recorded-gate.js';
 import { ChainUnavailableError, rpcFailures, type OperationScope } from './rpc-scope.js';
 import { SettlementBatcher } from './settlement-batcher.js';
@@ -52,6 +52,7 @@ export class LocalFacilitatorClient implements BatchSettlingFacilitator, InProce
       const batcher = new SettlementBatcher({
         network,
         maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+        batchWaitMs: options.batchWaitMs ?? DEFAULT_BATCH_WAIT_MS,
         prepare: prepareAggregate,
         send,
         receipt,

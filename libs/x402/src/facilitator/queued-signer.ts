@@ -19,7 +19,7 @@ import { isNonceConflict } from './nonce-lock.js';
 import { waitForReceipt } from './receipt-wait.js';
 import { codeAt, rpcFailures, watchRpc } from './rpc-scope.js';
 import { rpcTransport } from './rpc-transport.js';
-import { submissionQueueFor, type HeldLock, type SubmissionQueue } from './submission-queue.js';
+import { submissionQueueFor, type HeldLock } from './submission-queue.js';
 import { transactionSigner } from './transaction-signer.js';
 
 // The local facilitator's wallet on one chain: one submission queue per key, nonces taken in turn (across
@@ -31,22 +31,23 @@ const MAX_NONCE_ATTEMPTS = 4;
 /** Longest a nonce lock is kept across back-to-back transactions before it is let go for other replicas. */
 const MAX_LOCK_HOLD_MS = 1_000;
 /** How long a kept nonce lock waits for the next turn before it is let go. */
-const LOCK_IDLE_MS = 100;
+const LOCK_IDLE_MS = 50;
 
 /**
- * Whether the nonce lock of a turn that sent its transaction goes to the turn queued behind it instead of back to the
- * database: held at most {@link MAX_LOCK_HOLD_MS}, so replicas get theirs. The batch that waited for this turn is
- * taken once this one is sent, so it is looked for a tick later.
+ * Whether the nonce lock of a turn that sent its transaction is kept for the next turn instead of going back to the
+ * database: kept at most {@link MAX_LOCK_HOLD_MS} in all, so replicas get theirs, and let go after {@link LOCK_IDLE_MS}
+ * when no turn comes. The next turn often comes a few ms after this one ended (the next batch waits for this one's
+ * receipt, a lone client sends its next payment): a lock taken and let go per transaction cost two SQL round trips
+ * and a nonce read each.
  */
-async function handsOver(queue: SubmissionQueue, lock: HeldLock): Promise<boolean> {
-  const young = () => Date.now() - lock.since < MAX_LOCK_HOLD_MS;
-  if (!young()) return false;
-  await new Promise((resolve) => setImmediate(resolve));
-  return queue.busy && young();
+function keepsLock(lock: HeldLock): boolean {
+  return Date.now() - lock.since < MAX_LOCK_HOLD_MS;
 }
 
 /** Payments per settlement transaction: ~60k gas each, well under any block's gas limit. */
 export const DEFAULT_MAX_BATCH = 50;
+/** How long a batch waits for the receipt of the one before it (see `LocalFacilitatorOptions.batchWaitMs`). */
+export const DEFAULT_BATCH_WAIT_MS = 10;
 
 function chainIdOf(network: string): number {
   return Number(network.split(':')[1]);
@@ -130,7 +131,7 @@ export function queuedSigner(privateKey: Hex, network: string, rpcUrl: string, o
               }
             }
           } finally {
-            if (lock && sent && (await handsOver(queue, lock))) queue.keepLock(lock, LOCK_IDLE_MS);
+            if (lock && sent && keepsLock(lock)) queue.keepLock(lock, LOCK_IDLE_MS);
             else await lock?.release();
           }
         })

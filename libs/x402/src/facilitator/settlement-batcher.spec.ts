@@ -38,6 +38,7 @@ function batcher(overrides: Partial<SettlementBatcherOptions> = {}) {
   const options: SettlementBatcherOptions = {
     network: NETWORK,
     maxBatch: 3,
+    batchWaitMs: 0,
     prepare: async (calls) => {
       const ok = calls.map((c) => simulated(c.callData));
       const kept = ok.filter(Boolean).length;
@@ -221,5 +222,65 @@ describe('SettlementBatcher', () => {
   it('fails the payments of a sent batch whose receipt does not come (uncertain, as for one payment)', async () => {
     const { settle } = batcher({ receipt: async () => Promise.reject(new Error('timed out')) });
     await expect(settle([item(1)])).rejects.toThrow('timed out');
+  });
+
+  describe('with batchWaitMs', () => {
+    /** A receipt that comes when `mine()` is called; `sentAt` records how many receipts had come at each send. */
+    function slowChain(batchWaitMs: number) {
+      let mined = 0;
+      let mine: () => void = () => undefined;
+      const sentAt: number[] = [];
+      const t = batcher({
+        batchWaitMs,
+        send: async (prepared) => {
+          if (!(await prepared)) return undefined;
+          sentAt.push(mined);
+          return '0xhash';
+        },
+        receipt: () =>
+          new Promise((resolve) => {
+            mine = () => {
+              mined++;
+              resolve({ status: 'success', logs: [1, 2, 3, 4].map((n) => usedLog(item(n))) });
+            };
+          }),
+      });
+      return { ...t, sentAt, mine: () => mine() };
+    }
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('holds the next batch until the receipt of the one sent before it: what arrives meanwhile goes out together', async () => {
+      const { b, sent, sentAt, mine } = slowChain(10_000);
+      const first = b.settle(item(1));
+      for (let i = 0; i < 5; i++) await tick(); // the first payment is sent, alone, without waiting
+      expect(sent).toEqual([1]);
+      const later = [2, 3, 4].map((n) => item(n));
+      const rest: Promise<SettleResponse>[] = [];
+      for (const i of later) {
+        rest.push(b.settle(i)); // one by one, each in a turn of its own
+        for (let k = 0; k < 5; k++) await tick();
+      }
+      expect(sent).toEqual([1]); // held while the first is unconfirmed
+      mine();
+      await first;
+      for (let i = 0; i < 5; i++) await tick();
+      expect(sent).toEqual([1, 3]);
+      expect(sentAt).toEqual([0, 1]);
+      mine();
+      expect((await Promise.all(rest)).every((r) => r.success)).toBe(true);
+    });
+
+    it('sends the next batch after batchWaitMs when the receipt is late', async () => {
+      const { b, sent, mine } = slowChain(30);
+      void b.settle(item(1));
+      for (let i = 0; i < 5; i++) await tick();
+      const second = b.settle(item(2));
+      for (let i = 0; i < 5; i++) await tick();
+      expect(sent).toEqual([1]);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(sent).toEqual([1, 1]);
+      mine();
+      expect((await second).success).toBe(true);
+    });
   });
 });

@@ -2,13 +2,18 @@ import { describe, expect, it } from '@jest/globals';
 import { SubmissionQueue } from './submission-queue.js';
 
 describe('SubmissionQueue', () => {
-  it('runs tasks one after another and says whether another waits behind the running one', async () => {
+  it('runs tasks one after another, a failed one not stopping the next', async () => {
     const queue = new SubmissionQueue();
-    const seen: boolean[] = [];
-    const order: number[] = [];
-    await Promise.all([1, 2, 3].map((n) => queue.run(async () => (seen.push(queue.busy), order.push(n)))));
-    expect(order).toEqual([1, 2, 3]);
-    expect(seen).toEqual([true, true, false]);
+    const order: string[] = [];
+    const task = (n: number, fail = false) => async () => {
+      order.push(`start ${n}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      order.push(`end ${n}`);
+      if (fail) throw new Error(`task ${n}`);
+    };
+    const results = await Promise.allSettled([queue.run(task(1)), queue.run(task(2, true)), queue.run(task(3))]);
+    expect(order).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3']);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
   });
 
   it('hands a kept lock to the next turn, and lets it go when no turn takes it', async () => {

@@ -10,22 +10,14 @@ export interface HeldLock {
  */
 export class SubmissionQueue {
   private tail: Promise<unknown> = Promise.resolve();
-  /** Tasks queued and not finished, the running one included. */
-  private queued = 0;
   private kept?: HeldLock & { timer: NodeJS.Timeout };
   /** Next nonce of the signer as this process knows it; unknown until read from the chain. */
   nextNonce?: number;
 
   run<T>(task: () => Promise<T>): Promise<T> {
-    this.queued++;
-    const result = this.tail.then(task).finally(() => this.queued--);
+    const result = this.tail.then(task);
     this.tail = result.catch(() => undefined);
     return result;
-  }
-
-  /** Whether another task waits behind the running one. */
-  get busy(): boolean {
-    return this.queued > 1;
   }
 
   /**
