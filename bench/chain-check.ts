@@ -28,6 +28,8 @@ export interface ChainCheck {
   /** Transactions that used the sent authorizations, and their gas per authorization used. */
   transactions: number;
   gasPerPayment: number;
+  /** The same, for the payments of the runs with more than one client (batches can form there). */
+  concurrent: { payments: number; transactions: number; gasPerPayment: number };
   ok: boolean;
 }
 
@@ -44,12 +46,20 @@ async function usedAuthorizations(devnet: Devnet, fromBlock: bigint, hashes?: Ma
   return used;
 }
 
-/** Gas of the transactions that used the given authorizations: how many, and gas per authorization. */
-async function gasOf(devnet: Devnet, hashes: `0x${string}`[], authorizations: number): Promise<{ transactions: number; gasPerPayment: number }> {
+/**
+ * Gas of the transactions that used the given authorizations: how many, and gas per authorization, each
+ * transaction's gas shared evenly by the authorizations it used (`perTransaction`: all of this server's).
+ */
+async function gasOf(
+  devnet: Devnet,
+  hashes: `0x${string}`[],
+  perTransaction: Map<string, number>,
+  gasUsed: Map<string, bigint>,
+): Promise<{ transactions: number; gasPerPayment: number }> {
   const unique = [...new Set(hashes)];
-  let gas = 0n;
-  for (const hash of unique) gas += (await devnet.publicClient.getTransactionReceipt({ hash })).gasUsed;
-  return { transactions: unique.length, gasPerPayment: authorizations ? Math.round(Number(gas) / authorizations) : 0 };
+  for (const hash of unique) if (!gasUsed.has(hash)) gasUsed.set(hash, (await devnet.publicClient.getTransactionReceipt({ hash })).gasUsed);
+  const gas = hashes.reduce((sum, hash) => sum + Number(gasUsed.get(hash)!) / perTransaction.get(hash)!, 0);
+  return { transactions: unique.length, gasPerPayment: hashes.length ? Math.round(gas / hashes.length) : 0 };
 }
 
 /**
@@ -61,7 +71,7 @@ async function gasOf(devnet: Devnet, hashes: `0x${string}`[], authorizations: nu
 export async function checkChain(
   devnet: Devnet,
   fromBlock: bigint,
-  outcomes: { payment: SignedPayment; status: number }[],
+  outcomes: { payment: SignedPayment; status: number; clients?: number }[],
   options: { waitForServed?: boolean; maxWaitMs?: number; strict?: boolean; allSent?: Set<string> } = {},
 ): Promise<ChainCheck> {
   const started = Date.now();
@@ -89,6 +99,11 @@ export async function checkChain(
   const hashes = new Map<string, `0x${string}`>();
   used = await usedAuthorizations(devnet, fromBlock, hashes);
   const ours = [...hashes.entries()].filter(([k]) => sent.has(k)).map(([, hash]) => hash);
+  const perTransaction = new Map<string, number>();
+  for (const hash of ours) perTransaction.set(hash, (perTransaction.get(hash) ?? 0) + 1);
+  const gasUsed = new Map<string, bigint>();
+  const concurrentSent = new Set(outcomes.filter((o) => (o.clients ?? 1) > 1).map((o) => key(o.payment.payer, o.payment.nonce)));
+  const concurrent = [...hashes.entries()].filter(([k]) => concurrentSent.has(k)).map(([, hash]) => hash);
   const check: ChainCheck = {
     served: servedKeys.length,
     servedChargedOnce: servedKeys.filter((k) => used.get(k) === 1).length,
@@ -102,7 +117,8 @@ export async function checkChain(
     authorizationsUsedInRange: [...used.values()].reduce((a, b) => a + b, 0),
     foreign: [...used.keys()].filter((k) => !sent.has(k) && !options.allSent?.has(k)),
     waitedS: Math.round((Date.now() - started) / 100) / 10,
-    ...(await gasOf(devnet, ours, ours.length)),
+    ...(await gasOf(devnet, ours, perTransaction, gasUsed)),
+    concurrent: { payments: concurrent.length, ...(await gasOf(devnet, concurrent, perTransaction, gasUsed)) },
     ok: false,
   };
   check.ok =

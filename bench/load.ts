@@ -21,7 +21,7 @@ export interface LoadResult {
 
 /** A paid run also tells which payment got which answer, for the chain check (status 0: no answer seen). */
 export interface PaidLoadResult extends LoadResult {
-  outcomes: { payment: SignedPayment; status: number }[];
+  outcomes: { payment: SignedPayment; status: number; /** Concurrent clients of the run that sent it (set by the caller). */ clients?: number }[];
   /** Pre-signed payments the run did not send (they are still unused and valid). */
   unsent: SignedPayment[];
 }

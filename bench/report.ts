@@ -123,11 +123,19 @@ export function evaluateTargets(runs: RunRecord[], servers: ServerRecord[]): Tar
     const ratio = round(servedPerSec(fastify.result) / Math.max(servedPerSec(express.result), 1e-9), 2);
     targets.push({ name: 'Fastify vs Express, paid, 8 clients', goal: 'Fastify >= Express', actual: `${ratio}x`, met: ratio >= 1 });
   }
+  // the tuned reference sends one transaction per payment: its gas per payment is the same at any concurrency
   const tunedGas = servers.find((s) => s.server === 'tuned')?.chain?.gasPerPayment;
-  for (const s of servers.filter((s) => s.server !== 'reference' && s.server !== 'tuned' && s.chain?.gasPerPayment)) {
+  for (const s of servers.filter((s) => s.server !== 'reference' && s.server !== 'tuned' && s.chain?.concurrent?.gasPerPayment)) {
     if (!tunedGas) break;
-    const ratio = round(s.chain!.gasPerPayment / tunedGas, 2);
-    targets.push({ name: `gas per payment, ${s.name} (all its paid runs)`, goal: '<= 0.75x the tuned reference', actual: `${ratio}x (${s.chain!.gasPerPayment} vs ${tunedGas}, ${s.chain!.transactions} transactions)`, met: ratio <= 0.75 });
+    const { gasPerPayment, payments, transactions } = s.chain!.concurrent;
+    const ratio = round(gasPerPayment / tunedGas, 2);
+    const all = round(s.chain!.gasPerPayment / tunedGas, 2);
+    targets.push({
+      name: `gas per payment, ${s.name}, 8 clients`,
+      goal: '<= 0.75x the tuned reference',
+      actual: `${ratio}x (${gasPerPayment} vs ${tunedGas}: ${payments} payments in ${transactions} transactions; ${all}x over all its paid runs, 1 client included)`,
+      met: ratio <= 0.75,
+    });
   }
   const checked = servers.filter((s) => s.server !== 'reference' && s.chain);
   if (checked.length > 0) {

@@ -208,7 +208,7 @@ async function main(): Promise<void> {
     const label = `${m.name} paid x${clients}, ${payers} payer${payers === 1 ? '' : 's'}${pairedWith ? ` (beside ${pairedWith})` : ''}`;
     if (result.unsent.length === 0) log(`${label}: the ${want} pre-signed payments ran out after ${result.durationS} s (the run ended there)`);
     m.pools.set(payers, result.unsent);
-    m.outcomes.push(...result.outcomes);
+    for (const outcome of result.outcomes) m.outcomes.push({ ...outcome, clients });
     const { outcomes: _, unsent: __, ...summary } = result;
     const run: RunRecord = { server: m.server, mode: m.mode, scenario: 'paid', payers, result: summary, ...(pairedWith ? { pairedWith } : {}) };
     runs.push(run);
