@@ -232,14 +232,18 @@ describe('the local facilitator verifies as @x402/evm does, with fewer chain rea
     expect(rpc.calls.length).toBe(before + calls.length);
   });
 
-  it('keeps the nonce lock for the next payment of a lone client: taken and let go once, the nonce read once', async () => {
-    let taken = 0;
-    let released = 0;
-    const nonceLock = async () => (taken++, async () => void released++);
+  /** A replica with a counting nonce lock, three payments of one payer, and where the RPC log stood. */
+  async function countedLock() {
+    const lock = { taken: 0, released: 0 };
+    const nonceLock = async () => (lock.taken++, async () => void lock.released++);
     const replica = new LocalFacilitatorClient({ privateKey: devnet.accounts.facilitator.privateKey, rpcUrls: { [devnet.network]: rpc.url }, nonceLock });
     const payer = devnet.accounts.buyers[0].account;
     const payments = await Promise.all([1, 2, 3].map(async () => decode(await signPayment(payer, requirements, devnet.chainId))));
-    const before = rpc.calls.length;
+    return { lock, replica, payments, before: rpc.calls.length };
+  }
+
+  it('keeps the nonce lock for the next payment of a lone client: taken and let go once, the nonce read once', async () => {
+    const { lock, replica, payments, before } = await countedLock();
     for (const payment of payments) {
       expect((await replica.settle(payment, requirements)).success).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 10)); // the client's next request
@@ -247,18 +251,12 @@ describe('the local facilitator verifies as @x402/evm does, with fewer chain rea
     expect(rpc.calls.slice(before).filter((c) => c.method === 'eth_sendRawTransaction')).toHaveLength(3);
     await new Promise((resolve) => setTimeout(resolve, 200)); // a kept lock nobody takes is let go
     // before: taken and let go around each transaction, the nonce read each time
-    expect([taken, released]).toEqual([1, 1]);
+    expect([lock.taken, lock.released]).toEqual([1, 1]);
     expect(rpc.calls.slice(before).filter((c) => c.method === 'eth_getTransactionCount')).toHaveLength(1);
   });
 
   it('keeps the nonce lock over back-to-back transactions: taken and let go once, the nonce read once', async () => {
-    let taken = 0;
-    let released = 0;
-    const nonceLock = async () => (taken++, async () => void released++);
-    const replica = new LocalFacilitatorClient({ privateKey: devnet.accounts.facilitator.privateKey, rpcUrls: { [devnet.network]: rpc.url }, nonceLock });
-    const payer = devnet.accounts.buyers[0].account;
-    const payments = await Promise.all([1, 2, 3].map(async () => decode(await signPayment(payer, requirements, devnet.chainId))));
-    const before = rpc.calls.length;
+    const { lock, replica, payments, before } = await countedLock();
     // the first is prepared and waits for its ledger write; the next two arrive meanwhile and go out after it
     let record!: (held: boolean) => void;
     const first = settleOnceRecorded(new Promise<boolean>((resolve) => (record = resolve)), () => replica.settle(payments[0], requirements));
@@ -271,7 +269,7 @@ describe('the local facilitator verifies as @x402/evm does, with fewer chain rea
     expect(sends).toBe(2);
     await new Promise((resolve) => setTimeout(resolve, 200)); // a kept lock nobody takes is let go
     // before: once per transaction
-    expect([taken, released]).toEqual([1, 1]);
+    expect([lock.taken, lock.released]).toEqual([1, 1]);
     expect(rpc.calls.slice(before).filter((c) => c.method === 'eth_getTransactionCount')).toHaveLength(1);
   });
 });
