@@ -247,23 +247,26 @@ describe('SettlementBatcher', () => {
       });
       return { ...t, sentAt, mine: () => mine() };
     }
-    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    /** A few turns of the event loop: what the batcher does without waiting for the chain is done by then. */
+    const turns = async () => {
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
 
     it('holds the next batch until the receipt of the one sent before it: what arrives meanwhile goes out together', async () => {
       const { b, sent, sentAt, mine } = slowChain(10_000);
       const first = b.settle(item(1));
-      for (let i = 0; i < 5; i++) await tick(); // the first payment is sent, alone, without waiting
+      await turns(); // the first payment is sent, alone, without waiting
       expect(sent).toEqual([1]);
       const later = [2, 3, 4].map((n) => item(n));
       const rest: Promise<SettleResponse>[] = [];
       for (const i of later) {
         rest.push(b.settle(i)); // one by one, each in a turn of its own
-        for (let k = 0; k < 5; k++) await tick();
+        await turns();
       }
       expect(sent).toEqual([1]); // held while the first is unconfirmed
       mine();
       await first;
-      for (let i = 0; i < 5; i++) await tick();
+      await turns();
       expect(sent).toEqual([1, 3]);
       expect(sentAt).toEqual([0, 1]);
       mine();
@@ -273,9 +276,9 @@ describe('SettlementBatcher', () => {
     it('sends the next batch after batchWaitMs when the receipt is late', async () => {
       const { b, sent, mine } = slowChain(30);
       void b.settle(item(1));
-      for (let i = 0; i < 5; i++) await tick();
+      await turns();
       const second = b.settle(item(2));
-      for (let i = 0; i < 5; i++) await tick();
+      await turns();
       expect(sent).toEqual([1]);
       await new Promise((resolve) => setTimeout(resolve, 60));
       expect(sent).toEqual([1, 1]);

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { FacilitatorClient } from '@x402/core/server';
-import { createPublicClient, formatEther, type Hex } from 'viem';
+import { formatEther, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { rpcTransport } from '../facilitator/rpc-transport.js';
 import type { X402Config } from '../config/x402.config.js';
+import { RpcClients } from '../settlement/rpc-clients.js';
 import { X402_CONFIG, X402_FACILITATOR } from '../x402.tokens.js';
 import { reason, withTimeout, X402_HEALTH_OPTIONS, type ResolvedHealthOptions } from './x402-health.options.js';
 
@@ -15,6 +15,7 @@ import { reason, withTimeout, X402_HEALTH_OPTIONS, type ResolvedHealthOptions } 
 @Injectable()
 export class X402FacilitatorHealthIndicator {
   private readonly signer?: Hex;
+  private readonly rpc?: RpcClients;
 
   constructor(
     private readonly indicators: HealthIndicatorService,
@@ -22,7 +23,10 @@ export class X402FacilitatorHealthIndicator {
     @Inject(X402_CONFIG) private readonly config: X402Config,
     @Inject(X402_HEALTH_OPTIONS) private readonly options: ResolvedHealthOptions,
   ) {
-    if (config.facilitator.type === 'local') this.signer = privateKeyToAccount(config.facilitator.privateKey as Hex).address;
+    if (config.facilitator.type === 'local') {
+      this.signer = privateKeyToAccount(config.facilitator.privateKey as Hex).address;
+      this.rpc = new RpcClients(config.facilitator.rpcUrls);
+    }
   }
 
   async isHealthy(key = 'x402_facilitator') {
@@ -36,8 +40,7 @@ export class X402FacilitatorHealthIndicator {
       const balances: Record<string, string> = {};
       let low: string | undefined;
       for (const { network } of this.config.accepted) {
-        const client = createPublicClient({ transport: rpcTransport(options.rpcUrls[network], { retryCount: 0 }) });
-        const balance = await withTimeout(client.getBalance({ address: this.signer! }), this.options.timeoutMs, `the RPC of ${network}`);
+        const balance = await withTimeout(this.rpc!.get(network).getBalance({ address: this.signer! }), this.options.timeoutMs, `the RPC of ${network}`);
         balances[network] = formatEther(balance);
         if (balance < this.options.minGasBalanceWei) low = network;
       }
